@@ -1,0 +1,18 @@
+"""aptool apply-series: not built yet; says so instead of pretending."""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from aptool.commands.common import reports_errors
+from aptool.errors import NotYetAvailable
+
+
+@reports_errors
+def apply_series(
+    args: Optional[List[str]] = typer.Argument(None, help="Arguments (not yet available)."),
+) -> None:
+    """aptool apply-series -- not available in this version yet."""
+    raise NotYetAvailable("'aptool apply-series' is not available in this version yet", exit_code=2)

@@ -1,0 +1,12 @@
+"""aptool thread: placeholder until the fixture story lands."""
+
+from __future__ import annotations
+
+from aptool.commands.common import reports_errors
+from aptool.errors import NotYetAvailable
+
+
+@reports_errors
+def thread() -> None:
+    """Run the whole path on the bundled fixture story (no network)."""
+    raise NotYetAvailable("'aptool thread' is not available in this version yet")

@@ -1,0 +1,38 @@
+"""Errors a user can cause, each printed as one line with an exit code.
+
+Anything raised as :class:`AptoolError` reaches the user as
+``aptool: <message>`` and the given exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+
+class AptoolError(Exception):
+    """A failure the user can act on: bad input, unreachable archive, dirty repo."""
+
+    exit_code: int = 2
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class ArchiveError(AptoolError):
+    """The archive could not answer: unknown Message-ID, unreachable, bad data."""
+
+
+class MailError(AptoolError):
+    """A message could not be understood: broken MIME, truncated hunk, no diff."""
+
+
+class RepositoryError(AptoolError):
+    """The git repository cannot be used as asked."""
+
+
+class NotYetAvailable(AptoolError):
+    """A command whose stage has not been built yet."""

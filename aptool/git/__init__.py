@@ -1,0 +1,1 @@
+"""Git plumbing shared by the stages: running git, and one long-lived object reader."""
