@@ -1,0 +1,37 @@
+"""Stage 1 of the data flow: mail from a public-inbox archive, remote or local.
+
+``open_archive`` picks the archive the way the user configured it and returns
+an object with ``thread(msgid)`` and ``search(query)``, both in raw mail bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aptool.archive.base import Archive
+from aptool.archive.cache import DEFAULT_TTL, AnswerCache
+from aptool.archive.local import LocalArchive
+from aptool.archive.msgid import normalize_msgid
+from aptool.archive.remote import RemoteArchive
+from aptool.config import archive_location, git_config
+
+__all__ = ["Archive", "LocalArchive", "RemoteArchive", "normalize_msgid", "open_archive"]
+
+
+def open_archive(
+    spec: str | None = None,
+    *,
+    repo: Path | None = None,
+    timeout: float = 30.0,
+    use_cache: bool = True,
+) -> Archive:
+    """The archive named by ``spec`` (URL or path), else the configured one."""
+    location = archive_location(spec, repo)
+    if "://" not in location:
+        return LocalArchive(Path(location).expanduser())
+    cache = None
+    if use_cache:
+        ttl_text = git_config("aptool.cacheTTL", repo)
+        ttl = int(ttl_text) if ttl_text and ttl_text.isdigit() else DEFAULT_TTL
+        cache = AnswerCache(ttl=ttl)
+    return RemoteArchive(location, timeout=timeout, cache=cache)

@@ -1,0 +1,53 @@
+"""Turn what a user types into a Message-ID: ``<id>``, ``id``, ``id:...`` or an archive URL."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+
+from aptool.errors import ArchiveError
+
+# What public-inbox appends after the Message-ID in its URLs.
+_URL_TAILS = {"", "T", "t", "raw", "t.mbox.gz", "t.atom", "#R"}
+_FORBIDDEN = re.compile(r"[\s<>\x00-\x1f\x7f]")
+
+
+def normalize_msgid(text: str) -> str:
+    """The bare Message-ID (no angle brackets) named by ``text``.
+
+    Accepts ``<id>``, ``id``, ``id:id`` (notmuch style) and public-inbox
+    URLs such as ``https://lore.kernel.org/LIST/ID/``, ``.../ID/T/`` or
+    ``.../ID/raw``.  Refuses text that cannot be a Message-ID instead of
+    sending it to a server.
+    """
+    value = text.strip()
+    if "://" in value:
+        value = _msgid_from_url(value)
+    elif value.startswith("id:"):
+        value = value[3:]
+    value = value.strip()
+    if value.startswith("<") and value.endswith(">"):
+        value = value[1:-1].strip()
+    if not value:
+        raise ArchiveError(f"not a Message-ID: {text!r}")
+    if _FORBIDDEN.search(value):
+        raise ArchiveError(f"not a Message-ID (spaces, control characters or <> inside): {text!r}")
+    if "@" not in value:
+        raise ArchiveError(f"not a Message-ID (no '@'): {text!r}")
+    return value
+
+
+def _msgid_from_url(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    segments = [urllib.parse.unquote(s) for s in parts.path.split("/")]
+    while segments and segments[-1] in _URL_TAILS:
+        segments.pop()
+    for segment in reversed(segments):
+        if "@" in segment:
+            return segment
+    raise ArchiveError(f"no Message-ID in URL: {url}")
+
+
+def quote_msgid(msgid: str) -> str:
+    """The Message-ID as one URL path segment: nothing in it can leave the path."""
+    return urllib.parse.quote(msgid, safe="@!$&'()*+,;=:~-._")

@@ -1,0 +1,18 @@
+"""Stage 2 of the data flow: series versions, patches, trailers and mentions."""
+
+from aptool.series.build import fetch_thread, parse_thread, require_version
+from aptool.series.data import Cover, Dependency, FileChange, Mention, Patch, SeriesVersion, Thread, Trailer
+
+__all__ = [
+    "Cover",
+    "Dependency",
+    "FileChange",
+    "Mention",
+    "Patch",
+    "SeriesVersion",
+    "Thread",
+    "Trailer",
+    "fetch_thread",
+    "parse_thread",
+    "require_version",
+]
