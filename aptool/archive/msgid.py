@@ -47,7 +47,3 @@ def _msgid_from_url(url: str) -> str:
             return segment
     raise ArchiveError(f"no Message-ID in URL: {url}")
 
-
-def quote_msgid(msgid: str) -> str:
-    """The Message-ID as one URL path segment: nothing in it can leave the path."""
-    return urllib.parse.quote(msgid, safe="@!$&'()*+,;=:~-._")

@@ -31,6 +31,8 @@ def thread(
     wanted = normalize_msgid(msgid)
     source = open_archive(archive, timeout=timeout, use_cache=not no_cache)
     found = fetch_thread(source, wanted)
+    if wanted in found.problems:
+        raise MailError(found.problems[wanted])
     if not found.versions:
         raise MailError(f"no patches in thread <{wanted}> ({len(found.messages)} messages, none with a diff)")
     if as_json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from email import errors
 from email.message import EmailMessage
 
 import b4
@@ -53,8 +54,15 @@ _KIND = {
 def parse_thread(messages: list[bytes], root: str) -> Thread:
     """The series versions, messages and mentions of one thread."""
     parsed: list[tuple[bytes, EmailMessage]] = []
+    problems: dict[str, str] = {}
     for raw in messages:
-        parsed.append((raw, parse_mail(raw)))
+        msg = parse_mail(raw)
+        msgid = b4.LoreMessage.get_clean_msgid(msg)
+        broken = mime_problem(msg)
+        if broken and msgid:
+            problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
+            continue
+        parsed.append((raw, msg))
     mailbox = b4.LoreMailbox()
     for _, msg in parsed:
         mailbox.add_message(msg)
@@ -64,7 +72,7 @@ def parse_thread(messages: list[bytes], root: str) -> Thread:
     for revision in sorted(mailbox.series):
         lser = mailbox.get_series(revision, sloppytrailers=False, codereview_trailers=False)
         if lser is not None:
-            versions[revision] = _version(lser, raw_by_id)
+            versions[revision] = _version(lser, raw_by_id, problems)
 
     thread_messages: list[ThreadMessage] = []
     mentions: list[Mention] = []
@@ -82,25 +90,44 @@ def parse_thread(messages: list[bytes], root: str) -> Thread:
         )
         if not lmsg.has_diff:
             mentions.extend(find_mentions(lmsg.body, lmsg.msgid))
-    return Thread(root=root, messages=thread_messages, versions=versions, mentions=mentions)
+    return Thread(root=root, messages=thread_messages, versions=versions, mentions=mentions, problems=problems)
 
 
 def require_version(thread: Thread, number: int | None) -> SeriesVersion:
-    """The version the user asked for, or a one-line error saying what the thread has."""
+    """The version the user asked for, or a one-line error saying what the thread has.
+
+    A broken message the user named, or a broken patch of the chosen version,
+    is an error here rather than a silently shorter series.
+    """
+    if thread.root in thread.problems:
+        raise MailError(thread.problems[thread.root])
     if not thread.versions:
+        if thread.problems:
+            raise MailError(next(iter(thread.problems.values())))
         raise MailError(f"no patches in thread <{thread.root}>")
     chosen = thread.version(number)
     if chosen is None:
         have = ", ".join(f"v{n}" for n in sorted(thread.versions))
         raise MailError(f"thread <{thread.root}> has no v{number} (it has {have})")
+    for msgid in chosen.broken:
+        raise MailError(thread.problems[msgid])
     if not chosen.patches:
         raise MailError(f"v{chosen.version} of <{thread.root}> has a cover letter but no patches")
     return chosen
 
 
-def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes]) -> SeriesVersion:
+def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes], problems: dict[str, str]) -> SeriesVersion:
     cover_lmsg = lser.patches[0] if lser.has_cover else None
-    patches = [_patch(lmsg, lser, raw_by_id) for lmsg in lser.patches[1:] if lmsg is not None]
+    patches: list[Patch] = []
+    broken: list[str] = []
+    for lmsg in lser.patches[1:]:
+        if lmsg is None:
+            continue
+        try:
+            patches.append(_patch(lmsg, lser, raw_by_id))
+        except MailError as err:
+            problems[lmsg.msgid] = err.message
+            broken.append(lmsg.msgid)
     if cover_lmsg is not None:
         # Trailers given to the cover letter apply to every patch, as in b4 am.
         for given in _trailers(cover_lmsg.followup_trailers, None):
@@ -122,6 +149,7 @@ def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes]) -> SeriesVersion:
         missing=missing,
         base_commit=_first_match(_BASE_COMMIT, texts),
         dependencies=_dependencies(cover_lmsg, lser),
+        broken=broken,
     )
 
 
@@ -163,10 +191,12 @@ def _cover(lmsg: b4.LoreMessage) -> Cover:
 
 
 def _trailers(ltrailers: list, default_source: str | None) -> list[Trailer]:  # type: ignore[type-arg]
-    result = []
+    result: list[Trailer] = []
     for ltr in ltrailers:
         source = getattr(getattr(ltr, "lmsg", None), "msgid", None) or default_source or ""
-        result.append(Trailer(ltr.name, ltr.value, source))
+        trailer = Trailer(ltr.name, ltr.value, source)
+        if trailer not in result:  # b4 attaches follow-ups again on each get_series call
+            result.append(trailer)
     return result
 
 
@@ -179,6 +209,34 @@ def _dependencies(cover: b4.LoreMessage | None, lser: b4.LoreSeries) -> list[Dep
             if dep not in found:
                 found.append(dep)
     return found
+
+
+# Defects after which the parsed body cannot be trusted to be what was sent.
+_FATAL_DEFECTS = (
+    errors.StartBoundaryNotFoundDefect,
+    errors.CloseBoundaryNotFoundDefect,
+    errors.NoBoundaryInMultipartDefect,
+    errors.MultipartInvariantViolationDefect,
+    errors.InvalidBase64CharactersDefect,
+    errors.InvalidBase64PaddingDefect,
+    errors.InvalidBase64LengthDefect,
+    errors.MissingHeaderBodySeparatorDefect,
+)
+
+
+def mime_problem(msg: EmailMessage) -> str | None:
+    """What is broken in the message's MIME structure, or None."""
+    for part in msg.walk():
+        for defect in part.defects:
+            if isinstance(defect, _FATAL_DEFECTS):
+                text = (defect.__doc__ or type(defect).__name__).strip().splitlines()[0]
+                return text.rstrip(".").lower()
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            try:
+                part.get_content()
+            except (LookupError, UnicodeError, ValueError) as err:
+                return f"undecodable text part ({err})"
+    return None
 
 
 def _first_match(pattern: re.Pattern[str], texts: list[str]) -> str | None:

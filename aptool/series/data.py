@@ -120,6 +120,7 @@ class SeriesVersion:
     missing: list[int] = field(default_factory=list)  # counters never seen
     base_commit: str | None = None
     dependencies: list[Dependency] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)  # Message-IDs of patches that could not be read
 
     @property
     def date(self) -> str:
@@ -164,6 +165,7 @@ class Thread:
     messages: list[ThreadMessage]
     versions: dict[int, SeriesVersion]
     mentions: list[Mention]
+    problems: dict[str, str] = field(default_factory=dict)  # Message-ID -> what is wrong with it
 
     @property
     def latest(self) -> SeriesVersion | None:
@@ -181,4 +183,5 @@ class Thread:
             "messages": [asdict(m) for m in self.messages],
             "versions": {str(k): v.to_dict() for k, v in sorted(self.versions.items())},
             "mentions": [asdict(m) for m in self.mentions],
+            "problems": dict(self.problems),
         }

@@ -1,0 +1,5 @@
+"""``python -m aptool`` runs the command line."""
+
+from aptool.cli import main
+
+main()

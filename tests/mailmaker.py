@@ -1,0 +1,120 @@
+"""Make real patch mails for tests: a git repository and ``git format-patch`` output."""
+
+from __future__ import annotations
+
+import subprocess
+from email.utils import format_datetime
+from datetime import datetime, timezone
+from pathlib import Path
+
+FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
+
+
+def run_git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
+    env_date = "2021-06-01T12:00:00+00:00"
+    proc = subprocess.run(
+        ["git", "-C", str(repo), *args],
+        input=stdin,
+        capture_output=True,
+        check=True,
+        env={
+            "PATH": "/usr/bin:/bin:/usr/local/bin",
+            "HOME": str(repo),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_AUTHOR_NAME": "Ann Dev",
+            "GIT_AUTHOR_EMAIL": "ann@example.org",
+            "GIT_COMMITTER_NAME": "Ann Dev",
+            "GIT_COMMITTER_EMAIL": "ann@example.org",
+            "GIT_AUTHOR_DATE": env_date,
+            "GIT_COMMITTER_DATE": env_date,
+        },
+    )
+    return proc.stdout.decode()
+
+
+def make_repo(path: Path, files: dict[str, str]) -> Path:
+    path.mkdir(parents=True)
+    run_git(path, "init", "-q", "-b", "master")
+    commit_files(path, files, "initial import")
+    return path
+
+
+def commit_files(repo: Path, files: dict[str, str], subject: str) -> str:
+    for name, text in files.items():
+        target = repo / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+        run_git(repo, "add", name)
+    run_git(repo, "commit", "-q", "-m", subject)
+    return run_git(repo, "rev-parse", "HEAD").strip()
+
+
+def format_series(repo: Path, count: int, *, version: int = 1, cover: bool = False,
+                  msgid_prefix: str = "series", in_reply_to: str | None = None,
+                  extra: tuple[str, ...] = ()) -> list[bytes]:
+    """The last ``count`` commits as mails with fixed Message-IDs ``<prefix>-N@example.org``."""
+    args = ["format-patch", "--stdout", "--no-signature", "--thread=shallow", f"-{count}",
+            f"--reroll-count={version}", "--to=linux-s390@lists.example.org", *extra]
+    if cover:
+        args.append("--cover-letter")
+    if in_reply_to:
+        args.append(f"--in-reply-to={in_reply_to}")
+    out = run_git(repo, *args).encode()
+    mails = [b"From " + chunk for chunk in out.split(b"\nFrom ")]
+    mails[0] = mails[0][5:]
+    fixed = []
+    for number, mail in enumerate(mails, start=0 if cover else 1):
+        mail = _set_msgid(mail, f"{msgid_prefix}-{number}@example.org")
+        fixed.append(mail)
+    # Replies point at the cover (or first patch) by its new Message-ID.
+    first_new = f"{msgid_prefix}-{0 if cover else 1}@example.org"
+    originals = [_msgid(m) for m in mails]
+    result = []
+    for mail in fixed:
+        for old in originals:
+            if old:
+                mail = mail.replace(f"<{old}>".encode(), f"<{first_new}>".encode())
+        result.append(mail)
+    return result
+
+
+def reply(to_msgid: str, msgid: str, body: str, *, subject: str = "Re: patch",
+          author: str = "Rev Iewer <rev@example.net>", when: datetime | None = None) -> bytes:
+    date = format_datetime(when or datetime(2021, 6, 2, tzinfo=timezone.utc))
+    return (
+        f"From: {author}\nTo: linux-s390@lists.example.org\nSubject: {subject}\nDate: {date}\n"
+        f"Message-ID: <{msgid}>\nIn-Reply-To: <{to_msgid}>\nReferences: <{to_msgid}>\n\n{body}"
+    ).encode()
+
+
+def write_mbox(path: Path, mails: list[bytes]) -> Path:
+    with open(path, "wb") as handle:
+        for mail in mails:
+            if mail.startswith(b"From "):  # format-patch's own separator line
+                mail = mail.split(b"\n", 1)[1]
+            body = b"\n".join(b">" + line if line.lstrip(b">").startswith(b"From ") else line
+                              for line in mail.split(b"\n"))
+            handle.write(FROM_LINE + body.rstrip(b"\n") + b"\n\n")
+    return path
+
+
+def _msgid(mail: bytes) -> str | None:
+    for line in mail.split(b"\n"):
+        if line.lower().startswith(b"message-id:"):
+            return line.split(b"<", 1)[1].split(b">", 1)[0].decode()
+        if line == b"":
+            return None
+    return None
+
+
+def _set_msgid(mail: bytes, msgid: str) -> bytes:
+    lines = mail.split(b"\n")
+    for index, line in enumerate(lines):
+        if line.lower().startswith(b"message-id:"):
+            lines[index] = f"Message-ID: <{msgid}>".encode()
+            break
+        if line == b"":
+            lines.insert(index, f"Message-ID: <{msgid}>".encode())
+            break
+    return b"\n".join(lines)

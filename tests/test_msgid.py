@@ -1,0 +1,30 @@
+"""What users type is turned into a Message-ID, or refused before any request."""
+
+import pytest
+
+from aptool.archive.msgid import normalize_msgid
+from aptool.errors import ArchiveError
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "20210621155714.1198545-2-adev@example.org",
+        "<20210621155714.1198545-2-adev@example.org>",
+        " <20210621155714.1198545-2-adev@example.org> ",
+        "id:20210621155714.1198545-2-adev@example.org",
+        "https://lore.kernel.org/linux-s390/20210621155714.1198545-2-adev@example.org/",
+        "https://lore.kernel.org/all/20210621155714.1198545-2-adev@example.org/T/",
+        "https://lore.kernel.org/r/20210621155714.1198545-2-adev@example.org/raw",
+        "https://lore.kernel.org/all/20210621155714.1198545-2-adev%40example.org/t.mbox.gz",
+    ],
+)
+def test_every_spelling_gives_the_bare_msgid(typed: str) -> None:
+    assert normalize_msgid(typed) == "20210621155714.1198545-2-adev@example.org"
+
+
+@pytest.mark.parametrize("typed", ["", "<>", "no-at-sign", "a b@example.org", "x@y\nInjected: 1", "https://lore.kernel.org/all/"])
+def test_impossible_msgids_are_refused(typed: str) -> None:
+    with pytest.raises(ArchiveError):
+        normalize_msgid(typed)
+
