@@ -1,12 +1,28 @@
-"""aptool demo: placeholder until the fixture story lands."""
+"""``aptool demo``: the whole path on the bundled fixture story, with no network."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+import typer
+
 from aptool.commands.common import reports_errors
-from aptool.errors import NotYetAvailable
+from aptool.errors import AptoolError
 
 
 @reports_errors
-def demo() -> None:
-    """Run the whole path on the bundled fixture story (no network)."""
-    raise NotYetAvailable("'aptool demo' is not available in this version yet")
+def demo(
+    workdir: Optional[Path] = typer.Option(
+        None, "--workdir", help="Where to build the story (absent or empty; default: a new temporary directory)."
+    ),
+) -> None:
+    """Build the fixture story (a repository and a list archive) and run aptool on it."""
+    from aptool.demo import run_demo
+
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="aptool-demo-"))
+    elif workdir.exists() and any(workdir.iterdir()):
+        raise AptoolError(f"--workdir {workdir} is not empty; name a new or empty directory")
+    run_demo(workdir, typer.echo)
