@@ -2,7 +2,7 @@
 
 import pytest
 
-from aptool.archive.msgid import normalize_msgid
+from aptool.archive.msgid import archive_from_url, normalize_msgid
 from aptool.errors import ArchiveError
 
 
@@ -28,3 +28,17 @@ def test_impossible_msgids_are_refused(typed: str) -> None:
     with pytest.raises(ArchiveError):
         normalize_msgid(typed)
 
+
+
+@pytest.mark.parametrize(
+    ("url", "archive"),
+    [
+        ("https://lore.kernel.org/linux-s390/1-a@example.org/", "https://lore.kernel.org/linux-s390"),
+        ("https://lore.kernel.org/all/1-a@example.org/T/#u", "https://lore.kernel.org/all"),
+        ("https://lore.kernel.org/r/1-a@example.org", "https://lore.kernel.org/all"),
+        ("http://127.0.0.1:8080/list/1-a%40example.org/raw", "http://127.0.0.1:8080/list"),
+        ("1-a@example.org", None),
+    ],
+)
+def test_a_message_url_names_its_archive(url: str, archive: str | None) -> None:
+    assert archive_from_url(url) == archive

@@ -47,3 +47,19 @@ def _msgid_from_url(url: str) -> str:
             return segment
     raise ArchiveError(f"no Message-ID in URL: {url}")
 
+
+
+def archive_from_url(text: str) -> str | None:
+    """The archive a message URL points into: ``https://host/LIST/ID/T/`` -> ``https://host/LIST``."""
+    value = text.strip()
+    if "://" not in value:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    segments = parts.path.split("/")
+    for index in range(len(segments) - 1, -1, -1):
+        if "@" in urllib.parse.unquote(segments[index]):
+            prefix = "/".join(segments[:index]).rstrip("/")
+            if prefix.endswith("/r") or prefix == "/r":  # lore's /r/ redirector
+                prefix = prefix[: -len("/r")] + "/all"
+            return f"{parts.scheme}://{parts.netloc}{prefix}"
+    return None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import functools
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 import typer
 
+from aptool.archive import Archive, normalize_msgid, open_archive
+from aptool.archive.msgid import archive_from_url
 from aptool.errors import AptoolError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -50,3 +53,21 @@ ArchiveOption = typer.Option(
 TimeoutOption = typer.Option(30.0, "--timeout", help="Seconds to wait for the archive.")
 NoCacheOption = typer.Option(False, "--no-cache", help="Do not read or write the thread cache.")
 JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+def open_thread_source(
+    msgid_text: str,
+    archive: str | None,
+    *,
+    timeout: float = 30.0,
+    no_cache: bool = False,
+    repo: Path | None = None,
+) -> tuple[str, Archive]:
+    """The Message-ID the user named and the archive to ask for it.
+
+    ``--archive`` wins; else a message URL names its own archive (as b4
+    does); else the configured one.
+    """
+    msgid = normalize_msgid(msgid_text)
+    location = archive or archive_from_url(msgid_text)
+    return msgid, open_archive(location, repo=repo, timeout=timeout, use_cache=not no_cache)

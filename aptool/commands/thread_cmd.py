@@ -6,12 +6,12 @@ from typing import Optional
 
 import typer
 
-from aptool.archive import normalize_msgid, open_archive
 from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
     NoCacheOption,
     TimeoutOption,
+    open_thread_source,
     print_json,
     reports_errors,
 )
@@ -28,8 +28,7 @@ def thread(
     as_json: bool = JsonOption,
 ) -> None:
     """Show a thread's series versions, patches, trailers and mentioned Message-IDs."""
-    wanted = normalize_msgid(msgid)
-    source = open_archive(archive, timeout=timeout, use_cache=not no_cache)
+    wanted, source = open_thread_source(msgid, archive, timeout=timeout, no_cache=no_cache)
     found = fetch_thread(source, wanted)
     if wanted in found.problems:
         raise MailError(found.problems[wanted])
