@@ -42,9 +42,9 @@ def read_messages(path: Path) -> list[bytes]:
 class LocalArchive:
     """Answers threads and searches from files, with public-inbox's semantics."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.location = str(path)
-        self.messages = read_messages(path)
+        self.messages = read_messages(Path(path))
         self._index: MailIndex | None = None
 
     def thread(self, msgid: str) -> list[bytes]:
