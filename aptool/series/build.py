@@ -169,7 +169,7 @@ def _patch(lmsg: b4.LoreMessage, lser: b4.LoreSeries, raw_by_id: dict[str, bytes
         counter=lmsg.counter,
         total=lser.expected,
         files=files,
-        trailers=_trailers(lmsg.trailers, lmsg.msgid),
+        trailers=_own_trailers(lmsg),
         followup_trailers=_trailers(lmsg.followup_trailers, None),
         patch_id=lmsg.git_patch_id,
         in_reply_to=lmsg.in_reply_to,
@@ -185,9 +185,15 @@ def _cover(lmsg: b4.LoreMessage) -> Cover:
         author_name=lmsg.fromname,
         author_email=lmsg.fromemail,
         date=lmsg.date.isoformat(),
-        trailers=_trailers(lmsg.trailers, lmsg.msgid),
+        trailers=_own_trailers(lmsg),
         followup_trailers=_trailers(lmsg.followup_trailers, None),
     )
+
+
+def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
+    """The trailers the author wrote (b4 keeps ``.trailers`` only for replies)."""
+    _, _, trailers, _, _ = b4.LoreMessage.get_body_parts(lmsg.body)
+    return [Trailer(t.name, t.value, lmsg.msgid) for t in trailers]
 
 
 def _trailers(ltrailers: list, default_source: str | None) -> list[Trailer]:  # type: ignore[type-arg]
