@@ -52,12 +52,13 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
         thread = fetch_thread(archive, msgids[0])
         result.threads[name] = thread
         latest = thread.latest
-        if latest is None:
-            say(f"   {name:<16} {len(thread.messages)} messages, no patches")
+        if latest is None or thread.problems:
+            problems = list(thread.problems.values()) or ["no patches"]
+            say(f"   {name:<18} {len(problems)} broken on purpose, e.g.: {problems[0]}")
             continue
         count = f"{len(latest.patches)}/{latest.total}"
         versions = ",".join(f"v{n}" for n in sorted(thread.versions))
-        say(f"   {name:<16} {versions:<9} {count:<5} {latest.subject}")
+        say(f"   {name:<18} {versions:<9} {count:<5} {latest.subject}")
     result.steps.append("thread")
     seed = story.messages["seed"]
     say("")

@@ -1,18 +1,93 @@
-"""aptool base (the exact base commit and prerequisites): not built yet; says so instead of pretending."""
+"""``aptool base``: the exact commit a series applies to, its prerequisites, and the evidence."""
 
 from __future__ import annotations
 
-from typing import List, Optional
+from pathlib import Path
+from typing import Optional
 
 import typer
 
-from aptool.commands.common import reports_errors
-from aptool.errors import NotYetAvailable
+from aptool.archive import LocalArchive, normalize_msgid
+from aptool.base import BaseResult, find_base
+from aptool.commands.common import (
+    ArchiveOption,
+    JsonOption,
+    NoCacheOption,
+    TimeoutOption,
+    open_thread_source,
+    print_json,
+    reports_errors,
+)
+from aptool.series import fetch_thread
 
 
 @reports_errors
 def base(
-    args: Optional[List[str]] = typer.Argument(None, help="Arguments (not yet available)."),
+    msgid: str = typer.Argument(..., help="Message-ID of any message of the series' thread, or its archive URL."),
+    repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
+    archive: Optional[str] = ArchiveOption,
+    mbox: Optional[Path] = typer.Option(
+        None, "--mbox", help="Read the thread from this mbox file; prerequisites then come only from it."
+    ),
+    version: Optional[int] = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
+    timeout: float = TimeoutOption,
+    no_cache: bool = NoCacheOption,
+    as_json: bool = JsonOption,
 ) -> None:
-    """aptool base (the exact base commit and prerequisites) -- not available in this version yet."""
-    raise NotYetAvailable("'aptool base' is not available in this version yet", exit_code=2)
+    """Find the exact base commit of a series and the prerequisite patches it needs.
+
+    Exit 0: an exact base; 1: no commit holds every pre-image (the closest
+    one is named); 2: could not run.
+    """
+    if mbox is not None:
+        wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
+    else:
+        wanted, source = open_thread_source(msgid, archive, timeout=timeout, no_cache=no_cache, repo=repo)
+    thread = fetch_thread(source, wanted)
+    if wanted in thread.problems:
+        from aptool.errors import MailError
+
+        raise MailError(thread.problems[wanted])
+    result = find_base(repo, thread, version=version, archive=source)
+    if as_json:
+        print_json(result.to_dict())
+    else:
+        typer.echo(render_base(result))
+    raise typer.Exit(0 if result.exact else 1)
+
+
+def render_base(result: BaseResult) -> str:
+    """The answer as a reviewer reads it: base, prerequisites in order, evidence per file."""
+    series = result.series
+    lines = [f"Series: v{series.version} {series.subject} ({len(series.patches)} patch{'es' * (len(series.patches) != 1)})"]
+    if result.exact:
+        lines.append(f"Base: {result.base} ({result.describe})")
+        lines.append(f"  {result.rule}")
+    else:
+        lines.append(f"No exact base. Closest commit: {result.base} ({result.describe})")
+        lines.append(f"  {result.rule}")
+    if result.prerequisites:
+        lines.append("Prerequisites, in the order they apply:")
+        for number, prereq in enumerate(result.prerequisites, start=1):
+            lines.append(f"  {number}. {prereq.patch.full_subject}")
+            lines.append(f"     <{prereq.message_id}>")
+            lines.append(f"     found by: {prereq.found_by}")
+    lines.append("Pre-images:")
+    width = max((len(f.path) for f in result.files), default=0)
+    for evidence in result.files:
+        blob = evidence.preimage or "(new file)"
+        source = evidence.satisfied_by
+        where = "base" if source == "base" else "NOT FOUND" if source == "nothing" else source
+        if source not in ("base", "nothing", "new file"):
+            where = f"prerequisite <{source}>"
+        lines.append(f"  {evidence.path:<{width}}  {blob:<12}  {where}")
+    for evidence in result.unmet:
+        if evidence not in result.files:
+            lines.append(f"  {evidence.path:<{width}}  {evidence.preimage or '':<12}  NOT FOUND")
+    if result.unmet:
+        lines.append("Unmet pre-images (no commit and no patch in the archive has them):")
+        lines += [f"  {u.path} {u.preimage}" for u in result.unmet]
+    if result.notes:
+        lines.append("Notes:")
+        lines += [f"  {note}" for note in result.notes]
+    return "\n".join(lines)

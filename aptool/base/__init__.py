@@ -1,0 +1,133 @@
+"""Stage 3 of the data flow: the exact commit a series applies to, and its prerequisites.
+
+``find_base`` verifies a ``base-commit:`` trailer, matches every pre-image
+blob against all history reachable from any ref, and when no commit holds
+them all, finds the list patches that produce the missing blobs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aptool.archive.base import Archive
+from aptool.base.data import BaseResult, FileEvidence, Prerequisite
+from aptool.base.describe import describe
+from aptool.base.history import BlobHistory
+from aptool.base.prerequisites import find_prerequisites
+from aptool.base.requirements import Requirement, requirements
+from aptool.base.select import choose, closest
+from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers
+from aptool.errors import RepositoryError
+from aptool.git.run import git, git_ok
+from aptool.series import Thread, require_version
+
+__all__ = ["BaseResult", "FileEvidence", "Prerequisite", "find_base"]
+
+
+def find_base(
+    repo: Path, thread: Thread, *, version: int | None = None, archive: Archive | None = None
+) -> BaseResult:
+    """The base of the thread's series (the newest version unless ``version`` is given)."""
+    repo = _repository(repo)
+    series = require_version(thread, version)
+    notes: list[str] = []
+    needed, _ = requirements(series.patches)
+    history = BlobHistory(repo, [r.path for r in needed])
+    if not history.order:
+        raise RepositoryError(f"{repo} has no commits")
+
+    prerequisites: list[Prerequisite] = []
+    unmet_pairs: list[tuple[str, str]] = []
+    missing = [(r.path, r.blob) for r in needed if r.blob is not None and not history.holders(r.path, r.blob)]
+    if missing:
+        finder = PatchFinder(archive, notes)
+        offers = declared_offers(series, finder) + mentioned_offers(thread, finder)
+        prerequisites, unmet_pairs = find_prerequisites(missing, offers, history, finder)
+        if prerequisites:
+            needed, _ = requirements([p.patch for p in prerequisites] + series.patches)
+            history = BlobHistory(repo, [r.path for r in needed])
+    verified = _verify_base_commit(repo, series.base_commit, needed, history, notes)
+
+    pairs = [(r.path, r.blob) for r in needed]
+    candidates = set(history.order)
+    for path, blob in pairs:
+        candidates &= history.holders(path, blob)
+
+    if verified is not None:
+        base, rule, exact = verified, f"base-commit {verified[:12]} holds every pre-image", True
+    elif candidates:
+        base, rule = choose(candidates, history, series.date)
+        exact = True
+    else:
+        base, held = closest(pairs, history, series.date)
+        rule = f"no commit holds every pre-image; the closest holds {held} of {len(pairs)}"
+        exact = False
+        if git(repo, "rev-parse", "--is-shallow-repository").strip() == "true":
+            notes.append("this repository is a shallow clone: fetch more history (git fetch --unshallow)")
+
+    files = [_evidence(r, history, base) for r in needed]
+    unmet = [f for f in files if f.satisfied_by == "nothing"]
+    unmet += [FileEvidence(p, b, "nothing") for p, b in unmet_pairs if all(u.path != p for u in unmet)]
+    return BaseResult(
+        base=base,
+        describe=describe(repo, base),
+        exact=exact and not unmet,
+        candidates=len(candidates),
+        series=series,
+        prerequisites=prerequisites,
+        files=files + _later_touches(prerequisites, series.patches),
+        unmet=unmet,
+        notes=notes,
+        rule=rule,
+    )
+
+
+def _repository(repo: Path) -> Path:
+    repo = Path(repo)
+    if not repo.is_dir():
+        raise RepositoryError(f"not a git repository: {repo.resolve()} does not exist")
+    if not git_ok(repo, "rev-parse", "--git-dir"):
+        raise RepositoryError(f"not a git repository: {repo.resolve()}")
+    top = git(repo, "rev-parse", "--show-toplevel", check=False).strip()
+    return Path(top) if top else repo
+
+
+def _verify_base_commit(
+    repo: Path, declared: str | None, needed: list[Requirement], history: BlobHistory, notes: list[str]
+) -> str | None:
+    """The declared base-commit when it holds every pre-image; otherwise say why not."""
+    if not declared:
+        return None
+    full = git(repo, "rev-parse", "--verify", "--quiet", f"{declared}^{{commit}}", check=False).strip()
+    if not full:
+        notes.append(f"base-commit {declared} is not in this repository")
+        return None
+    if full not in history.commits:
+        notes.append(f"base-commit {declared} is not reachable from any ref")
+        return None
+    wrong = [r.path for r in needed if not history.holds(full, r.path, r.blob)]
+    if wrong:
+        notes += [f"base-commit {declared} does not hold the pre-image of {path}" for path in wrong]
+        return None
+    notes.append(f"base-commit {declared} verified: it holds every pre-image")
+    return full
+
+
+def _evidence(req: Requirement, history: BlobHistory, base: str) -> FileEvidence:
+    """What satisfies a first-touch pre-image: the base, or nothing."""
+    if req.blob is None:
+        return FileEvidence(req.path, None, "new file" if history.holds(base, req.path, None) else "nothing")
+    if history.holds(base, req.path, req.blob):
+        return FileEvidence(req.path, req.blob, "base")
+    return FileEvidence(req.path, req.blob, "nothing")
+
+
+def _later_touches(prerequisites: list[Prerequisite], series_patches: list) -> list[FileEvidence]:  # type: ignore[type-arg]
+    """Series pre-images that a prerequisite provides: the evidence for each."""
+    _, produced = requirements([p.patch for p in prerequisites] + list(series_patches))
+    series_ids = {p.message_id for p in series_patches}
+    found = []
+    for (path, blob), patch in produced.items():
+        if patch.message_id not in series_ids:
+            found.append(FileEvidence(path, blob, patch.message_id))
+    return found

@@ -1,0 +1,86 @@
+"""Which blob every commit holds at a few paths, from one path-limited ``git log``.
+
+Asking git per commit or per ref is what makes base-finding slow.  Instead
+one ``git log --all --full-history -m --raw -- PATHS`` names every commit
+that changes a path (merges included), and one ``git rev-list --all
+--parents`` gives the graph; a commit that does not change a path holds what
+its first parent holds.  Git's commit-graph file makes both fast on large
+repositories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from aptool.git.run import git
+
+NO_BLOB = ""  # the path does not exist at that commit
+
+
+@dataclass
+class Commit:
+    oid: str
+    parents: tuple[str, ...]
+    time: int  # committer date, seconds since the epoch
+
+
+class BlobHistory:
+    """Blob ids of ``paths`` at every commit reachable from any ref."""
+
+    def __init__(self, repo: Path, paths: list[str]) -> None:
+        self.repo = repo
+        self.paths = sorted(set(paths))
+        self.commits: dict[str, Commit] = {}
+        self.order: list[str] = []  # parents before children
+        self.blobs: dict[str, dict[str, str]] = {}  # path -> commit -> full blob id (or NO_BLOB)
+        self._load_graph()
+        self._load_changes(self.paths)
+
+    def _load_graph(self) -> None:
+        out = git(self.repo, "rev-list", "--all", "--topo-order", "--reverse", "--parents", "--timestamp")
+        for line in out.splitlines():
+            fields = line.split()
+            if len(fields) < 2:
+                continue
+            commit = Commit(fields[1], tuple(fields[2:]), int(fields[0]))
+            self.commits[commit.oid] = commit
+            self.order.append(commit.oid)
+
+    def _load_changes(self, paths: list[str]) -> None:
+        changed: dict[str, dict[str, str]] = {path: {} for path in paths}
+        if paths and self.commits:
+            out = git(
+                self.repo, "log", "--all", "--full-history", "-m", "--raw", "--no-abbrev", "--no-renames",
+                "--format=C %H", "--", *paths,
+            )
+            current = ""
+            for line in out.splitlines():
+                if line.startswith("C "):
+                    current = line[2:].strip()
+                elif line.startswith(":") and current:
+                    meta, path = line.split("\t", 1)
+                    if path in changed:
+                        new = meta.split()[3]
+                        changed[path][current] = NO_BLOB if set(new) == {"0"} else new
+        for path in paths:
+            held: dict[str, str] = {}
+            for oid in self.order:
+                if oid in changed[path]:
+                    held[oid] = changed[path][oid]
+                else:
+                    parents = self.commits[oid].parents
+                    held[oid] = held.get(parents[0], NO_BLOB) if parents else NO_BLOB
+            self.blobs[path] = held
+
+    def holds(self, oid: str, path: str, blob: str | None) -> bool:
+        """Does ``oid`` hold ``blob`` (abbreviated) at ``path``; None means "absent"."""
+        if path not in self.blobs:  # a prerequisite touches a path the series does not
+            self._load_changes([path])
+        have = self.blobs[path].get(oid, NO_BLOB)
+        if blob is None:
+            return have == NO_BLOB
+        return have != NO_BLOB and have.startswith(blob)
+
+    def holders(self, path: str, blob: str | None) -> set[str]:
+        return {oid for oid in self.order if self.holds(oid, path, blob)}

@@ -1,0 +1,87 @@
+"""Which list patches a series needs, found pre-image by pre-image, and their order.
+
+Every pre-image the repository lacks must be some prerequisite's
+post-image.  The offer that provides it comes from, in order of trust,
+a declared trailer, a mention in the thread, or the archive's blob index;
+the chosen patch's own missing pre-images are followed the same way, so a
+chain of list-only patches is found back to the repository.
+"""
+
+from __future__ import annotations
+
+from aptool.base.data import Prerequisite
+from aptool.base.history import BlobHistory
+from aptool.base.requirements import blobs_match
+from aptool.base.sources import Offer, PatchFinder, blob_chain_offers
+from aptool.series import Patch
+
+MAX_PREREQUISITES = 50
+
+
+def find_prerequisites(
+    missing: list[tuple[str, str]],
+    offers: list[Offer],
+    history: BlobHistory,
+    finder: PatchFinder,
+) -> tuple[list[Prerequisite], list[tuple[str, str]]]:
+    """Prerequisites providing every ``missing`` (path, blob), and what nothing provides."""
+    chosen: dict[str, Offer] = {}
+    unmet: list[tuple[str, str]] = []
+    queue = list(missing)
+    done: set[tuple[str, str]] = set()
+    while queue and len(chosen) < MAX_PREREQUISITES:
+        path, blob = queue.pop(0)
+        if (path, blob) in done:
+            continue
+        done.add((path, blob))
+        provider = _best(_providing(offers, path, blob)) or _best(blob_chain_offers(path, blob, finder))
+        if provider is None:
+            unmet.append((path, blob))
+            continue
+        if provider.patch.message_id in chosen:
+            continue
+        chosen[provider.patch.message_id] = provider
+        for change in provider.patch.files:
+            pre = change.preimage
+            source = change.old_path if change.is_rename else change.path
+            if pre and not history.holders(source, pre):
+                queue.append((source, pre))
+    ordered = _order(list(chosen.values()))
+    return [Prerequisite(o.patch.message_id, o.patch.subject, o.found_by, o.patch) for o in ordered], unmet
+
+
+def _providing(offers: list[Offer], path: str, blob: str) -> list[Offer]:
+    return [
+        o for o in offers
+        if any(f.path == path and f.postimage and blobs_match(f.postimage, blob) for f in o.patch.files)
+    ]
+
+
+def _best(offers: list[Offer]) -> Offer | None:
+    """The most trusted offer; among equals the newest version, then the newest mail."""
+    if not offers:
+        return None
+    newest_first = sorted(offers, key=lambda o: (o.patch.date, o.patch.message_id), reverse=True)
+    return min(newest_first, key=lambda o: (o.rank, -o.patch.version))  # min keeps the first of equals
+
+
+def _order(offers: list[Offer]) -> list[Offer]:
+    """A patch goes after every chosen patch whose post-image it starts from."""
+    remaining = sorted(offers, key=lambda o: (o.patch.date, o.patch.counter, o.patch.message_id))
+    ordered: list[Offer] = []
+    while remaining:
+        for index, offer in enumerate(remaining):
+            if not any(_needs(offer.patch, other.patch) for other in remaining if other is not offer):
+                ordered.append(remaining.pop(index))
+                break
+        else:  # a cycle of blobs cannot be ordered; keep the mail order
+            ordered += remaining
+            break
+    return ordered
+
+
+def _needs(later: Patch, earlier: Patch) -> bool:
+    return any(
+        f.preimage and e.postimage and f.path == e.path and blobs_match(f.preimage, e.postimage)
+        for f in later.files for e in earlier.files
+    )
