@@ -123,11 +123,6 @@ def _evidence(req: Requirement, history: BlobHistory, base: str) -> FileEvidence
 
 
 def _later_touches(prerequisites: list[Prerequisite], series_patches: list) -> list[FileEvidence]:  # type: ignore[type-arg]
-    """Series pre-images that a prerequisite provides: the evidence for each."""
+    """Pre-images that an earlier patch (a prerequisite or the series' own) provides."""
     _, produced = requirements([p.patch for p in prerequisites] + list(series_patches))
-    series_ids = {p.message_id for p in series_patches}
-    found = []
-    for (path, blob), patch in produced.items():
-        if patch.message_id not in series_ids:
-            found.append(FileEvidence(path, blob, patch.message_id))
-    return found
+    return [FileEvidence(path, blob, patch.message_id) for (path, blob), patch in produced.items()]
