@@ -1,0 +1,111 @@
+"""Struct fields, typedefs and global variables: what lock classes are resolved against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node as TSNode
+
+from aptool.model.syntax import text_of
+
+
+@dataclass
+class Declarations:
+    structs: dict[str, dict[str, str]] = field(default_factory=dict)  # struct -> field -> type name
+    typedefs: dict[str, str] = field(default_factory=dict)  # alias -> struct or type name
+    globals: dict[str, str] = field(default_factory=dict)  # global variable -> type name
+    field_owners: dict[str, set[str]] = field(default_factory=dict)  # field -> structs declaring it
+
+    def type_name(self, name: str) -> str:
+        seen = 0
+        while name in self.typedefs and seen < 8:
+            name, seen = self.typedefs[name], seen + 1
+        return name
+
+    def field_type(self, struct: str, name: str) -> str | None:
+        return self.structs.get(self.type_name(struct), {}).get(name)
+
+    def add_struct(self, name: str, fields: dict[str, str]) -> None:
+        self.structs.setdefault(name, {}).update(fields)
+        for field_name in fields:
+            self.field_owners.setdefault(field_name, set()).add(name)
+
+
+def type_of_specifier(node: TSNode | None) -> str:
+    """``struct kvm`` -> ``kvm``; ``crypto_hook`` -> ``crypto_hook``; ``unsigned long`` -> ``long``."""
+    if node is None:
+        return ""
+    if node.type in ("struct_specifier", "union_specifier"):
+        name = node.child_by_field_name("name")
+        return text_of(name) if name is not None else ""
+    return text_of(node).split()[-1] if text_of(node) else ""
+
+
+def declared_names(declarator: TSNode | None) -> list[str]:
+    """The identifiers a (possibly pointer, array, init) declarator declares."""
+    names: list[str] = []
+    stack = [declarator] if declarator is not None else []
+    while stack:
+        node = stack.pop()
+        if node.type in ("identifier", "field_identifier", "type_identifier"):
+            names.append(text_of(node))
+            continue
+        if node.type in ("function_declarator", "parameter_list"):
+            inner = node.child_by_field_name("declarator")
+            if inner is not None:
+                stack.append(inner)
+            continue
+        inner = node.child_by_field_name("declarator")
+        if inner is not None:
+            stack.append(inner)
+    return names
+
+
+def collect(root: TSNode, decls: Declarations) -> None:
+    """Struct bodies, typedefs and file-scope variables anywhere in the tree."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        kind = node.type
+        if kind in ("struct_specifier", "union_specifier"):
+            body = node.child_by_field_name("body")
+            name = node.child_by_field_name("name")
+            if body is not None and name is not None:
+                decls.add_struct(text_of(name), _fields(body))
+        if kind == "type_definition":
+            target = type_of_specifier(node.child_by_field_name("type"))
+            spec = node.child_by_field_name("type")
+            for alias in node.children_by_field_name("declarator"):
+                for name in declared_names(alias):
+                    decls.typedefs[name] = target
+                    if spec is not None and spec.type == "struct_specifier" and spec.child_by_field_name("name") is None:
+                        body = spec.child_by_field_name("body")
+                        if body is not None:
+                            decls.add_struct(name, _fields(body))
+        if kind == "declaration" and node.parent is not None and node.parent.type in ("translation_unit", "ERROR"):
+            type_name = type_of_specifier(node.child_by_field_name("type"))
+            for declarator in node.children_by_field_name("declarator"):
+                if declarator.type == "function_declarator":
+                    continue
+                for name in declared_names(declarator)[:1]:
+                    decls.globals[name] = type_name
+        if kind == "function_definition":
+            continue  # locals are the function's own business
+        stack.extend(node.children)
+
+
+def _fields(body: TSNode) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for child in body.children:
+        if child.type != "field_declaration":
+            continue
+        type_node = child.child_by_field_name("type")
+        if type_node is not None and type_node.type in ("struct_specifier", "union_specifier"):
+            inner = type_node.child_by_field_name("body")
+            if inner is not None and type_node.child_by_field_name("name") is None:
+                fields.update(_fields(inner))  # an anonymous struct's fields belong to the outer one
+        type_name = type_of_specifier(type_node)
+        for declarator in child.children_by_field_name("declarator"):
+            for name in declared_names(declarator)[:1]:
+                fields[name] = type_name
+    return fields

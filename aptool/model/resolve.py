@@ -1,0 +1,102 @@
+"""Name a lock (or flag, or wait queue) the way lockdep keys it: STRUCT.FIELD or a global.
+
+``&vcpu->kvm->arch.crypto.pqap_hook_rwsem`` walks the declared types
+(vcpu: kvm_vcpu -> kvm: kvm -> arch: kvm_arch -> crypto: kvm_s390_crypto)
+and names the innermost struct that declares the field:
+``kvm_s390_crypto.pqap_hook_rwsem``.  When a type is unknown, a field
+declared by exactly one struct still names it; otherwise the expression
+text is the class, marked unresolved.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node as TSNode
+
+from aptool.model.declarations import Declarations
+from aptool.model.syntax import text_of
+
+_WRAPPERS = ("parenthesized_expression", "pointer_expression", "cast_expression")
+
+
+def strip(node: TSNode) -> TSNode:
+    """Drop ``&``, ``*``, casts and parentheses around the expression that names the object."""
+    while node.type in _WRAPPERS:
+        inner = node.child_by_field_name("argument") or node.child_by_field_name("value")
+        if inner is None:
+            named = [c for c in node.named_children if c.type != "type_descriptor"]
+            if not named:
+                break
+            inner = named[-1]
+        node = inner
+    return node
+
+
+class Resolver:
+    """Resolves expressions in one function: its parameters, locals, then globals."""
+
+    def __init__(self, decls: Declarations, variables: dict[str, str]) -> None:
+        self.decls = decls
+        self.variables = variables
+
+    def type_of(self, node: TSNode) -> str | None:
+        node = strip(node)
+        if node.type == "identifier":
+            name = text_of(node)
+            found = self.variables.get(name) or self.decls.globals.get(name)
+            return self.decls.type_name(found) if found else None
+        if node.type == "field_expression":
+            owner = self.type_of(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+            name = text_of(node.child_by_field_name("field"))
+            if owner is not None:
+                found = self.decls.field_type(owner, name)
+                if found:
+                    return self.decls.type_name(found)
+            owners = self.decls.field_owners.get(name, set())
+            if len(owners) == 1:
+                found = self.decls.field_type(next(iter(owners)), name)
+                return self.decls.type_name(found) if found else None
+            return None
+        if node.type == "subscript_expression":
+            return self.type_of(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+        if node.type == "call_expression":
+            return container_of_type(node)
+        return None
+
+    def lock_class(self, node: TSNode | None) -> tuple[str, bool]:
+        """(class, resolved) for the object an expression points at."""
+        if node is None:
+            return "?", False
+        target = strip(node)
+        if target.type == "identifier":
+            name = text_of(target)
+            if name in self.decls.globals:
+                return name, True
+            if name in self.variables:  # a local pointer to a lock: only its text is known
+                return _plain(text_of(node)), False
+            return name, True  # a static lock defined by a macro (DEFINE_MUTEX, DEFINE_SPINLOCK)
+        if target.type == "field_expression":
+            field = text_of(target.child_by_field_name("field"))
+            owner = self.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
+            if owner is not None and self.decls.field_type(owner, field) is not None:
+                return f"{owner}.{field}", True
+            owners = self.decls.field_owners.get(field, set())
+            if owner is not None and not owners:
+                return f"{owner}.{field}", True
+            if len(owners) == 1:
+                return f"{next(iter(owners))}.{field}", True
+        return _plain(text_of(node)), False
+
+
+_CONTAINER_OF = re.compile(r"container_of\s*\(.*,\s*(?:struct\s+)?(\w+)\s*,\s*[\w.\[\]]+\s*\)\s*$", re.S)
+
+
+def container_of_type(node: TSNode) -> str | None:
+    """``container_of(p, struct T, member)`` is a ``T *``, however tree-sitter parsed it."""
+    match = _CONTAINER_OF.search(text_of(node))
+    return match.group(1) if match else None
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"\s+", "", text).lstrip("&")
