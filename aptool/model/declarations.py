@@ -58,6 +58,8 @@ def declared_names(declarator: TSNode | None) -> list[str]:
         inner = node.child_by_field_name("declarator")
         if inner is not None:
             stack.append(inner)
+        elif node.type == "parenthesized_declarator":  # int (*fn)(...): the name is inside
+            stack.extend(node.named_children)
     return names
 
 
