@@ -28,4 +28,5 @@ def build_model(
     files: list[str] | None = None,
 ) -> CodeModel:
     """The model of ``paths`` (files or directories), or of ``files`` at ``rev`` in ``repo``."""
-    return build_from_sources(read_sources(paths, repo, rev, files))
+    sources, headers = read_sources(paths, repo, rev, files)
+    return build_from_sources(sources, headers)

@@ -15,6 +15,7 @@ class Declarations:
     typedefs: dict[str, str] = field(default_factory=dict)  # alias -> struct or type name
     globals: dict[str, str] = field(default_factory=dict)  # global variable -> type name
     field_owners: dict[str, set[str]] = field(default_factory=dict)  # field -> structs declaring it
+    returns: dict[str, str] = field(default_factory=dict)  # function -> the type it returns
 
     def type_name(self, name: str) -> str:
         seen = 0
@@ -91,6 +92,8 @@ def collect(root: TSNode, decls: Declarations) -> None:
                     continue
                 for name in declared_names(declarator)[:1]:
                     decls.globals[name] = type_name
+        if kind in ("function_definition", "declaration"):
+            _return_type(node, decls)
         if kind == "function_definition":
             continue  # locals are the function's own business
         stack.extend(node.children)
@@ -99,6 +102,9 @@ def collect(root: TSNode, decls: Declarations) -> None:
 def _fields(body: TSNode) -> dict[str, str]:
     fields: dict[str, str] = {}
     for child in body.children:
+        if child.type.startswith("preproc_") or child.type == "ERROR":
+            fields.update(_fields(child))  # #ifdef CONFIG_... or a macro tree-sitter choked on: fields still count
+            continue
         if child.type != "field_declaration":
             continue
         type_node = child.child_by_field_name("type")
@@ -111,3 +117,24 @@ def _fields(body: TSNode) -> dict[str, str]:
             for name in declared_names(declarator)[:1]:
                 fields[name] = type_name
     return fields
+
+
+def _return_type(node: TSNode, decls: Declarations) -> None:
+    """``static inline struct btrfs_inode *BTRFS_I(...)`` returns a ``btrfs_inode``."""
+    declarator = node.child_by_field_name("declarator")
+    while declarator is not None and declarator.type in ("pointer_declarator", "init_declarator"):
+        declarator = declarator.child_by_field_name("declarator")
+    if declarator is None or declarator.type != "function_declarator":
+        return
+    name = declarator.child_by_field_name("declarator")
+    if name is not None and name.type == "identifier":
+        decls.returns.setdefault(text_of(name), type_of_specifier(node.child_by_field_name("type")))
+
+
+def merge(into: Declarations, other: Declarations) -> None:
+    """Add ``other``'s declarations to ``into`` (the first definition of a name wins)."""
+    for name, fields in other.structs.items():
+        into.add_struct(name, {k: v for k, v in fields.items() if k not in into.structs.get(name, {})})
+    for table, source in ((into.typedefs, other.typedefs), (into.globals, other.globals), (into.returns, other.returns)):
+        for key, value in source.items():
+            table.setdefault(key, value)

@@ -107,10 +107,16 @@ class FunctionBuilder:
                 self._remember_pointer_load(names[0], value)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
+            inner = declarator.child_by_field_name("declarator") if declarator.type == "init_declarator" else declarator
+            if inner is not None and inner.type == "pointer_declarator":
+                self.resolver.pointers.add(names[0])
         return nodes
 
     def _remember_pointer_load(self, name: str, value: TSNode) -> None:
-        """``hook = *kvm->arch.crypto.pqap_hook`` makes ``hook(...)`` a call through ``pqap_hook``."""
+        """``hook = *kvm->arch.crypto.pqap_hook`` makes ``hook(...)`` a call through ``pqap_hook``;
+        ``lock = &x->lock`` makes ``spin_lock(lock)`` a lock of ``x``'s class."""
+        if text_of(value).lstrip().startswith("&"):
+            self.resolver.aliases[name] = value
         target = strip(value)
         if target.type == "field_expression":
             self.pointer_locals[name] = text_of(target.child_by_field_name("field"))

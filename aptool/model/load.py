@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -11,29 +12,41 @@ from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
 from aptool.git.run import git, git_ok
 from aptool.model.data import CodeModel, Function, Node, ParseError
-from aptool.model.declarations import Declarations, collect
+from aptool.model.declarations import Declarations, collect, merge
 from aptool.model.entries import mark_entries
-from aptool.model.functions import FunctionBuilder, function_name
+from aptool.model.functions import FunctionBuilder
+from aptool.model.headers import include_roots, included_headers, tree_top
 from aptool.model.syntax import error_lines, parse, text_of
 
 C_SUFFIXES = (".c", ".h")
 _BODY_OPEN = re.compile(rb"^\{", re.MULTILINE)
 
 
-def read_sources(paths: list[Path] | None, repo: Path | None, rev: str | None, files: list[str] | None) -> dict[str, bytes]:
-    """Path -> source bytes, from the work tree or from ``rev`` without a checkout."""
+def read_sources(
+    paths: list[Path] | None, repo: Path | None, rev: str | None, files: list[str] | None
+) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """(sources, headers): path -> bytes, from the work tree or from ``rev`` without a checkout.
+
+    Headers are the ones the sources include, read for their declarations.
+    """
     if rev is not None:
         repo = repo or Path(".")
         if not git_ok(repo, "rev-parse", "--git-dir"):
             raise RepositoryError(f"not a git repository: {repo.resolve()}")
         if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
             raise RepositoryError(f"unknown revision: {rev}")
+        everything = git(repo, "ls-tree", "-r", "--name-only", rev).splitlines()
         listed = git(repo, "ls-tree", "-r", "--name-only", rev, "--", *(files or [])).splitlines()
         wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
         if files and not wanted:
             raise AptoolError(f"no C files at {rev} under: {' '.join(files)}")
+        present = set(everything)
+        directories = {str(Path(p).parent) for p in everything}
         with ObjectReader(repo) as reader:
-            return {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
+            sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
+            headers = included_headers(sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"",
+                                       include_roots("", sorted(directories)))
+        return sources, headers
     sources: dict[str, bytes] = {}
     for path in paths or [Path(".")]:
         if not path.exists():
@@ -43,13 +56,26 @@ def read_sources(paths: list[Path] | None, repo: Path | None, rev: str | None, f
             sources[str(file)] = file.read_bytes()
     if not sources:
         raise AptoolError("no C files to model")
-    return sources
+    top = tree_top(Path(next(iter(sources))).resolve().parent)
+    roots: list[str] = []
+    if top is not None:
+        directories = [str(p.relative_to(top)) for p in [top / "include", top / "include/uapi", *top.glob("arch/*/include"),
+                                                          *top.glob("arch/*/include/uapi")] if p.is_dir()]
+        roots = include_roots(str(top), directories)
+    headers = included_headers(
+        {str(Path(p).resolve()): d for p, d in sources.items()}, lambda p: Path(p).is_file(),
+        lambda p: Path(p).read_bytes(), roots,
+    )
+    resolved_sources = {str(Path(p).resolve()) for p in sources}
+    return sources, {p: d for p, d in headers.items() if p not in resolved_sources}
 
 
-def build_from_sources(sources: dict[str, bytes]) -> CodeModel:
-    """Parse every file, then build functions against declarations from all of them."""
+def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | None = None) -> CodeModel:
+    """Parse every file, then build functions against declarations from all of them and their headers."""
     trees = {path: parse(data) for path, data in sources.items()}
     decls = Declarations()
+    for data in (headers or {}).values():
+        merge(decls, header_declarations(data))
     for tree in trees.values():
         collect(tree.root_node, decls)
     functions: dict[str, Function] = {}
@@ -81,6 +107,14 @@ def build_from_sources(sources: dict[str, bytes]) -> CodeModel:
     return model
 
 
+@functools.lru_cache(maxsize=2048)
+def header_declarations(data: bytes) -> Declarations:
+    """A header's declarations, parsed once per process: base and series share most headers."""
+    decls = Declarations()
+    collect(parse(data).root_node, decls)
+    return decls
+
+
 def _definitions(root: TSNode) -> list[TSNode]:
     found: list[TSNode] = []
     stack = [root]
@@ -93,19 +127,28 @@ def _definitions(root: TSNode) -> list[TSNode]:
     return sorted(found, key=lambda n: n.start_byte)
 
 
-def resolve_name(functions: dict[str, Function], name: str, file: str) -> list[str]:
-    """A called name -> function ids: the caller's own static first, then the global one."""
-    local = f"{file}:{name}"
-    if local in functions:
-        return [local]
-    named = [f for f in functions.values() if f.name == name]
-    public = [f.id for f in named if not f.static]
-    return public or [f.id for f in named]
+class NameIndex:
+    """Function ids by name, built once: call resolution must not scan every function per call."""
+
+    def __init__(self, functions: dict[str, Function]) -> None:
+        self.functions = functions
+        self.by_name: dict[str, list[Function]] = {}
+        for function in functions.values():
+            self.by_name.setdefault(function.name, []).append(function)
+
+    def resolve(self, name: str, file: str) -> list[str]:
+        """A called name -> function ids: the caller's own static first, then the global one."""
+        local = f"{file}:{name}"
+        if local in self.functions:
+            return [local]
+        named = self.by_name.get(name, [])
+        public = [f.id for f in named if not f.static]
+        return public or [f.id for f in named]
 
 
 def _pointer_targets(trees: dict[str, object], functions: dict[str, Function]) -> dict[str, list[str]]:
     """Field name -> functions stored in it by designated initialisers or assignments."""
-    names = {f.name for f in functions.values()}
+    index = NameIndex(functions)
     targets: dict[str, list[str]] = {}
     for path, tree in trees.items():
         stack = [tree.root_node]  # type: ignore[attr-defined]
@@ -122,8 +165,8 @@ def _pointer_targets(trees: dict[str, object], functions: dict[str, Function]) -
                     field, value = text_of(left.child_by_field_name("field")), node.child_by_field_name("right")
             if field and value is not None:
                 ident = text_of(value).lstrip("&").strip()
-                if value.type in ("identifier", "pointer_expression") and ident in names:
-                    for target in resolve_name(functions, ident, path):
+                if value.type in ("identifier", "pointer_expression") and ident in index.by_name:
+                    for target in index.resolve(ident, path):
                         targets.setdefault(field, [])
                         if target not in targets[field]:
                             targets[field].append(target)
@@ -131,6 +174,7 @@ def _pointer_targets(trees: dict[str, object], functions: dict[str, Function]) -
 
 
 def _resolve_calls(model: CodeModel) -> None:
+    index = NameIndex(model.functions)
     for function in model.functions.values():
         for event in function.events():
             if event.kind != "call" or not event.callee:
@@ -138,7 +182,7 @@ def _resolve_calls(model: CodeModel) -> None:
             if event.via_pointer:
                 event.targets = list(model.pointer_targets.get(event.callee, []))
             else:
-                event.targets = resolve_name(model.functions, event.callee, function.file)
+                event.targets = index.resolve(event.callee, function.file)
 
 
 def _mark_flags(model: CodeModel) -> None:

@@ -17,6 +17,10 @@ from tree_sitter import Node as TSNode
 from aptool.model.declarations import Declarations
 from aptool.model.syntax import text_of
 
+LOCK_TYPES = frozenset({
+    "mutex", "spinlock_t", "spinlock", "raw_spinlock_t", "rwlock_t", "rw_semaphore", "DEFINE_MUTEX",
+    "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "DEFINE_RWLOCK", "DECLARE_RWSEM", "DEFINE_SEMAPHORE",
+})
 _WRAPPERS = ("parenthesized_expression", "pointer_expression", "cast_expression")
 
 
@@ -39,6 +43,8 @@ class Resolver:
     def __init__(self, decls: Declarations, variables: dict[str, str]) -> None:
         self.decls = decls
         self.variables = variables
+        self.aliases: dict[str, TSNode] = {}  # local lock pointer -> the expression it was set to
+        self.pointers: set[str] = set()  # variables declared as pointers
 
     def type_of(self, node: TSNode) -> str | None:
         node = strip(node)
@@ -61,7 +67,9 @@ class Resolver:
         if node.type == "subscript_expression":
             return self.type_of(node.child_by_field_name("argument"))  # type: ignore[arg-type]
         if node.type == "call_expression":
-            return container_of_type(node)
+            callee = node.child_by_field_name("function")
+            returned = self.decls.returns.get(text_of(callee)) if callee is not None else None
+            return container_of_type(node) or (self.decls.type_name(returned) if returned else None)
         return None
 
     def lock_class(self, node: TSNode | None) -> tuple[str, bool]:
@@ -73,17 +81,23 @@ class Resolver:
             name = text_of(target)
             if name in self.decls.globals:
                 return name, True
-            if name in self.variables:  # a local pointer to a lock: only its text is known
+            if name in self.aliases and self.aliases[name] is not node:  # spinlock_t *l = &x->lock;
+                aliased = self.aliases.pop(name)
+                try:
+                    return self.lock_class(aliased)
+                finally:
+                    self.aliases[name] = aliased
+            if self.variables.get(name) in LOCK_TYPES and name not in self.pointers:  # the variable is the lock
+                return name, True
+            if name in self.variables:  # a local pointer to a lock set elsewhere: only its text is known
                 return _plain(text_of(node)), False
             return name, True  # a static lock defined by a macro (DEFINE_MUTEX, DEFINE_SPINLOCK)
         if target.type == "field_expression":
             field = text_of(target.child_by_field_name("field"))
             owner = self.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
-            if owner is not None and self.decls.field_type(owner, field) is not None:
+            if owner is not None:  # the declared type names the class, as lockdep keys it
                 return f"{owner}.{field}", True
             owners = self.decls.field_owners.get(field, set())
-            if owner is not None and not owners:
-                return f"{owner}.{field}", True
             if len(owners) == 1:
                 return f"{next(iter(owners))}.{field}", True
         return _plain(text_of(node)), False

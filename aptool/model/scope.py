@@ -21,7 +21,7 @@ def grow_scope(repo: Path, rev: str, files: list[str], depth: int = 2) -> list[s
     """``files`` plus definers of their callees and callers of their functions, ``depth`` rounds."""
     scope = list(dict.fromkeys(files))
     for _ in range(depth):
-        model = build_from_sources(read_sources(None, repo, rev, scope))
+        model = build_from_sources(*read_sources(None, repo, rev, scope))
         defined = {f.name for f in model.functions.values()}
         called = {e.callee for f in model.functions.values() for e in f.events()
                   if e.kind == "call" and e.callee and not e.via_pointer}
