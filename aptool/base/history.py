@@ -16,6 +16,33 @@ from pathlib import Path
 from aptool.git.run import git
 
 NO_BLOB = ""  # the path does not exist at that commit
+NOTES_REF = "refs/notes/aptool"
+
+
+def searchable_tips(repo: Path) -> list[str]:
+    """Every ref's commit, except notes and the branches aptool itself built.
+
+    A branch made by ``aptool apply-series`` holds the prerequisites it
+    applied; searching it would "find" them in the repository.
+    """
+    built = set()
+    for line in git(repo, "notes", f"--ref={NOTES_REF}", "list", check=False).splitlines():
+        parts = line.split()
+        if len(parts) == 2:
+            built.add(parts[1])
+    tips = []
+    for line in git(repo, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(refname)").splitlines():
+        oid, kind, peeled, ref = (line.split(" ", 3) + ["", "", "", ""])[:4]
+        if ref.startswith("refs/notes/") or ref == "refs/stash":
+            continue
+        target = peeled if kind == "tag" and peeled else oid
+        if target in built:
+            continue
+        tips.append(target)
+    head = git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+    if head and head not in built:
+        tips.append(head)
+    return sorted(set(tips))
 
 
 @dataclass
@@ -38,7 +65,11 @@ class BlobHistory:
         self._load_changes(self.paths)
 
     def _load_graph(self) -> None:
-        out = git(self.repo, "rev-list", "--all", "--topo-order", "--reverse", "--parents", "--timestamp")
+        self.tips = searchable_tips(self.repo)
+        if not self.tips:
+            return
+        out = git(self.repo, "rev-list", "--stdin", "--topo-order", "--reverse", "--parents", "--timestamp",
+                  input="\n".join(self.tips).encode() + b"\n")
         for line in out.splitlines():
             fields = line.split()
             if len(fields) < 2:
@@ -51,8 +82,8 @@ class BlobHistory:
         changed: dict[str, dict[str, str]] = {path: {} for path in paths}
         if paths and self.commits:
             out = git(
-                self.repo, "log", "--all", "--full-history", "-m", "--raw", "--no-abbrev", "--no-renames",
-                "--format=C %H", "--", *paths,
+                self.repo, "log", "--stdin", "--full-history", "-m", "--raw", "--no-abbrev", "--no-renames",
+                "--format=C %H", "--", *paths, input="\n".join(self.tips).encode() + b"\n",
             )
             current = ""
             for line in out.splitlines():
