@@ -1,0 +1,162 @@
+"""Applying one patch mail with ``git am -3``, as ``b4 am`` would prepare it.
+
+b4 rewrites each mail's commit message: the follow-up trailers collected
+from the thread (``Reviewed-by``, ``Acked-by``, ``Tested-by``, ...) after the
+patch's own, then a ``Link:`` to the Message-ID.  We use b4's
+``LoreMessage.get_am_message`` for that, with b4's configuration read from the
+target repository (``b4.trailer-order``, ``b4.trailers-ignore-from``), so the
+commits read exactly as ``b4 am`` would make them.  Author, date and message
+come from the mail; ``git am`` keeps them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import b4
+
+from aptool.apply import steps
+from aptool.apply.plan import ApplyFailure, link_for
+from aptool.apply.worktree import ScratchWorktree
+from aptool.archive.mail import parse_mail
+from aptool.series.data import Patch
+
+logging.getLogger("b4").setLevel(logging.ERROR)
+
+_THREE_WAY = "Falling back to patching base and 3-way merge"
+_FILE_IN_MESSAGE = (
+    re.compile(r"^error: patch failed: (.+):\d+$"),
+    re.compile(r"^error: (.+): (?:does not exist in index|does not match index|patch does not apply|"
+               r"already exists in (?:index|working directory))$"),
+    re.compile(r"^CONFLICT \([^)]*\): .*?(?:Merge conflict in|deleted in \S+ and modified in \S+\. Version \S+ of) "
+               r"(\S+)"),
+    re.compile(r"sha1 information is lacking or useless \((.+)\)"),
+)
+_GUIDANCE = (
+    "hint:",
+    "Applying:",
+    "When you have resolved",
+    "If you prefer to skip",
+    "To restore the original branch",
+    "Use 'git am --show-current-patch",
+    "Using index info to reconstruct",
+    "Falling back to patching base",
+)
+
+
+def _b4_config(repo: Path) -> None:
+    """b4 reads its settings once per process; without them ``get_am_message`` fails."""
+    if not b4.MAIN_CONFIG:
+        b4.setup_config(argparse.Namespace(config={}), topdir=str(repo))
+
+
+def am_mail(patch: Patch, linkmask: str, repo: Path) -> bytes:
+    """The mail ``git am`` gets: the patch with follow-up trailers and a ``Link:`` added."""
+    if not patch.raw:
+        raise ApplyFailure("the patch mail's text is not available", patch=patch)
+    _b4_config(repo)
+    lmsg = b4.LoreMessage(parse_mail(patch.raw))
+    lmsg.followup_trailers = [b4.LoreTrailer(name=t.name, value=t.value) for t in patch.followup_trailers]
+    link = b4.LoreTrailer(name="Link", value=link_for(linkmask, patch.message_id))
+    try:
+        msg = lmsg.get_am_message(add_trailers=True, extras=[link])
+    except SystemExit:  # b4 refuses bodies with Unicode control-flow characters
+        raise ApplyFailure(
+            "the patch contains suspicious Unicode control characters (see b4's --allow-unicode-control-chars)",
+            patch=patch,
+        ) from None
+    out = io.BytesIO()
+    b4.save_git_am_mbox([msg], out)
+    return out.getvalue()
+
+
+@dataclass
+class Applied:
+    method: str  # "exact", "three-way", "fuzz"
+    output: str = ""
+    attempts: list[str] = field(default_factory=list)
+
+
+_STATUS_LINE = re.compile(r"^[ACDMRT]\t")  # "M<TAB>path" while git reconstructs a base tree
+
+
+def git_message(text: str) -> str:
+    """git's own words about a failure, without its advice to an interactive user."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    return "\n".join(
+        line for line in lines if line.strip() and not line.startswith(_GUIDANCE) and not _STATUS_LINE.match(line)
+    )
+
+
+def files_in_message(text: str) -> list[str]:
+    found: list[str] = []
+    for line in text.splitlines():
+        for pattern in _FILE_IN_MESSAGE:
+            match = pattern.search(line.strip())
+            if match and match.group(1) not in found:
+                found.append(match.group(1))
+    return found
+
+
+def _run_am(wt: ScratchWorktree, mail: bytes, index: int) -> tuple[int, str]:
+    proc = wt.popen("am", "--3way")
+    steps.checkpoint(f"am-running:{index}")
+    out, err = proc.communicate(mail)
+    return proc.returncode, (out + err).decode("utf-8", "replace")
+
+
+def apply_mail(wt: ScratchWorktree, patch: Patch, mail: bytes, index: int, *, fallbacks: bool) -> Applied:
+    """Apply one mail on the worktree's HEAD; raise :class:`ApplyFailure` when it will not go.
+
+    With ``fallbacks`` (the base is only the closest commit), a patch the
+    three-way merge cannot place is retried on a full checkout, then with
+    ``git apply`` and reduced context.
+    """
+    code, text = _run_am(wt, mail, index)
+    if code == 0:
+        return Applied("three-way" if _THREE_WAY in text else "exact", text)
+    steps.checkpoint("am-stopped")
+    conflicted = _conflicted(wt) or files_in_message(text) or [f.path for f in patch.files]
+    first_failure = text
+    if fallbacks and not wt.full:
+        wt.git("am", "--abort")
+        wt.widen()
+        code, text = _run_am(wt, mail, index)
+        if code == 0:
+            return Applied("three-way" if _THREE_WAY in text else "exact", text)
+    if fallbacks:
+        fuzzed = _apply_reduced_context(wt)
+        if fuzzed is not None:
+            return Applied("fuzz", text + fuzzed)
+    raise ApplyFailure(
+        "the patch does not apply" if not fallbacks else "the patch does not apply, not even with reduced context",
+        patch=patch,
+        files=conflicted,
+        git_message=git_message(first_failure),
+    )
+
+
+def _conflicted(wt: ScratchWorktree) -> list[str]:
+    proc = wt.git("diff", "--name-only", "--diff-filter=U")
+    return [line for line in proc.stdout.decode("utf-8", "replace").splitlines() if line]
+
+
+def _apply_reduced_context(wt: ScratchWorktree) -> str | None:
+    """``git apply --index`` with one line of context, then let ``git am`` commit; its output or None."""
+    patch_file = wt.state_path("rebase-apply/patch")
+    if not patch_file.exists():
+        return None
+    wt.git("reset", "-q", "--hard")
+    for context in ("-C2", "-C1"):
+        proc = wt.git("apply", "--index", context, str(patch_file))
+        if proc.returncode == 0:
+            done = wt.git("am", "--continue")
+            if done.returncode == 0:
+                return (proc.stdout + proc.stderr + done.stdout + done.stderr).decode("utf-8", "replace")
+            wt.git("reset", "-q", "--hard")
+    return None
