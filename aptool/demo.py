@@ -6,12 +6,14 @@ locally with public-inbox's semantics.
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from aptool.apply.thread import apply_thread
 from aptool.archive import LocalArchive
+from aptool.base import find_base
+from aptool.model import build_model, lock_order_edges
 from aptool.series import Thread, fetch_thread
 
 Say = Callable[[str], None]
@@ -24,11 +26,6 @@ class DemoResult:
     workdir: Path
     threads: dict[str, Thread] = field(default_factory=dict)
     steps: list[str] = field(default_factory=list)
-
-
-def stage_available(module: str) -> bool:
-    """True once a stage of the data flow has been built into this installation."""
-    return importlib.util.find_spec(module) is not None
 
 
 def run_demo(workdir: Path, say: Say) -> DemoResult:
@@ -62,14 +59,37 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
     result.steps.append("thread")
     seed = story.messages["seed"]
     say("")
-    say(f"2. The seed patch <{seed}>:")
+    say(f"2. The seed patch <{seed}>: what is a suitable base? (aptool base)")
     seed_thread = result.threads["seed"]
-    for mention in seed_thread.mentions:
-        if not mention.quoted:
-            say(f"   mentioned in a reply: <{mention.message_id}>")
-    for stage, what in (("aptool.base", "base"), ("aptool.apply", "apply-series"), ("aptool.simulate", "check")):
-        if not stage_available(stage):
-            say("")
-            say(f"('aptool {what}' and the stages after it are not available in this version yet.)")
-            break
+    found = find_base(story.repo, seed_thread, archive=archive)
+    say(f"   base: {found.base[:12]} ({found.describe}), {found.rule}")
+    for number, prereq in enumerate(found.prerequisites, start=1):
+        say(f"   prerequisite {number}: {prereq.patch.full_subject}")
+        say(f"      <{prereq.message_id}>, {prereq.found_by}")
+    for note in found.notes:
+        say(f"   note: {note}")
+    result.steps.append("base")
+    say("")
+    say("3. A branch with base + prerequisites + series, verified blob by blob (aptool apply-series):")
+    applied = apply_thread(story.repo, seed, archive=archive)
+    for outcome in applied.patches:
+        say(f"   {outcome.method:<9} {outcome.subject}")
+    say(f"   branch {applied.branch} at {applied.tip[:12]}; {story.repo} itself was not touched")
+    result.steps.append("apply-series")
+    say("")
+    say("4. Does the patch fix the lock problem or hide it? The code model says (aptool model):")
+    steps = (
+        (story.commits["cycle"], "after the KVM-pointer clean-up"),
+        (story.commits["open-coded"], "with the busy flag (v5.13-rc1)"),
+        (applied.tip, "with the seed patch (the new branch)"),
+    )
+    for revision, title in steps:
+        model = build_model(repo=story.repo, rev=revision)
+        plain = lock_order_edges(model)
+        hidden = [e for e in lock_order_edges(model, flags_as_locks=True) if e.through_flag]
+        say(f"   {title}: {len(plain)} lock-order edges: " + ", ".join(f"{e.held} -> {e.acquired}" for e in plain))
+        if hidden:
+            say("      counting the flag as a lock: " + ", ".join(f"{e.held} -> {e.acquired}" for e in hidden))
+    say("   (the checks that turn these edges into findings, 'aptool check', are not available in this version yet)")
+    result.steps.append("model")
     return result
