@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from aptool.base import graph_cache
 from aptool.git.run import git
 
 NO_BLOB = ""  # the path does not exist at that commit
@@ -68,32 +69,37 @@ class BlobHistory:
         self.tips = searchable_tips(self.repo)
         if not self.tips:
             return
-        out = git(self.repo, "rev-list", "--stdin", "--topo-order", "--reverse", "--parents", "--timestamp",
-                  input="\n".join(self.tips).encode() + b"\n")
-        for line in out.splitlines():
-            fields = line.split()
-            if len(fields) < 2:
-                continue
-            commit = Commit(fields[1], tuple(fields[2:]), int(fields[0]))
-            self.commits[commit.oid] = commit
-            self.order.append(commit.oid)
+        rows = graph_cache.load(self.repo, self.tips)
+        if rows is None:
+            out = git(self.repo, "rev-list", "--stdin", "--topo-order", "--reverse", "--parents", "--timestamp",
+                      input="\n".join(self.tips).encode() + b"\n")
+            rows = [(f[1], tuple(f[2:]), int(f[0])) for f in (line.split() for line in out.splitlines()) if len(f) >= 2]
+            graph_cache.store(self.repo, self.tips, rows)
+        for oid, parents, time in rows:
+            self.commits[oid] = Commit(oid, parents, time)
+            self.order.append(oid)
 
     def _load_changes(self, paths: list[str]) -> None:
         changed: dict[str, dict[str, str]] = {path: {} for path in paths}
         if paths and self.commits:
             out = git(
-                self.repo, "log", "--stdin", "--full-history", "-m", "--raw", "--no-abbrev", "--no-renames",
-                "--format=C %H", "--", *paths, input="\n".join(self.tips).encode() + b"\n",
+                self.repo, "log", "--stdin", "--full-history", "--raw", "--no-abbrev", "--no-renames",
+                "--format=C %H %P", "--", *paths, input="\n".join(self.tips).encode() + b"\n",
             )
             current = ""
+            merges: list[str] = []  # git shows no diff for merges: ask for their blobs directly
             for line in out.splitlines():
                 if line.startswith("C "):
-                    current = line[2:].strip()
+                    fields = line.split()
+                    current = fields[1]
+                    if len(fields) > 3:
+                        merges.append(current)
                 elif line.startswith(":") and current:
                     meta, path = line.split("\t", 1)
                     if path in changed:
                         new = meta.split()[3]
                         changed[path][current] = NO_BLOB if set(new) == {"0"} else new
+            self._merge_blobs(merges, paths, changed)
         for path in paths:
             held: dict[str, str] = {}
             for oid in self.order:
@@ -103,6 +109,15 @@ class BlobHistory:
                     parents = self.commits[oid].parents
                     held[oid] = held.get(parents[0], NO_BLOB) if parents else NO_BLOB
             self.blobs[path] = held
+
+    def _merge_blobs(self, merges: list[str], paths: list[str], changed: dict[str, dict[str, str]]) -> None:
+        if not merges:
+            return
+        specs = [(merge, path) for merge in merges for path in paths]
+        answer = git(self.repo, "cat-file", "--batch-check=%(objectname)",
+                     input="".join(f"{m}:{p}\n" for m, p in specs).encode()).splitlines()
+        for (merge, path), line in zip(specs, answer):
+            changed[path][merge] = NO_BLOB if line.endswith("missing") else line.strip()
 
     def holds(self, oid: str, path: str, blob: str | None) -> bool:
         """Does ``oid`` hold ``blob`` (abbreviated) at ``path``; None means "absent"."""
