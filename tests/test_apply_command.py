@@ -1,58 +1,22 @@
 """``aptool apply-series`` as a command: output, exit codes, ``--closest``, ``--json``, ``--worktree``.
 
-``find_base`` is replaced by a stand-in that answers to its contract, so these
-tests exercise the command and its glue on a small repository of their own;
-``test_apply_story.py`` runs the real one on the fixture story.
+They run on a small repository of their own whose mbox holds a list-only
+prerequisite, found by ``aptool base`` through its post-image blob;
+``test_apply_story.py`` runs the fixture story.
 """
 
 from __future__ import annotations
 
 import json
-import sys
-import types
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from aptool.cli import app
-from aptool.series import Patch, SeriesVersion, Thread, require_version
 from tests.test_apply_support import Upstream, assert_nothing_left, clone_user, git, make_upstream, snapshot
 
 runner = CliRunner()
-
-
-@dataclass
-class Prerequisite:
-    message_id: str
-    subject: str
-    found_by: str
-    patch: Patch
-
-
-@dataclass
-class FileEvidence:
-    path: str
-    preimage: str | None
-    satisfied_by: str
-
-
-@dataclass
-class BaseResult:
-    base: str
-    describe: str
-    exact: bool
-    candidates: int
-    series: SeriesVersion
-    prerequisites: list[Prerequisite]
-    files: list[FileEvidence] = field(default_factory=list)
-    unmet: list[FileEvidence] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def patches_in_order(self) -> list[Patch]:
-        return [p.patch for p in self.prerequisites] + list(self.series.patches)
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +29,11 @@ def user(upstream: Upstream, tmp_path: Path) -> Path:
     return clone_user(upstream, tmp_path / "user")
 
 
-@pytest.fixture()
-def base_finder(upstream: Upstream, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
-    """Install a stand-in ``aptool.base``; the dict it returns sets what it answers."""
-    answer: dict[str, Any] = {"base": upstream.base, "exact": True, "calls": []}
-
-    def find_base(repo: Path, thread: Thread, *, version: int | None = None, archive: Any = None) -> BaseResult:
-        answer["calls"].append((Path(repo), thread.root, version, archive))
-        series = require_version(thread, version)
-        prereq = upstream.prerequisites()[0]
-        unmet = [] if answer["exact"] else [FileEvidence("drivers/s390/crypto/vfio_ap_ops.c", "0123abc", "")]
-        return BaseResult(base=answer["base"], describe="v0.1-1-gabcdef", exact=answer["exact"], candidates=1,
-                          series=series, prerequisites=[Prerequisite(prereq.message_id, prereq.subject,
-                                                                     "mentioned", prereq)], unmet=unmet)
-
-    module = types.ModuleType("aptool.base")
-    module.find_base = find_base  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "aptool.base", module)
-    return answer
+def lose_the_base(user: Path, old: str, new: str) -> None:
+    """Rewrite the user's only commit, as in a tree the series was not made on: no exact base exists."""
+    ops = user / "drivers/s390/crypto/vfio_ap_ops.c"
+    ops.write_text(ops.read_text().replace(old, new))
+    git(user, "commit", "-q", "--amend", "-am", "a tree of the reviewer's own")
 
 
 def apply(user: Path, upstream: Upstream, *args: str):  # type: ignore[no-untyped-def]
@@ -90,12 +41,12 @@ def apply(user: Path, upstream: Upstream, *args: str):  # type: ignore[no-untype
                                str(upstream.mbox), *args])
 
 
-def test_text_output_and_progress_lines(upstream: Upstream, user: Path, base_finder: dict[str, Any]) -> None:
+def test_text_output_and_progress_lines(upstream: Upstream, user: Path) -> None:
     before = snapshot(user, new_branch="aptool/subject-here-v1")
     result = apply(user, upstream)
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("Base: v0.1-1-gabcdef (")
+    assert out.startswith(f"Base: master ({upstream.base[:12]})")
     assert "exact base" in out
     assert "[1/4] exact     post-image ok      s390/vfio-ap: set ops_3  (prerequisite)" in out
     assert "<series-3@example.org>" in out
@@ -103,39 +54,34 @@ def test_text_output_and_progress_lines(upstream: Upstream, user: Path, base_fin
     assert "refs/notes/aptool" in out
     assert "[4/4] exact     s390/vfio-ap: drop ops_25" in result.stderr
     assert snapshot(user, new_branch="aptool/subject-here-v1") == before
-    (repo, root, version, archive) = base_finder["calls"][0]
-    assert root == "series-0@example.org" and version is None and archive.location == str(upstream.mbox)
     again = apply(user, upstream)
     assert again.exit_code == 0 and "Branch aptool/subject-here-v1 is up to date" in again.stdout
 
 
-def test_json_output(upstream: Upstream, user: Path, base_finder: dict[str, Any]) -> None:
+def test_json_output(upstream: Upstream, user: Path) -> None:
     result = apply(user, upstream, "--json", "--branch", "review/s", "--version", "1")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["branch"] == "review/s" and data["status"] == "built" and data["exact"] is True
     assert data["base"] == upstream.base and data["series_base"] == data["patches"][0]["commit"]
-    assert data["record"]["prerequisites"][0] == {"message_id": "pre-1@example.org",
-                                                  "subject": "s390/vfio-ap: set ops_3", "found_by": "mentioned"}
+    prerequisite = data["record"]["prerequisites"][0]
+    assert prerequisite["message_id"] == "pre-1@example.org" and prerequisite["subject"] == "s390/vfio-ap: set ops_3"
+    assert prerequisite["found_by"].startswith("blob chain: drivers/s390/crypto/vfio_ap_ops.c ")
     assert data["record"]["series"]["message_ids"] == [f"series-{n}@example.org" for n in (1, 2, 3)]
     assert data["record"]["archive"] == str(upstream.mbox)
-    assert base_finder["calls"][0][2] == 1
+    assert data["record"]["series"]["version"] == 1
     assert "Link: https://lore.kernel.org/r/series-1@example.org" in git(user, "log", "-1", "--format=%B",
                                                                          "review/s~2")
 
 
-def test_no_exact_base_needs_closest(upstream: Upstream, user: Path, base_finder: dict[str, Any]) -> None:
-    git(user, "checkout", "-q", "-b", "elsewhere")
-    ops = user / "drivers/s390/crypto/vfio_ap_ops.c"
-    ops.write_text(ops.read_text().replace("int ops_7;\n", "int ops_7; /* here */\n"))
-    git(user, "commit", "-q", "-am", "elsewhere")
-    base_finder.update(base=git(user, "rev-parse", "HEAD").strip(), exact=False)
+def test_no_exact_base_needs_closest(upstream: Upstream, user: Path) -> None:
+    lose_the_base(user, "int ops_7;\n", "int ops_7; /* here */\n")
     before = snapshot(user, new_branch="aptool/subject-here-v1")
 
     refused = apply(user, upstream)
     assert refused.exit_code == 1
-    assert "no exact base" in refused.stderr and "0123abc" in refused.stderr
-    assert "closest commit: v0.1-1-gabcdef" in refused.stderr and "--closest" in refused.stderr
+    assert "no exact base" in refused.stderr and "drivers/s390/crypto/vfio_ap_ops.c" in refused.stderr
+    assert "closest commit: master" in refused.stderr and "--closest" in refused.stderr
     assert git(user, "for-each-ref", "refs/heads/aptool") == ""
 
     built = apply(user, upstream, "--closest")
@@ -146,12 +92,8 @@ def test_no_exact_base_needs_closest(upstream: Upstream, user: Path, base_finder
     assert_nothing_left(user)
 
 
-def test_conflict_as_json(upstream: Upstream, user: Path, base_finder: dict[str, Any]) -> None:
-    git(user, "checkout", "-q", "-b", "elsewhere")
-    ops = user / "drivers/s390/crypto/vfio_ap_ops.c"
-    ops.write_text(ops.read_text().replace("int ops_10;\n", "short ops_10;\n"))
-    git(user, "commit", "-q", "-am", "elsewhere")
-    base_finder.update(base=git(user, "rev-parse", "HEAD").strip(), exact=False)
+def test_conflict_as_json(upstream: Upstream, user: Path) -> None:
+    lose_the_base(user, "int ops_10;\n", "short ops_10;\n")
     result = apply(user, upstream, "--closest", "--json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
@@ -161,7 +103,7 @@ def test_conflict_as_json(upstream: Upstream, user: Path, base_finder: dict[str,
     assert_nothing_left(user)
 
 
-def test_worktree_option(upstream: Upstream, user: Path, base_finder: dict[str, Any], tmp_path: Path) -> None:
+def test_worktree_option(upstream: Upstream, user: Path, tmp_path: Path) -> None:
     keep = tmp_path / "review"
     result = apply(user, upstream, "--worktree", str(keep))
     assert result.exit_code == 0, result.output
@@ -170,7 +112,7 @@ def test_worktree_option(upstream: Upstream, user: Path, base_finder: dict[str, 
     assert git(keep, "rev-parse", "--abbrev-ref", "HEAD").strip() == "aptool/subject-here-v1"
 
 
-def test_cannot_run_is_exit_2(upstream: Upstream, tmp_path: Path, base_finder: dict[str, Any]) -> None:
+def test_cannot_run_is_exit_2(upstream: Upstream, tmp_path: Path) -> None:
     result = runner.invoke(app, ["apply-series", "series-0@example.org", "--repo", str(tmp_path), "--archive",
                                  str(upstream.mbox)])
     assert result.exit_code == 2 and result.stderr.startswith("aptool: not a git repository")
