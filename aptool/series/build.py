@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from email import errors
+from typing import Any
 from email.message import EmailMessage
 
 import b4
@@ -159,18 +160,11 @@ def _patch(lmsg: b4.LoreMessage, lser: b4.LoreSeries, raw_by_id: dict[str, bytes
     if diff and not files:
         raise MailError(f"patch <{lmsg.msgid}> has a diff header but no file changes")
     return Patch(
-        message_id=lmsg.msgid,
-        subject=lmsg.subject,
-        full_subject=lmsg.full_subject,
-        author_name=lmsg.fromname,
-        author_email=lmsg.fromemail,
-        date=lmsg.date.isoformat(),
+        **_message_fields(lmsg),
         version=lser.revision,
         counter=lmsg.counter,
         total=lser.expected,
         files=files,
-        trailers=_own_trailers(lmsg),
-        followup_trailers=_trailers(lmsg.followup_trailers, None),
         patch_id=lmsg.git_patch_id,
         in_reply_to=lmsg.in_reply_to,
         raw=raw_by_id.get(lmsg.msgid, b""),
@@ -178,16 +172,21 @@ def _patch(lmsg: b4.LoreMessage, lser: b4.LoreSeries, raw_by_id: dict[str, bytes
 
 
 def _cover(lmsg: b4.LoreMessage) -> Cover:
-    return Cover(
-        message_id=lmsg.msgid,
-        subject=lmsg.subject,
-        full_subject=lmsg.full_subject,
-        author_name=lmsg.fromname,
-        author_email=lmsg.fromemail,
-        date=lmsg.date.isoformat(),
-        trailers=_own_trailers(lmsg),
-        followup_trailers=_trailers(lmsg.followup_trailers, None),
-    )
+    return Cover(**_message_fields(lmsg))
+
+
+def _message_fields(lmsg: b4.LoreMessage) -> dict[str, Any]:
+    """What a patch and a cover letter both carry."""
+    return {
+        "message_id": lmsg.msgid,
+        "subject": lmsg.subject,
+        "full_subject": lmsg.full_subject,
+        "author_name": lmsg.fromname,
+        "author_email": lmsg.fromemail,
+        "date": lmsg.date.isoformat(),
+        "trailers": _own_trailers(lmsg),
+        "followup_trailers": _trailers(lmsg.followup_trailers, None),
+    }
 
 
 def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
