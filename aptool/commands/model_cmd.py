@@ -2,89 +2,121 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from aptool.commands.common import JsonOption, print_json, reports_errors
-from aptool.model import CodeModel, build_model, grow_scope, lock_order_edges
+from aptool.errors import AptoolError, RepositoryError
+from aptool.git.run import git, git_ok
+from aptool.model import CodeModel, Event, LockEdge, build_model, grow_scope, lock_order_edges
 
 
 @reports_errors
 def model(
-    paths: Optional[List[str]] = typer.Argument(None, help="C files or directories (with --rev: paths in the tree)."),
+    paths: Optional[List[str]] = typer.Argument(
+        None, help="C files or directories; with --rev, paths in the tree (default: every C file)."),
     rev: Optional[str] = typer.Option(None, "--rev", help="Read the files at this revision, without a checkout."),
-    repo: Path = typer.Option(Path("."), "--repo", help="The git repository for --rev."),
-    grow: bool = typer.Option(False, "--grow/--no-grow", help="With --rev: add the files that define callees and callers."),
+    repo: Optional[Path] = typer.Option(None, "--repo", help="The git repository (default: the current directory)."),
+    grow: bool = typer.Option(False, "--grow/--no-grow",
+                              help="Add the files that define the callees and callers of PATHS (git grep)."),
     edges: bool = typer.Option(False, "--edges", help="Also list lock-order edges with their call chains."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Build the code model: functions with their lock, wait, flag and call events."""
-    if rev is not None:
-        files = list(paths or [])
-        if grow and files:
-            files = grow_scope(repo, rev, files)
-        built = build_model(repo=repo, rev=rev, files=files or None)
-    else:
-        built = build_model([Path(p) for p in paths or ["."]])
+    """Build the code model: functions with their lock, wait, flag, call and sleep events."""
+    built = _build(paths or [], rev, repo, grow)
     for error in built.parse_errors:
         typer.echo(f"{error.file}:{error.line}: parse error: {error.message}", err=True)
+    for lost in built.lost_functions:
+        typer.echo(f"{lost.file}:{lost.line}: parse error: function {lost.function}() lost: {lost.text}", err=True)
+    found = lock_order_edges(built, flags_as_locks=True) if edges else []
     if as_json:
         data = built.to_dict()
         if edges:
-            data["lock_order_edges"] = [_edge_dict(e) for e in lock_order_edges(built, flags_as_locks=True)]
+            data["lock_order_edges"] = [edge.to_dict() for edge in found]
         print_json(data)
     else:
-        typer.echo(render_model(built, edges))
+        typer.echo(render_model(built, found if edges else None))
 
 
-def _edge_dict(edge) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    return {
-        "held": edge.held, "acquired": edge.acquired, "held_kind": edge.held_kind,
-        "acquired_kind": edge.acquired_kind, "held_at": str(edge.held_at),
-        "chain": [str(s) for s in edge.chain], "entry": [str(s) for s in edge.entry],
-        "through_flag": edge.through_flag,
-    }
+def _build(paths: list[str], rev: str | None, repo: Path | None, grow: bool) -> CodeModel:
+    if rev is not None:
+        top = repo or Path(".")
+        files = list(paths)
+        if grow and files:
+            files = grow_scope(top, rev, files)
+        return build_model(repo=top, rev=rev, files=files or None)
+    chosen = [Path(p) for p in paths] or [Path(".")]
+    missing = [str(p) for p in chosen if not p.exists()]
+    if missing:
+        raise AptoolError(f"no such file or directory: {missing[0]}")
+    if grow:
+        top = repo or _toplevel(chosen[0])
+        relative = [os.path.relpath(p.resolve(), top.resolve()) for p in chosen]
+        chosen = [top / f for f in grow_scope(top, None, relative)]
+    return build_model(chosen)
 
 
-def render_model(built: CodeModel, edges: bool) -> str:
-    """One block per function: where it is, why it is an entry, and its events."""
+def _toplevel(path: Path) -> Path:
+    start = path if path.is_dir() else path.parent
+    if not git_ok(start, "rev-parse", "--show-toplevel"):
+        raise RepositoryError(f"--grow needs a git work tree: {path} is not in one")
+    return Path(git(start, "rev-parse", "--show-toplevel").strip())
+
+
+def render_model(built: CodeModel, edges: list[LockEdge] | None = None) -> str:
+    """One block per function that does something about locking, then the flags, then the edges."""
     lines = [f"{len(built.files)} files, {built.lines} lines, {len(built.functions)} functions, "
-             f"{len(built.entries)} entry points, {len(built.parse_errors)} parse errors recovered"]
+             f"{len(built.entries)} entry points, {len(built.flags)} flags, "
+             f"{len(built.parse_errors)} parse errors recovered, {len(built.lost_functions)} functions lost"]
     for function in sorted(built.functions.values(), key=lambda f: (f.file, f.line)):
         events = [e for e in function.events() if e.kind != "call" or e.targets]
-        if not events and not function.entry:
+        if not events and not function.entry and not function.annotations:
             continue
         entry = f"  [entry: {function.entry}]" if function.entry else ""
-        lines.append(f"{function.file}:{function.line}: {function.name}(){entry}")
+        lines.append("")
+        lines.append(f"{function.name}() {function.file}:{function.line}{entry}")
+        for annotation in function.annotations:
+            lines.append(f"    {annotation.line:>5}  {annotation.kind}({annotation.lock})")
         for event in events:
-            lines.append(f"    {event.line:>5}  {_describe(event)}")
-    flags = built.flags()
-    if flags:
-        lines.append("flags (open-coded locks):")
-        for name, roles in flags.items():
+            lines.append(f"    {event.line:>5}  {describe(event)}")
+    if built.flags:
+        lines += ["", "flags (fields and bits waiters sleep on):"]
+        for name, flag in sorted(built.flags.items()):
             lines.append(f"  {name}")
-            for role, where in roles.items():
-                lines += [f"    {role[:-1]}: {w}" for w in where]
-    if edges:
-        lines.append("lock-order edges (flags counted as locks):")
-        for edge in lock_order_edges(built, flags_as_locks=True):
-            lines.append(f"  {edge.held} -> {edge.acquired}")
-            lines += [f"      at {site}" for site in [edge.held_at, *edge.chain]]
+            for role in ("setters", "clearers", "testers", "waiters", "wakers"):
+                lines += [f"    {role[:-1]:<8} {site}" for site in getattr(flag, role)]
+    if edges is not None:
+        lines += ["", "lock-order edges (held -> acquired; open-coded locks counted as locks):"]
+        for edge in edges:
+            hidden = "  [through an open-coded lock]" if edge.through_flag else ""
+            lines.append(f"  {edge.held} -> {edge.acquired}{hidden}")
+            lines.append(f"      {edge.held} taken at: {edge.held_at}")
+            lines.append(f"      {edge.acquired} taken through:")
+            lines += [f"        {site}" for site in edge.chain]
+            if edge.entry:
+                lines.append("      reached from entry: " + " -> ".join(str(site) for site in edge.entry))
     return "\n".join(lines)
 
 
-def _describe(event) -> str:  # type: ignore[no-untyped-def]
-    mark = "" if event.resolved else " (unresolved)"
+def describe(event: Event) -> str:
+    """An event as one short line: what, which class, how."""
+    mark = " (unresolved)" if not event.resolved else ""
     if event.kind in ("acquire", "release"):
-        return f"{event.kind} {event.lock_kind} {event.lock}{mark}{' [guard]' if event.guard else ''}"
+        extra = [x for x in (event.context, f"subclass {event.subclass}" if event.subclass else "",
+                             "trylock" if event.trylock else "", "guard" if event.guard else "") if x]
+        how = f" [{', '.join(extra)}]" if extra else ""
+        return f"{event.kind} {event.lock_kind} {event.lock}{mark}{how}"
     if event.kind == "wait":
-        flags = f" for {', '.join(event.flags)}" if event.flags else ""
-        return f"wait on {event.lock}{flags}: {event.condition or ''}"
+        flags = f" until {', '.join(event.flags)}" if event.flags else ""
+        return f"wait on {event.lock}{mark}{flags}: {event.condition or event.callee}"
     if event.kind == "call":
-        how = "through pointer ." + event.callee if event.via_pointer else event.callee
-        return f"call {how} -> {', '.join(t.split(':')[-1] for t in event.targets)}"
+        how = f"through .{event.callee}" if event.via_pointer else event.callee
+        return f"call {how} -> {', '.join(t.rsplit(':', 1)[-1] for t in event.targets)}"
     if event.kind == "sleep":
-        return f"may sleep: {event.callee}"
-    return f"{event.kind} {event.lock}{mark}"
+        return f"may sleep: {event.text}"
+    if event.kind == "wake":
+        return f"wake {event.lock}{mark}"
+    return f"{event.kind} {event.lock}{mark}: {event.text}"

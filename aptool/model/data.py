@@ -1,7 +1,8 @@
 """The code model as plain data: functions, their events and control-flow skeleton.
 
-The JSON dump (``aptool model --json``) is ``CodeModel.to_dict()``; these
-dataclasses are its documentation.
+The JSON dump (``aptool model --json``) is ``CodeModel.to_dict()``: every
+dataclass here becomes an object with exactly its fields, so these classes
+are the documentation of the JSON.
 """
 
 from __future__ import annotations
@@ -12,36 +13,60 @@ from typing import Any
 
 @dataclass
 class Event:
-    """One thing a function does that matters for locking, at a source line.
+    """One thing a function does that matters for locking, at ``file:line``.
 
-    ``kind``: acquire, release, wait, wake, flag-set, flag-clear, call, sleep.
-    ``lock`` is the lock, flag, wait-queue or completion class; ``resolved``
-    is False when it is only the expression text.
+    ``kind``:
+
+    - ``acquire`` / ``release``: a lock (``lock`` = its class, ``lock_kind``
+      = mutex, spin, rwlock-read, rwlock-write, rwsem-read, rwsem-write);
+    - ``wait``: sleeping until woken (``lock`` = the wait queue, completion,
+      bit word or variable; ``flags`` = the flag classes its condition reads);
+    - ``wake``: waking the waiters of ``lock``;
+    - ``flag-set`` / ``flag-clear`` / ``flag-test``: a write or a test of a
+      field or bit that some wait condition in scope reads (``lock`` = the
+      flag's class, ``value`` = what is written);
+    - ``call``: a call of ``callee``; ``targets`` = the function ids it can
+      reach (through a pointer: every function stored in a field of that name);
+    - ``sleep``: a call that may sleep (``callee``).
+
+    ``resolved`` is False when ``lock`` is only the expression text.
     """
 
     kind: str
+    file: str
     line: int
     text: str
     lock: str | None = None
-    lock_kind: str | None = None  # mutex, spin, rwlock-read/-write, rwsem-read/-write
+    lock_kind: str | None = None
     resolved: bool = True
-    context: str = ""  # irq or bh: what an acquire disables
-    guard: bool = False  # taken by guard()/scoped_guard(): released at the end of its scope
+    context: str = ""  # acquire/release: "irq" or "bh" when it disables (re-enables) them
+    subclass: str | None = None  # _nested: the lockdep subclass as written
+    trylock: bool = False  # taken only when it succeeds: it never blocks, so it adds no lock-order edge
+    guard: bool = False  # guard()/scoped_guard(): the release is the end of its scope
     callee: str | None = None  # calls: the function name, or the field a pointer is loaded from
     via_pointer: bool = False
-    targets: list[str] = field(default_factory=list)  # calls: resolved function ids
+    targets: list[str] = field(default_factory=list)
     condition: str | None = None  # waits: the condition as written
     flags: list[str] = field(default_factory=list)  # waits: flag classes the condition reads
-    value: str | None = None  # field writes: the value written
+    value: str | None = None  # flag writes: the value written, or "set"/"clear" for bit operations
 
 
 @dataclass
 class Node:
     """A step of the control-flow skeleton.
 
-    ``kind``: event, if, loop, switch, return, goto, label.  ``branches``
-    holds the arms of an if (then, else) or switch (one per case, then the
-    no-match arm); ``body`` the body of a loop.
+    ``kind``:
+
+    - ``event``: ``event`` happens;
+    - ``if``: ``branches`` = [then, else] (either may be empty);
+    - ``switch``: ``branches`` = one arm per case label in source order, each
+      starting with a ``case`` node (``label`` = the value, or ``default``);
+      control enters one arm and falls through into the next unless the arm
+      ends in ``break``, ``return``, ``goto`` or ``continue``; without a
+      ``default`` the last arm is empty: no case matched;
+    - ``loop``: ``body`` runs zero or more times; ``do``: one or more times;
+    - ``break`` (leave the innermost loop or switch), ``continue``,
+      ``return``, ``goto`` (to ``label``), ``label``.
     """
 
     kind: str
@@ -54,17 +79,28 @@ class Node:
 
 
 @dataclass
+class Annotation:
+    """A sparse context annotation on a function: ``__acquires``, ``__releases``, ``__must_hold``."""
+
+    kind: str
+    lock: str
+    resolved: bool
+    line: int
+
+
+@dataclass
 class Function:
-    id: str  # "path:name"
+    id: str  # "path:name": static functions of the same name in two files stay apart
     name: str
     file: str
     line: int
+    end_line: int
     static: bool
-    params: dict[str, str]
+    params: dict[str, str]  # name -> type (struct name for struct pointers)
     locals: dict[str, str]
     body: list[Node]
-    annotations: list[tuple[str, str]] = field(default_factory=list)  # (__acquires|..., lock class)
-    entry: str | None = None  # why it is an entry point, if it is one
+    annotations: list[Annotation] = field(default_factory=list)
+    entry: str | None = None  # why a thread can start here, if it can
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on."""
@@ -79,7 +115,34 @@ def _collect(nodes: list[Node], found: list[Event]) -> None:
             found.append(node.event)
         for branch in node.branches:
             _collect(branch, found)
-        _collect(node.body, found)
+        if node.body:
+            _collect(node.body, found)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in the code, as a lockdep report prints it: function and file:line."""
+
+    function: str
+    file: str
+    line: int
+    text: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.function}+{self.file}:{self.line}"
+
+
+@dataclass
+class Flag:
+    """A field or bit that waiters sleep on: the raw material of an open-coded lock."""
+
+    name: str
+    setters: list[Site] = field(default_factory=list)
+    clearers: list[Site] = field(default_factory=list)
+    testers: list[Site] = field(default_factory=list)
+    waiters: list[Site] = field(default_factory=list)
+    wakers: list[Site] = field(default_factory=list)  # wakes of a queue whose waiters wait for this flag
+    queues: list[str] = field(default_factory=list)  # the wait queues its waiters sleep on
 
 
 @dataclass
@@ -87,6 +150,7 @@ class ParseError:
     file: str
     line: int
     message: str
+    function: str | None = None  # the function it is in, when tree-sitter still delimited one
 
 
 @dataclass
@@ -96,49 +160,34 @@ class CodeModel:
     functions: dict[str, Function]
     structs: dict[str, dict[str, str]]  # struct -> field -> type
     globals: dict[str, str]  # global variable -> type
-    pointer_targets: dict[str, list[str]]  # field name -> function ids assigned to it
+    pointer_targets: dict[str, list[str]]  # field name -> ids of the functions stored in such a field
+    flags: dict[str, Flag] = field(default_factory=dict)
     parse_errors: list[ParseError] = field(default_factory=list)
-    lost_functions: int = 0  # definitions inside unparsable code that could not be kept
+    lost_functions: list[Site] = field(default_factory=list)  # bodies in code that could not be delimited
+    headers: list[str] = field(default_factory=list)  # headers read for their declarations only
 
     @property
     def entries(self) -> list[Function]:
         return [f for f in self.functions.values() if f.entry]
 
-    def flags(self) -> dict[str, dict[str, list[str]]]:
-        """Each flag with where it is set, cleared, waited on, and where its waiters are woken."""
-        flags: dict[str, dict[str, list[str]]] = {}
-        for function in self.functions.values():
-            for event in function.events():
-                role = {"flag-set": "setters", "flag-clear": "clearers", "wait": "waiters"}.get(event.kind)
-                names = event.flags if event.kind == "wait" else [event.lock] if role else []
-                for name in names:
-                    entry = flags.setdefault(name or "", {"setters": [], "clearers": [], "waiters": [], "wakers": []})
-                    entry[role or "waiters"].append(f"{function.name} ({function.file}:{event.line})")
-        for function in self.functions.values():
-            for event in function.events():
-                if event.kind != "wake":
-                    continue
-                for name, entry in flags.items():
-                    if event.lock in self.wait_queues_of(name):
-                        entry["wakers"].append(f"{function.name} ({function.file}:{event.line})")
-        return flags
-
-    def wait_queues_of(self, flag: str) -> set[str]:
-        """The wait queues whose waiters test ``flag``."""
-        return {
-            e.lock or "" for f in self.functions.values() for e in f.events() if e.kind == "wait" and flag in e.flags
-        }
+    def function(self, name: str) -> Function:
+        """The function called ``name`` (the first, by id, when several files define one)."""
+        for fid in sorted(self.functions):
+            if self.functions[fid].name == name:
+                return self.functions[fid]
+        raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "files": self.files,
+            "headers": self.headers,
             "lines": self.lines,
             "functions": {key: asdict(value) for key, value in sorted(self.functions.items())},
+            "entries": sorted(f.id for f in self.entries),
             "structs": self.structs,
             "globals": self.globals,
             "pointer_targets": self.pointer_targets,
-            "entries": sorted(f.id for f in self.entries),
-            "flags": self.flags(),
+            "flags": {name: asdict(flag) for name, flag in sorted(self.flags.items())},
             "parse_errors": [asdict(e) for e in self.parse_errors],
-            "lost_functions": self.lost_functions,
+            "lost_functions": [asdict(s) for s in self.lost_functions],
         }

@@ -64,59 +64,118 @@ def declared_names(declarator: TSNode | None) -> list[str]:
     return names
 
 
-def collect(root: TSNode, decls: Declarations) -> None:
-    """Struct bodies, typedefs and file-scope variables anywhere in the tree."""
+# The only nodes that can hold declarations, definitions or initialisers of global ops tables:
+# the walk does not enter expressions, statements or macro bodies.
+_CONTAINERS = frozenset({
+    "translation_unit", "declaration", "init_declarator", "initializer_list", "type_definition",
+    "struct_specifier", "union_specifier", "field_declaration_list", "field_declaration", "preproc_if",
+    "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef", "ERROR", "linkage_specification",
+    "declaration_list",
+})
+
+
+@dataclass
+class FileFacts:
+    """What the declaration walk finds in a source file besides declarations."""
+
+    definitions: list[TSNode] = field(default_factory=list)  # function definitions, in source order
+    stores: list[tuple[str, str]] = field(default_factory=list)  # (field, identifier) of ``.field = identifier``
+
+
+def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -> None:
+    """Struct bodies, typedefs, file-scope variables and return types anywhere outside function bodies;
+    with ``facts``, also the function definitions and the designated initialisers of functions."""
     stack = [root]
     while stack:
         node = stack.pop()
         kind = node.type
+        if kind == "function_definition":
+            _return_type(node, decls)
+            if facts is not None:
+                facts.definitions.append(node)
+            continue  # locals are the function's own business
+        if kind == "initializer_pair":
+            value = node.child_by_field_name("value")
+            if value is not None and value.type == "initializer_list":
+                stack.append(value)
+            elif facts is not None and value is not None and value.type in ("identifier", "pointer_expression"):
+                designators = node.children_by_field_name("designator")
+                if designators:
+                    facts.stores.append((text_of(designators[-1]).lstrip(".").strip(), text_of(value).lstrip("&").strip()))
+            continue
+        if kind not in _CONTAINERS:
+            continue
         if kind in ("struct_specifier", "union_specifier"):
             body = node.child_by_field_name("body")
             name = node.child_by_field_name("name")
             if body is not None and name is not None:
-                decls.add_struct(text_of(name), _fields(body))
-        if kind == "type_definition":
-            target = type_of_specifier(node.child_by_field_name("type"))
+                decls.add_struct(text_of(name), _fields(body, text_of(name), decls))
+        elif kind == "type_definition":
             spec = node.child_by_field_name("type")
+            target = type_of_specifier(spec)
             for alias in node.children_by_field_name("declarator"):
                 for name in declared_names(alias):
-                    decls.typedefs[name] = target
+                    if target and target != name:
+                        decls.typedefs[name] = target
                     if spec is not None and spec.type == "struct_specifier" and spec.child_by_field_name("name") is None:
                         body = spec.child_by_field_name("body")
                         if body is not None:
-                            decls.add_struct(name, _fields(body))
-        if kind == "declaration" and node.parent is not None and node.parent.type in ("translation_unit", "ERROR"):
-            type_name = type_of_specifier(node.child_by_field_name("type"))
-            for declarator in node.children_by_field_name("declarator"):
-                if declarator.type == "function_declarator":
-                    continue
-                for name in declared_names(declarator)[:1]:
-                    decls.globals[name] = type_name
-        if kind in ("function_definition", "declaration"):
+                            decls.add_struct(name, _fields(body, name, decls))
+        elif kind == "declaration":
             _return_type(node, decls)
-        if kind == "function_definition":
-            continue  # locals are the function's own business
-        stack.extend(node.children)
+            if node.parent is not None and node.parent.type not in ("field_declaration_list",):
+                type_name = type_of_specifier(node.child_by_field_name("type"))
+                for declarator in node.children_by_field_name("declarator"):
+                    if not _declares_function(declarator):
+                        for name in declared_names(declarator)[:1]:
+                            decls.globals[name] = type_name
+        children = node.children
+        if len(children) > 1:
+            children = list(reversed(children))  # a stack: keep source order for definitions
+        stack.extend(children)
+    if facts is not None:
+        facts.definitions.sort(key=lambda n: n.start_byte)
 
 
-def _fields(body: TSNode) -> dict[str, str]:
+def _fields(body: TSNode, owner: str, decls: Declarations) -> dict[str, str]:
+    """The fields of a struct body.  An anonymous struct member without a name
+    (``struct { ... };``) adds its fields to ``owner``; one with a name
+    (``struct { spinlock_t lock; } irqfds;``) becomes the struct ``owner.irqfds``,
+    so its lock is ``kvm.irqfds.lock``: the innermost struct that declares it."""
     fields: dict[str, str] = {}
     for child in body.children:
         if child.type.startswith("preproc_") or child.type == "ERROR":
-            fields.update(_fields(child))  # #ifdef CONFIG_... or a macro tree-sitter choked on: fields still count
+            fields.update(_fields(child, owner, decls))  # #ifdef CONFIG_... or unparsable: fields still count
             continue
         if child.type != "field_declaration":
             continue
         type_node = child.child_by_field_name("type")
-        if type_node is not None and type_node.type in ("struct_specifier", "union_specifier"):
-            inner = type_node.child_by_field_name("body")
-            if inner is not None and type_node.child_by_field_name("name") is None:
-                fields.update(_fields(inner))  # an anonymous struct's fields belong to the outer one
         type_name = type_of_specifier(type_node)
-        for declarator in child.children_by_field_name("declarator"):
+        declarators = child.children_by_field_name("declarator")
+        inner = None
+        if type_node is not None and type_node.type in ("struct_specifier", "union_specifier"):
+            inner = type_node.child_by_field_name("body") if type_node.child_by_field_name("name") is None else None
+        if inner is not None and not declarators:
+            fields.update(_fields(inner, owner, decls))
+            continue
+        for declarator in declarators:
             for name in declared_names(declarator)[:1]:
+                if inner is not None:
+                    type_name = f"{owner}.{name}"
+                    decls.add_struct(type_name, _fields(inner, type_name, decls))
                 fields[name] = type_name
     return fields
+
+
+def _declares_function(declarator: TSNode | None) -> bool:
+    """``f(void)``, ``*f(void)``: a prototype, not a variable (``(*fn)(void)`` is a variable)."""
+    while declarator is not None:
+        if declarator.type == "function_declarator":
+            return True
+        if declarator.type == "parenthesized_declarator":
+            return False
+        declarator = declarator.child_by_field_name("declarator")
+    return False
 
 
 def _return_type(node: TSNode, decls: Declarations) -> None:

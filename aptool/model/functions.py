@@ -1,27 +1,32 @@
 """One C function definition -> its events and control-flow skeleton.
 
-Statements become skeleton nodes (if, loop, switch, return, goto, label);
-expressions are scanned in evaluation order (arguments before the call) for
-the primitives of ``primitives.py``, other calls, and writes to fields.
-Which writes are flags is decided later, once every wait condition in scope
-is known.
+Statements become skeleton nodes (if, switch/case, loop, do, break,
+continue, return, goto, label); expressions are scanned in evaluation order
+(arguments before the call) and every call is looked up in the tables of
+``primitives.py``.  Two things wait until every function in scope is built:
+call targets (``pointers.py``) and which field writes and tests are flags
+(``flags.py``): the builder leaves those as :class:`Candidate` s.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
 
-from aptool.model.data import Event, Function, Node
+from aptool.model.data import Annotation, Event, Function, Node
 from aptool.model.declarations import Declarations, declared_names, type_of_specifier
+from aptool.model.parse import Parsed, RawAnnotation, parse
 from aptool.model.primitives import (
-    ANNOTATIONS,
+        DOWNGRADES,
+    FIELD_ACCESSES,
+    FLAG_READERS,
     GFP_ALLOCATORS,
     GUARD_KINDS,
     LOCK_OPS,
     SLEEPING_CALLS,
     SLEEPING_GFP,
+    WAIT_LOCK,
     WAIT_OPS,
     WAKE_OPS,
     LockOp,
@@ -29,67 +34,101 @@ from aptool.model.primitives import (
 from aptool.model.resolve import Resolver, container_of_type, strip
 from aptool.model.syntax import text_of
 
-_BIT_WRITES = {"set_bit": "flag-set", "clear_bit": "flag-clear", "test_and_set_bit": "flag-set",
-               "test_and_clear_bit": "flag-clear", "clear_and_wake_up_bit": "flag-clear"}
-_FIELD_READ = re.compile(r"(?:->|\.)\s*(\w+)")
+_LOOPS = ("for_statement", "while_statement")
+_PREPROC_IF = ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef")
+_ENDS_PATH = ("return", "goto", "break", "continue")
+MAX_TEXT = 160
 
 
-def function_name(definition: TSNode) -> str | None:
+@dataclass
+class Candidate:
+    """A write or test of a field, kept as a flag event only if some wait condition reads that field."""
+
+    node: Node
+    target: TSNode  # the field expression
+    suffix: str  # "[BIT]" for a bit of a word
+    resolver: Resolver
+
+
+@dataclass
+class Built:
+    function: Function
+    candidates: list[Candidate] = field(default_factory=list)
+    passed: set[tuple[str, str]] = field(default_factory=set)  # (identifier passed as an argument, to what)
+    stores: list[tuple[str, str]] = field(default_factory=list)  # (field, identifier) stored into it
+
+
+def function_declarator(definition: TSNode) -> TSNode | None:
     declarator = definition.child_by_field_name("declarator")
     while declarator is not None and declarator.type != "function_declarator":
         declarator = declarator.child_by_field_name("declarator")
-    if declarator is None:
-        return None
-    inner = declarator.child_by_field_name("declarator")
+    return declarator
+
+
+def function_name(definition: TSNode) -> str | None:
+    declarator = function_declarator(definition)
+    inner = declarator.child_by_field_name("declarator") if declarator is not None else None
     return text_of(inner) if inner is not None and inner.type == "identifier" else None
 
 
 class FunctionBuilder:
-    """Builds one :class:`Function`; call targets are resolved later, across files."""
+    """Builds one :class:`Function` from its definition."""
 
-    def __init__(self, decls: Declarations, path: str, definition: TSNode) -> None:
+    def __init__(self, decls: Declarations, parsed: Parsed, path: str, definition: TSNode,
+                 annotations: list[RawAnnotation] | None = None, flag_fields: frozenset[str] = frozenset()) -> None:
         self.decls = decls
+        self.flag_fields = flag_fields  # field names some wait condition reads: only these can be flags
+        self.parsed = parsed
         self.path = path
         self.definition = definition
+        self.raw_annotations = annotations or []
         self.params: dict[str, str] = {}
         self.locals: dict[str, str] = {}
-        self.pointer_locals: dict[str, str] = {}  # local -> the field it was loaded from
+        self.pointer_locals: dict[str, str] = {}  # local -> the field a function pointer was loaded from
         self.resolver = Resolver(decls, {})
+        self.scopes: list[list[Event]] = []  # guards active in each enclosing block
+        self.candidates: list[Candidate] = []
+        self.passed: set[tuple[str, str]] = set()
+        self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
+        self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
 
-    def build(self) -> Function | None:
+    def build(self) -> Built | None:
         name = function_name(self.definition)
         body = self.definition.child_by_field_name("body")
         if name is None or body is None:
             return None
         self._parameters()
-        self.resolver = Resolver(self.decls, {**self.params, **self.locals})
-        annotations = self._annotations()
+        self.resolver.variables.update(self.params)
         nodes = self._block(body)
         static = any(c.type == "storage_class_specifier" and text_of(c) == "static" for c in self.definition.children)
-        return Function(
+        function = Function(
             id=f"{self.path}:{name}", name=name, file=self.path, line=self.definition.start_point[0] + 1,
-            static=static, params=self.params, locals=self.locals, body=nodes, annotations=annotations,
+            end_line=self.definition.end_point[0] + 1, static=static, params=self.params, locals=self.locals,
+            body=nodes, annotations=self._annotations(),
         )
+        return Built(function, self.candidates, self.passed, self.stores)
 
-    # --- declarations -------------------------------------------------------------
+    # --- declarations -----------------------------------------------------------------
 
     def _parameters(self) -> None:
-        declarator = self.definition.child_by_field_name("declarator")
-        while declarator is not None and declarator.type != "function_declarator":
-            declarator = declarator.child_by_field_name("declarator")
+        declarator = function_declarator(self.definition)
         params = declarator.child_by_field_name("parameters") if declarator is not None else None
         for param in params.named_children if params is not None else []:
             if param.type != "parameter_declaration":
                 continue
             for name in declared_names(param.child_by_field_name("declarator"))[:1]:
                 self.params[name] = type_of_specifier(param.child_by_field_name("type"))
+                if _is_pointer(param.child_by_field_name("declarator")):
+                    self.resolver.pointers.add(name)
 
-    def _annotations(self) -> list[tuple[str, str]]:
+    def _annotations(self) -> list[Annotation]:
+        """``__must_hold(&kvm->lock)`` -> (``__must_hold``, ``kvm.lock``), resolved like any lock."""
         found = []
-        for match in re.finditer(r"\b(__acquires|__releases|__must_hold)\s*\(([^()]*(?:\([^()]*\))?[^()]*)\)",
-                                 text_of(self.definition).split("{", 1)[0]):
-            if match.group(1) in ANNOTATIONS:
-                found.append((match.group(1), match.group(2).strip().lstrip("&")))
+        for raw in self.raw_annotations:
+            expression = _expression_node(raw.argument)
+            lock, resolved = self.resolver.lock_class(expression) if expression is not None else (raw.argument, False)
+            line = self.parsed.source.count(b"\n", 0, raw.offset) + 1
+            found.append(Annotation(raw.kind, lock, resolved, line))
         return found
 
     def _declare(self, declaration: TSNode) -> list[Node]:
@@ -104,240 +143,431 @@ class FunctionBuilder:
             if value is not None:
                 local_type = container_of_type(value) or type_name
                 nodes += self._expression(value)
-                self._remember_pointer_load(names[0], value)
+                self._remember_load(names[0], value)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
-            inner = declarator.child_by_field_name("declarator") if declarator.type == "init_declarator" else declarator
-            if inner is not None and inner.type == "pointer_declarator":
+            if _is_pointer(declarator):
                 self.resolver.pointers.add(names[0])
         return nodes
 
-    def _remember_pointer_load(self, name: str, value: TSNode) -> None:
+    def _remember_load(self, name: str, value: TSNode) -> None:
         """``hook = *kvm->arch.crypto.pqap_hook`` makes ``hook(...)`` a call through ``pqap_hook``;
-        ``lock = &x->lock`` makes ``spin_lock(lock)`` a lock of ``x``'s class."""
-        if text_of(value).lstrip().startswith("&"):
+        ``lock = &x->lock`` makes ``spin_lock(lock)`` a lock of ``x->lock``'s class."""
+        if value.type == "pointer_expression" and text_of(value).lstrip().startswith("&"):
             self.resolver.aliases[name] = value
         target = strip(value)
         if target.type == "field_expression":
             self.pointer_locals[name] = text_of(target.child_by_field_name("field"))
 
-    # --- statements -----------------------------------------------------------------
+    # --- statements -------------------------------------------------------------------
 
-    def _block(self, block: TSNode) -> list[Node]:
+    def _block(self, block: TSNode, guards: list[Event] | None = None) -> list[Node]:
+        """A block's statements; the guards taken in it are released where it ends."""
+        self.scopes.append(list(guards or []))
         nodes: list[Node] = []
-        guards: list[Event] = []
-        pending_scope: list[Event] = []
         for child in block.named_children:
-            produced = self._statement(child)
-            for node in produced:
-                if node.event is not None and node.event.guard:
-                    (pending_scope if text_of(child).lstrip().startswith("scoped_guard") else guards).append(node.event)
-            nodes += produced
-            if pending_scope and child.type == "compound_statement":
-                nodes += [self._release_of(e) for e in reversed(pending_scope)]
-                pending_scope = []
-        nodes += [self._release_of(e) for e in reversed(guards + pending_scope)]
+            nodes += self._statement(child)
+        scope = self.scopes.pop()
+        if not nodes or nodes[-1].kind not in _ENDS_PATH:
+            nodes += [self._release_of(event) for event in reversed(scope)]
         return nodes
 
-    def _release_of(self, acquired: Event) -> Node:
-        event = Event("release", acquired.line, f"end of scope of {acquired.text}", lock=acquired.lock,
-                      lock_kind=acquired.lock_kind, resolved=acquired.resolved, guard=True)
-        return Node("event", event.line, event=event)
+    def _statements(self, nodes: list[TSNode]) -> list[Node]:
+        found: list[Node] = []
+        for node in nodes:
+            found += self._statement(node)
+        return found
 
-    def _statement(self, node: TSNode) -> list[Node]:
+    def _statement(self, node: TSNode | None) -> list[Node]:
+        if node is None:
+            return []
         kind = node.type
         line = node.start_point[0] + 1
         if kind == "compound_statement":
             return self._block(node)
-        if kind == "declaration":
-            return self._declare(node)
         if kind == "expression_statement":
             inner = node.named_children[0] if node.named_children else None
             return self._expression(inner) if inner is not None else []
+        if kind == "declaration":
+            return self._declare(node)
         if kind == "if_statement":
             return self._if(node)
-        if kind in ("for_statement", "while_statement", "do_statement"):
-            nodes: list[Node] = []
-            for field_name in ("initializer", "condition"):
-                part = node.child_by_field_name(field_name)
-                if part is not None and part.type != "declaration":
-                    nodes += self._expression(part)
-                elif part is not None:
-                    nodes += self._declare(part)
-            body = node.child_by_field_name("body")
-            inner = self._statement(body) if body is not None else []
-            update = node.child_by_field_name("update")
-            if update is not None:
-                inner += self._expression(update)
-            return nodes + [Node("loop", line, body=inner, condition=text_of(node.child_by_field_name("condition")))]
+        if kind in _LOOPS:
+            if kind == "while_statement" and self.parsed.source.startswith(b"scoped_guard", node.start_byte):
+                return self._scoped_guard(node)
+            return self._loop(node)
+        if kind == "do_statement":
+            body = self._statement(node.child_by_field_name("body"))
+            body += self._expression(node.child_by_field_name("condition"), testing=True)
+            return [Node("do", line, body=body, condition=text_of(node.child_by_field_name("condition")))]
         if kind == "switch_statement":
-            nodes = self._expression(node.child_by_field_name("condition"))
-            body = node.child_by_field_name("body")
-            arms = []
-            for case in body.named_children if body is not None else []:
-                if case.type == "case_statement":
-                    arm: list[Node] = []
-                    for statement in case.named_children:
-                        if statement.type not in ("number_literal", "identifier") or statement != case.child_by_field_name("value"):
-                            arm += self._statement(statement)
-                    arms.append(arm)
-            return nodes + [Node("switch", line, branches=arms + [[]])]
+            return self._switch(node)
         if kind == "return_statement":
             value = node.named_children[0] if node.named_children else None
-            return (self._expression(value) if value is not None else []) + [Node("return", line)]
+            releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
+            return self._expression(value) + releases + [Node("return", line)]
         if kind == "goto_statement":
             return [Node("goto", line, label=text_of(node.child_by_field_name("label")))]
         if kind == "labeled_statement":
             nodes = [Node("label", line, label=text_of(node.child_by_field_name("label")))]
-            for child in node.named_children[1:]:
-                nodes += self._statement(child)
-            return nodes
-        if kind in ("break_statement", "continue_statement", "comment"):
+            return nodes + self._statements(node.named_children[1:])
+        if kind == "break_statement":
+            return [Node("break", line)]
+        if kind == "continue_statement":
+            return [Node("continue", line)]
+        if kind in _PREPROC_IF:
+            return self._preproc_if(node)
+        if kind in ("comment", "preproc_call", "preproc_def", "preproc_function_def", "preproc_include",
+                    "type_definition", "struct_specifier", "enum_specifier", "union_specifier"):
             return []
-        if kind == "ERROR":  # recover: whatever statements or expressions are inside still count
-            nodes = []
+        if kind == "ERROR" or kind.endswith("_statement") or kind == "case_statement":
+            found: list[Node] = []  # recover: whatever statements or expressions are inside still count
             for child in node.named_children:
-                nodes += self._statement(child) if child.type.endswith("statement") or child.type == "declaration" \
-                    else self._expression(child)
-            return nodes
+                is_statement = child.type.endswith("statement") or child.type in ("declaration", "ERROR")
+                found += self._statement(child) if is_statement else self._expression(child)
+            return found
         return self._expression(node)
 
     def _if(self, node: TSNode) -> list[Node]:
         line = node.start_point[0] + 1
         condition = node.child_by_field_name("condition")
-        before = self._expression(condition, conditional_locks=True) if condition is not None else []
-        taken = [n for n in before if n.event is not None and n.event.kind == "acquire" and n.event.condition]
+        before = self._expression(condition, conditional_locks=True, testing=True)
+        taken = [n for n in before if id(n) in self.taken_when]
         plain = [n for n in before if n not in taken]
-        then_nodes = self._statement(node.child_by_field_name("consequence"))  # type: ignore[arg-type]
+        then_nodes = self._statement(node.child_by_field_name("consequence"))
+        alternative = node.child_by_field_name("alternative")
+        else_nodes = self._statements(alternative.named_children) if alternative is not None else []
+        negated = text_of(condition).lstrip("( \t").startswith("!")
+        for lock_node in reversed(taken):
+            on_success = self.taken_when[id(lock_node)] == "nonzero"
+            (then_nodes if on_success != negated else else_nodes).insert(0, lock_node)
+        return plain + [Node("if", line, branches=[then_nodes, else_nodes], condition=_squash(text_of(condition)))]
+
+    def _loop(self, node: TSNode) -> list[Node]:
+        line = node.start_point[0] + 1
+        before: list[Node] = []
+        initializer = node.child_by_field_name("initializer")
+        if initializer is not None:
+            before += self._declare(initializer) if initializer.type == "declaration" else self._expression(initializer)
+        condition = node.child_by_field_name("condition")
+        before += self._expression(condition, testing=True)
+        body = self._statement(node.child_by_field_name("body"))
+        body += self._expression(node.child_by_field_name("update"))
+        return before + [Node("loop", line, body=body, condition=_squash(text_of(condition)))]
+
+    def _scoped_guard(self, node: TSNode) -> list[Node]:
+        """``scoped_guard(kind, &lock) body`` (parsed as a while): the lock is held for the body only."""
+        condition = node.child_by_field_name("condition")
+        parts = _comma_parts(condition)
+        acquired = self._lock(GUARD_KINDS.get(text_of(parts[0]).strip()) if parts else None,
+                              parts[1] if len(parts) > 1 else None, node, guard=True)
+        body = node.child_by_field_name("body")
+        if acquired and body is not None and body.type == "compound_statement":
+            return acquired + self._block(body, [acquired[0].event])  # type: ignore[list-item]
+        self.scopes.append([acquired[0].event] if acquired else [])  # type: ignore[list-item]
+        nodes = self._statement(body)
+        scope = self.scopes.pop()
+        return acquired + nodes + [self._release_of(e) for e in reversed(scope)]
+
+    def _switch(self, node: TSNode) -> list[Node]:
+        line = node.start_point[0] + 1
+        nodes = self._expression(node.child_by_field_name("condition"), testing=True)
+        body = node.child_by_field_name("body")
+        arms: list[list[Node]] = []
+        has_default = False
+        for child in body.named_children if body is not None else []:
+            if child.type != "case_statement":
+                if arms:
+                    arms[-1] += self._statement(child)
+                continue
+            value = child.child_by_field_name("value")
+            label = _squash(text_of(value)) if value is not None else "default"
+            has_default = has_default or value is None
+            arm = [Node("case", child.start_point[0] + 1, label=label)]
+            for statement in child.named_children:
+                if value is None or statement.id != value.id:
+                    arm += self._statement(statement)
+            arms.append(arm)
+        if not has_default:
+            arms.append([])
+        return nodes + [Node("switch", line, branches=arms, condition=_squash(text_of(node.child_by_field_name("condition"))))]
+
+    def _preproc_if(self, node: TSNode) -> list[Node]:
+        """``#ifdef X ... #else ... #endif`` in a body: an if on the configuration, both arms kept."""
+        line = node.start_point[0] + 1
+        skip = {c.id for c in (node.child_by_field_name("name"), node.child_by_field_name("condition"),
+                               node.child_by_field_name("alternative")) if c is not None}
+        then_nodes = self._statements([c for c in node.named_children if c.id not in skip])
         alternative = node.child_by_field_name("alternative")
         else_nodes: list[Node] = []
         if alternative is not None:
-            for child in alternative.named_children:
-                else_nodes += self._statement(child)
-        negated = text_of(condition).lstrip("( ").startswith("!")
-        for lock_node in taken:
-            on_success = lock_node.event.condition == "nonzero"  # type: ignore[union-attr]
-            if on_success != negated:
-                then_nodes.insert(0, lock_node)
-            else:
-                else_nodes.insert(0, lock_node)
-        return plain + [Node("if", line, branches=[then_nodes, else_nodes], condition=text_of(condition))]
+            else_nodes = (self._preproc_if(alternative) if alternative.type in _PREPROC_IF
+                          else self._statements(alternative.named_children))
+        condition = text_of(node.child_by_field_name("name") or node.child_by_field_name("condition"))
+        return [Node("if", line, branches=[then_nodes, else_nodes], condition=f"#if {_squash(condition)}")]
 
-    # --- expressions ----------------------------------------------------------------
+    # --- expressions ------------------------------------------------------------------
 
-    def _expression(self, node: TSNode | None, conditional_locks: bool = False) -> list[Node]:
+    def _expression(self, node: TSNode | None, conditional_locks: bool = False, testing: bool = False) -> list[Node]:
         if node is None:
             return []
-        if node.type == "call_expression":
-            return self._call(node, conditional_locks)
-        nodes: list[Node] = []
-        if node.type == "assignment_expression":
+        kind = node.type
+        if kind == "call_expression":
+            return self._call(node, conditional_locks, testing)
+        if kind == "identifier" or kind.endswith("literal") or kind == "comment":
+            return []
+        if kind == "assignment_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            nodes += self._expression(right, conditional_locks)
+            nodes = self._expression(right, conditional_locks)
             if left is not None and right is not None:
-                nodes += self._write(left, right)
+                nodes += self._assign(node, left, right)
             return nodes
+        if kind == "field_expression" and testing:
+            nodes = self._expression(node.child_by_field_name("argument"))
+            return nodes + self._candidate("flag-test", node, node, None, None, "")
+        if kind == "compound_statement":  # ({ ... }): a GNU statement expression
+            return self._block(node)
+        if kind == "initializer_pair":  # a local ops table: ``.run = run_a``
+            value = node.child_by_field_name("value")
+            designators = node.children_by_field_name("designator")
+            if value is not None and designators and strip(value).type == "identifier":
+                self.stores.append((text_of(designators[-1]).lstrip(".").strip(), text_of(strip(value))))
+        nodes: list[Node] = []
         for child in node.named_children:
-            nodes += self._expression(child, conditional_locks)
+            nodes += self._expression(child, conditional_locks, testing)
         return nodes
 
-    def _write(self, left: TSNode, right: TSNode) -> list[Node]:
-        if left.type == "identifier" and text_of(left) in self.locals:
-            self._remember_pointer_load(text_of(left), right)
-            if container_of_type(right):
-                self.locals[text_of(left)] = container_of_type(right) or ""
-                self.resolver.variables[text_of(left)] = self.locals[text_of(left)]
+    def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
+        if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
+            name = text_of(left)
+            self._remember_load(name, right)
+            found = container_of_type(right)
+            if found:
+                self.resolver.variables[name] = found
+                (self.locals if name in self.locals else self.params)[name] = found
             return []
-        if strip(left).type != "field_expression":
+        target = strip(left)
+        if target.type != "field_expression":
             return []
-        lock, resolved = self.resolver.lock_class(left)
-        event = Event("write", left.start_point[0] + 1, text_of(left.parent), lock=lock, resolved=resolved,
-                      value=text_of(right))
-        return [Node("event", event.line, event=event)]
+        stored = strip(right)
+        if stored.type == "identifier":  # ``x->hook = handle_pqap``: a function pointer, maybe
+            self.stores.append((text_of(target.child_by_field_name("field")), text_of(stored)))
+        operator = text_of(assignment.child_by_field_name("operator"))
+        value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
+        return self._candidate("flag-write", assignment, strip(left), value, None, "")
 
-    def _call(self, call: TSNode, conditional_locks: bool) -> list[Node]:
+    def _candidate(self, kind: str, node: TSNode, target: TSNode, value: str | None, callee: str | None,
+                   suffix: str) -> list[Node]:
+        """A field access that is a flag event if its class turns out to be a flag (``flags.py`` decides)."""
+        if text_of(target.child_by_field_name("field")) not in self.flag_fields:
+            return []
+        line = node.start_point[0] + 1
+        event = Event(kind, self.path, line, self._text(node), callee=callee, value=value)
+        skeleton = Node("event", line, event=event)
+        self.candidates.append(Candidate(skeleton, target, suffix, self.resolver))
+        return [skeleton]
+
+    def _call(self, call: TSNode, conditional_locks: bool, testing: bool) -> list[Node]:
         function = call.child_by_field_name("function")
         arguments = call.child_by_field_name("arguments")
         args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
-        line = call.start_point[0] + 1
-        text = text_of(call)
         if function is not None and function.type == "call_expression":  # guard(mutex)(&lock)
             inner = function.child_by_field_name("function")
             if text_of(inner) == "guard":
                 kind_args = function.child_by_field_name("arguments")
                 guard_kind = text_of(kind_args.named_children[0]) if kind_args and kind_args.named_children else ""
-                return self._lock(GUARD_KINDS.get(guard_kind), args[0] if args else None, line, text, guard=True)
-        name = text_of(function) if function is not None and function.type == "identifier" else None
-        if name == "scoped_guard" and len(args) >= 2:
-            return self._lock(GUARD_KINDS.get(text_of(args[0])), args[1], line, text, guard=True)
+                return self._guard(GUARD_KINDS.get(guard_kind), args[0] if args else None, call)
+        target = strip(function) if function is not None else None
+        name = text_of(target) if target is not None and target.type == "identifier" else None
+        if name == "scoped_guard" and len(args) >= 2:  # not rewritten to a loop: held to the end of the block
+            return self._guard(GUARD_KINDS.get(text_of(args[0])), args[1], call)
         if name in WAIT_OPS:
-            return self._wait(name, args, line, text)
+            return self._wait(name, args, call)
         nodes: list[Node] = []
         for arg in args:
-            nodes += self._expression(arg, conditional_locks)
+            nodes += self._expression(arg, conditional_locks, testing)
+            if name is not None:
+                self._note_passed(arg, name)
+        line = call.start_point[0] + 1
+        if name is None:
+            if target is not None and target.type == "field_expression":  # ops->fn(...)
+                callee = text_of(target.child_by_field_name("field"))
+                nodes += self._expression(target.child_by_field_name("argument"))
+                nodes.append(Node("event", line, event=Event("call", self.path, line, self._text(call), callee=callee,
+                                                              via_pointer=True)))
+            return nodes
         if name in LOCK_OPS:
             op = LOCK_OPS[name]
-            if op.condition and not conditional_locks:
-                op = LockOp(op.kind, op.action, op.arg, "", op.context)  # result unused: assume taken
-            return nodes + self._lock(op, args[op.arg] if len(args) > op.arg else None, line, text)
-        if name in WAKE_OPS:
-            queue, resolved = self.resolver.lock_class(args[0]) if args else ("?", False)
-            return nodes + [Node("event", line, event=Event("wake", line, text, lock=queue, resolved=resolved, callee=name))]
-        if name in _BIT_WRITES and len(args) >= 2:
-            word, resolved = self.resolver.lock_class(args[1])
-            event = Event("write", line, text, lock=word, resolved=resolved, value=_BIT_WRITES[name], callee=name)
-            return nodes + [Node("event", line, event=event)]
-        if name in SLEEPING_CALLS or (name in GFP_ALLOCATORS and any(f in text for f in SLEEPING_GFP)):
-            nodes.append(Node("event", line, event=Event("sleep", line, text, callee=name)))
+            taken = self._lock(op, args[op.arg] if len(args) > op.arg else None, call,
+                               subclass=args[op.subclass_arg] if op.subclass_arg is not None and len(args) > op.subclass_arg else None)
+            if taken and op.condition and conditional_locks:
+                self.taken_when[id(taken[0])] = op.condition  # _if puts it on the branch where it is held
+            if name in DOWNGRADES:
+                taken += self._lock(DOWNGRADES[name], args[0] if args else None, call)
+            return nodes + taken
+        if name in FIELD_ACCESSES or name in WAKE_OPS:
+            return nodes + self._write(name, args, call) + self._wake(name, args, call)
+        if name in SLEEPING_CALLS or (name in GFP_ALLOCATORS and any(g in text_of(arguments) for g in SLEEPING_GFP)):
+            nodes.append(Node("event", line, event=Event("sleep", self.path, line, self._text(call), callee=name)))
             return nodes
-        if name is not None and name in self.locals:
-            field = self.pointer_locals.get(name)
-            event = Event("call", line, text, callee=field or name, via_pointer=True)
-            return nodes + [Node("event", line, event=event)]
-        if name is not None:
-            return nodes + [Node("event", line, event=Event("call", line, text, callee=name))]
-        target = strip(function) if function is not None else None
-        if target is not None and target.type == "field_expression":
-            field = text_of(target.child_by_field_name("field"))
-            nodes += self._expression(target.child_by_field_name("argument"))
-            return nodes + [Node("event", line, event=Event("call", line, text, callee=field, via_pointer=True))]
-        return nodes
+        if name in self.locals:
+            callee = self.pointer_locals.get(name, name)  # a pointer: its targets are the field's
+            event = Event("call", self.path, line, self._text(call), callee=callee, via_pointer=True)
+        else:
+            event = Event("call", self.path, line, self._text(call), callee=name)
+        return nodes + [Node("event", line, event=event)]
 
-    def _lock(self, op: LockOp | None, arg: TSNode | None, line: int, text: str, guard: bool = False) -> list[Node]:
+    def _write(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
+        access = FIELD_ACCESSES.get(name)
+        if access is None or len(args) <= access.target_arg:
+            return []
+        written = strip(args[access.target_arg])
+        if written.type != "field_expression":
+            return []
+        value = access.value
+        if not value and access.value_arg is not None and len(args) > access.value_arg:
+            value = _squash(text_of(args[access.value_arg]))
+        kind = "flag-test" if value == "test" else "flag-write"
+        return self._candidate(kind, call, written, None if value == "test" else value, name, _bit(args, access.bit_arg))
+
+    def _wake(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
+        op = WAKE_OPS.get(name)
+        if op is None:
+            return []
+        line = call.start_point[0] + 1
+        queue, resolved = self.resolver.lock_class(args[op.queue_arg]) if len(args) > op.queue_arg else ("?", False)
+        return [Node("event", line, event=Event("wake", self.path, line, self._text(call), lock=queue + _bit(args, op.bit_arg),
+                                                 resolved=resolved, callee=name))]
+
+    def _note_passed(self, arg: TSNode, callee: str) -> None:
+        """A function's name passed as an argument (``INIT_WORK(&w, fn)``) makes it a callback."""
+        target = strip(arg)
+        if target.type == "identifier":
+            name = text_of(target)
+            if name not in self.locals and name not in self.params:
+                self.passed.add((name, callee))
+
+    def _lock(self, op: LockOp | None, arg: TSNode | None, call: TSNode, guard: bool = False,
+              subclass: TSNode | None = None) -> list[Node]:
         if op is None:
             return []
         lock, resolved = self.resolver.lock_class(arg)
-        event = Event(op.action, line, text, lock=lock, lock_kind=op.kind, resolved=resolved, context=op.context,
-                      guard=guard, condition=op.condition or None)
+        line = call.start_point[0] + 1
+        event = Event(op.action, self.path, line, self._text(call), lock=lock, lock_kind=op.kind, resolved=resolved,
+                      context=op.context, guard=guard, trylock=op.condition == "nonzero",
+                      subclass=_squash(text_of(subclass)) if subclass is not None else None)
         return [Node("event", line, event=event)]
 
-    def _wait(self, name: str, args: list[TSNode], line: int, text: str) -> list[Node]:
+    def _guard(self, op: LockOp | None, arg: TSNode | None, call: TSNode) -> list[Node]:
+        taken = self._lock(op, arg, call, guard=True)
+        if taken and self.scopes:
+            self.scopes[-1].append(taken[0].event)  # type: ignore[arg-type]
+        return taken
+
+    def _release_of(self, acquired: Event) -> Node:
+        event = Event("release", acquired.file, acquired.line, f"end of scope of {acquired.text}", lock=acquired.lock,
+                      lock_kind=acquired.lock_kind, resolved=acquired.resolved, context=acquired.context, guard=True)
+        return Node("event", event.line, event=event)
+
+    def _wait(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
         op = WAIT_OPS[name]
+        line = call.start_point[0] + 1
         nodes: list[Node] = []
+        lock = args[op.lock_arg] if op.lock_arg is not None and len(args) > op.lock_arg else None
         if op.before_arg is not None and len(args) > op.before_arg:
             nodes += self._expression(args[op.before_arg])
-        queue, resolved = self.resolver.lock_class(args[op.queue_arg]) if op.queue_arg is not None and args else ("?", False)
+        if lock is not None:
+            nodes += self._lock(LockOp(WAIT_LOCK.kind, "release", context=WAIT_LOCK.context), lock, call)
+        queue_arg = args[op.queue_arg] if op.queue_arg is not None and len(args) > op.queue_arg else None
+        queue, resolved = self.resolver.lock_class(queue_arg) if queue_arg is not None else ("?", False)
         condition = args[op.condition_arg] if op.condition_arg is not None and len(args) > op.condition_arg else None
         flags = self._flags_read(condition) if condition is not None else []
-        if name.startswith("wait_on_bit"):
+        if op.bit_arg is not None:
+            queue += _bit(args, op.bit_arg)
             flags = [queue]
-        event = Event("wait", line, text, lock=queue, resolved=resolved, callee=name,
-                      condition=text_of(condition) if condition is not None else None, flags=flags)
+        event = Event("wait", self.path, line, self._text(call), lock=queue, resolved=resolved, callee=name,
+                      condition=_squash(text_of(condition)) if condition is not None else None, flags=flags)
         nodes.append(Node("event", line, event=event))
+        if lock is not None:
+            nodes += self._lock(WAIT_LOCK, lock, call)
         if op.after_arg is not None and len(args) > op.after_arg:
             nodes += self._expression(args[op.after_arg])
+        if op.sets_bit:
+            nodes.append(Node("event", line, event=Event("flag-set", self.path, line, self._text(call), lock=queue,
+                                                          resolved=resolved, value="set", callee=name)))
         return nodes
 
     def _flags_read(self, condition: TSNode) -> list[str]:
-        """Classes of the fields a wait condition reads: the candidates for flags."""
+        """Classes of the fields (and bits: ``test_bit(B, &x->flags)``) a wait condition reads."""
         found: list[str] = []
         stack = [condition]
         while stack:
             node = stack.pop()
-            if node.type == "field_expression":
-                name, _ = self.resolver.lock_class(node)
-                if name not in found:
-                    found.append(name)
-                continue
-            stack.extend(node.named_children)
+            name = None
+            if node.type == "call_expression":
+                called = text_of(node.child_by_field_name("function"))
+                access = FIELD_ACCESSES.get(called)
+                arguments = node.child_by_field_name("arguments")
+                args = arguments.named_children if arguments is not None else []
+                if access is not None and access.bit_arg is not None and len(args) > access.target_arg:
+                    name = self.resolver.lock_class(args[access.target_arg])[0] + _bit(args, access.bit_arg)
+                elif called not in FLAG_READERS:
+                    continue  # a pointer handed to a helper: what the helper reads is not seen here
+            elif node.type == "field_expression":
+                name = self.resolver.lock_class(node)[0]
+            if name is None:
+                stack.extend(reversed(node.named_children))
+            elif name not in found:
+                found.append(name)
         return found
+
+    def _text(self, node: TSNode) -> str:
+        """The source as written (not as rewritten for the parser), on one line."""
+        text = _squash(self.parsed.source[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+        return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
+
+
+def _bit(args: list[TSNode], index: int | None) -> str:
+    """``[BIT]``: the suffix that names one bit of a flags word."""
+    if index is None or len(args) <= index:
+        return ""
+    return f"[{_squash(text_of(args[index]))}]"
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _is_pointer(declarator: TSNode | None) -> bool:
+    while declarator is not None:
+        if declarator.type in ("pointer_declarator", "abstract_pointer_declarator"):
+            return True
+        declarator = declarator.child_by_field_name("declarator")
+    return False
+
+
+def _comma_parts(node: TSNode | None) -> list[TSNode]:
+    """The operands of ``(a, b, c)``, as tree-sitter nests a comma expression."""
+    if node is None:
+        return []
+    while node.type == "parenthesized_expression" and node.named_children:
+        node = node.named_children[0]
+    parts: list[TSNode] = []
+    while node.type == "comma_expression":
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        if left is None or right is None:
+            break
+        parts.append(left)
+        node = right
+    return parts + [node]
+
+
+def _expression_node(text: str) -> TSNode | None:
+    """Parse an annotation's argument as an expression (annotations are few: parsing each is cheap)."""
+    tree = parse(f"void __annotation(void) {{ ({text}); }}".encode())
+    found = tree.root_node
+    for path in ("function_definition", "compound_statement", "expression_statement", "parenthesized_expression"):
+        found = next((c for c in found.named_children if c.type == path), None)  # type: ignore[assignment]
+        if found is None:
+            return None
+    return found.named_children[0] if found.named_children else None

@@ -43,12 +43,26 @@ def _locate(source: str, kind: str, name: str, exists: Callable[[str], bool], ro
     candidates = []
     if kind == '"':
         candidates.append(str(PurePosixPath(source).parent / name))
-    candidates += [f"{root}/{name}" if root else name for root in roots]
+    candidates += [f"{root}/{name}" if root else name for root in _prefer_arch(source, roots)]
     for candidate in candidates:
         normal = _normalise(candidate)
         if exists(normal):
             return normal
     return None
+
+
+def _prefer_arch(source: str, roots: list[str]) -> list[str]:
+    """``<asm/kvm_host.h>`` from ``arch/s390/kvm/x.c`` or ``drivers/s390/crypto/y.c`` is s390's:
+    the include directories of an architecture named in the source's path come first, then x86's."""
+    parts = set(PurePosixPath(source).parts)
+
+    def rank(root: str) -> int:
+        match = re.search(r"(?:^|/)arch/([^/]+)/include", root)
+        if match is None:
+            return 0
+        return 1 if match.group(1) in parts else 2 if match.group(1) == "x86" else 3
+
+    return sorted(roots, key=rank)
 
 
 def _normalise(path: str) -> str:

@@ -1,4 +1,10 @@
-"""Build a :class:`CodeModel` from files on disk or from blobs at a git revision."""
+"""Build a :class:`CodeModel` from files on disk or from blobs at a git revision.
+
+The order matters and is the reason this module exists: parse every file;
+collect declarations from all of them and the headers they include; list
+the fields wait conditions read; build every function against all that;
+then the cross-file steps (pointer targets, call targets, flags, entries).
+"""
 
 from __future__ import annotations
 
@@ -11,15 +17,17 @@ from tree_sitter import Node as TSNode
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
 from aptool.git.run import git, git_ok
-from aptool.model.data import CodeModel, Function, Node, ParseError
-from aptool.model.declarations import Declarations, collect, merge
+from aptool.model.data import CodeModel, Function, ParseError, Site
+from aptool.model.declarations import Declarations, FileFacts, collect, merge
 from aptool.model.entries import mark_entries
-from aptool.model.functions import FunctionBuilder
+from aptool.model.flags import mark_flags, wait_fields
+from aptool.model.functions import Candidate, FunctionBuilder
 from aptool.model.headers import include_roots, included_headers, tree_top
-from aptool.model.syntax import error_lines, parse, text_of
+from aptool.model.parse import Parsed, error_lines, function_bodies, parse_file, salvage
+from aptool.model.pointers import NameIndex, pointer_targets, resolve_calls
 
 C_SUFFIXES = (".c", ".h")
-_BODY_OPEN = re.compile(rb"^\{", re.MULTILINE)
+_NAME_BEFORE = re.compile(rb"(\w+)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)?[^()]*$")
 
 
 def read_sources(
@@ -27,181 +35,174 @@ def read_sources(
 ) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """(sources, headers): path -> bytes, from the work tree or from ``rev`` without a checkout.
 
-    Headers are the ones the sources include, read for their declarations.
+    Headers are the ones the sources include, read for their declarations only.
     """
     if rev is not None:
-        repo = repo or Path(".")
-        if not git_ok(repo, "rev-parse", "--git-dir"):
-            raise RepositoryError(f"not a git repository: {repo.resolve()}")
-        if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
-            raise RepositoryError(f"unknown revision: {rev}")
-        everything = git(repo, "ls-tree", "-r", "--name-only", rev).splitlines()
-        listed = git(repo, "ls-tree", "-r", "--name-only", rev, "--", *(files or [])).splitlines()
-        wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
-        if files and not wanted:
-            raise AptoolError(f"no C files at {rev} under: {' '.join(files)}")
-        present = set(everything)
-        directories = {str(Path(p).parent) for p in everything}
-        with ObjectReader(repo) as reader:
-            sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
-            headers = included_headers(sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"",
-                                       include_roots("", sorted(directories)))
-        return sources, headers
+        return _read_revision(repo or Path("."), rev, files)
     sources: dict[str, bytes] = {}
     for path in paths or [Path(".")]:
         if not path.exists():
             raise AptoolError(f"no such file or directory: {path}")
-        found = sorted(p for p in path.rglob("*") if p.suffix in C_SUFFIXES) if path.is_dir() else [path]
+        found = sorted(p for p in path.rglob("*") if p.suffix in C_SUFFIXES and p.is_file()) if path.is_dir() else [path]
         for file in found:
             sources[str(file)] = file.read_bytes()
     if not sources:
-        raise AptoolError("no C files to model")
+        raise AptoolError(f"no C files in: {' '.join(str(p) for p in paths or [Path('.')])}")
     top = tree_top(Path(next(iter(sources))).resolve().parent)
     roots: list[str] = []
     if top is not None:
-        directories = [str(p.relative_to(top)) for p in [top / "include", top / "include/uapi", *top.glob("arch/*/include"),
-                                                          *top.glob("arch/*/include/uapi")] if p.is_dir()]
-        roots = include_roots(str(top), directories)
-    headers = included_headers(
-        {str(Path(p).resolve()): d for p, d in sources.items()}, lambda p: Path(p).is_file(),
-        lambda p: Path(p).read_bytes(), roots,
-    )
-    resolved_sources = {str(Path(p).resolve()) for p in sources}
-    return sources, {p: d for p, d in headers.items() if p not in resolved_sources}
+        candidates = [top / "include", top / "include/uapi", *top.glob("arch/*/include"), *top.glob("arch/*/include/uapi")]
+        roots = include_roots(str(top), [str(p.relative_to(top)) for p in candidates if p.is_dir()])
+    resolved = {str(Path(p).resolve()): d for p, d in sources.items()}
+    headers = included_headers(resolved, lambda p: Path(p).is_file(), lambda p: Path(p).read_bytes(), roots)
+    return sources, {p: d for p, d in headers.items() if p not in resolved}
+
+
+def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    if not repo.is_dir() or not git_ok(repo, "rev-parse", "--git-dir"):
+        raise RepositoryError(f"not a git repository: {repo}")
+    if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
+        raise RepositoryError(f"unknown revision: {rev}")
+    everything = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev).splitlines()
+    if files:
+        listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *files).splitlines()
+        wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
+        if not wanted:
+            raise AptoolError(f"no C files at {rev} under: {' '.join(files)}")
+    else:
+        wanted = [p for p in everything if p.endswith(C_SUFFIXES)]
+    present = set(everything)
+    directories = sorted({str(Path(p).parent) for p in everything})
+    with ObjectReader(repo) as reader:
+        sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
+        headers = included_headers(sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"",
+                                   include_roots("", directories))
+    return sources, headers
 
 
 def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | None = None) -> CodeModel:
     """Parse every file, then build functions against declarations from all of them and their headers."""
-    trees = {path: parse(data) for path, data in sources.items()}
+    parsed = {path: parse_file(data) for path, data in sources.items()}
     decls = Declarations()
     for data in (headers or {}).values():
         merge(decls, header_declarations(data))
-    for tree in trees.values():
-        collect(tree.root_node, decls)
+    facts = {path: FileFacts() for path in parsed}
+    for path, unit in parsed.items():
+        collect(unit.tree.root_node, decls, facts[path])
+    flag_fields: set[str] = set()
+    for unit in parsed.values():
+        flag_fields |= wait_fields(unit.cleaned)
+    frozen_fields = frozenset(flag_fields)
     functions: dict[str, Function] = {}
+    candidates: list[Candidate] = []
+    passed: set[tuple[str, str]] = set()
+    stores: dict[str, list[tuple[str, str]]] = {}
     errors: list[ParseError] = []
-    lost = 0
-    for path, tree in trees.items():
-        lines = error_lines(tree.root_node) if tree.root_node.has_error else []
-        errors += [ParseError(path, line, "tree-sitter could not parse this line; recovered around it") for line in lines]
-        kept_ranges = []
-        for definition in _definitions(tree.root_node):
-            built = FunctionBuilder(decls, path, definition).build()
+    lost: list[Site] = []
+    for path, unit in parsed.items():
+        definitions = _delimit(unit, facts[path].definitions)
+        stores[path] = list(facts[path].stores)
+        kept: list[tuple[int, int, str]] = []
+        kept_bodies: set[int] = set()
+        for definition in definitions:
+            start, body = definition.start_byte, definition.child_by_field_name("body")
+            head_end = body.start_byte if body is not None else definition.end_byte
+            annotations = [a for a in unit.annotations if start <= a.offset < head_end]
+            built = FunctionBuilder(decls, unit, path, definition, annotations, frozen_fields).build()
             if built is None:
                 continue
-            functions.setdefault(built.id, built)
-            kept_ranges.append((definition.start_byte, definition.end_byte))
-        lost += sum(
-            1 for match in _BODY_OPEN.finditer(sources[path])
-            if not any(start <= match.start() < end for start, end in kept_ranges)
-        )
-    pointer_targets = _pointer_targets(trees, functions)
-    model = CodeModel(
+            kept.append((definition.start_byte, definition.end_byte, built.function.name))
+            kept_bodies.add(_body_start(definition))
+            if built.function.id in functions:  # the #else arm's definition: the first one stands for both
+                continue
+            functions[built.function.id] = built.function
+            candidates += built.candidates
+            passed |= built.passed
+            stores[path] += built.stores
+        errors += _parse_errors(path, unit, kept)
+        lost += _lost(path, unit, kept_bodies)
+    targets = pointer_targets(stores, NameIndex(functions))
+    resolve_calls(functions, targets)
+    flags = mark_flags(functions, candidates)
+    mark_entries(functions, targets, passed)
+    return CodeModel(
         files=sorted(sources), lines=sum(d.count(b"\n") for d in sources.values()), functions=functions,
-        structs=decls.structs, globals=decls.globals, pointer_targets=pointer_targets,
-        parse_errors=errors, lost_functions=lost,
+        structs=decls.structs, globals=decls.globals, pointer_targets=targets, flags=flags,
+        parse_errors=errors, lost_functions=lost, headers=sorted(headers or {}),
     )
-    _resolve_calls(model)
-    _mark_flags(model)
-    mark_entries(model)
-    return model
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=4096)
 def header_declarations(data: bytes) -> Declarations:
     """A header's declarations, parsed once per process: base and series share most headers."""
     decls = Declarations()
-    collect(parse(data).root_node, decls)
+    collect(parse_file(data).tree.root_node, decls)
     return decls
 
 
-def _definitions(root: TSNode) -> list[TSNode]:
-    found: list[TSNode] = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if node.type == "function_definition":
-            found.append(node)
+def _delimit(unit: Parsed, definitions: list[TSNode]) -> list[TSNode]:
+    """The function definitions of a file, with the ones an error merged taken apart again.
+
+    tree-sitter can swallow a function into the ERROR before it, or make one
+    "definition" of a broken head and the next function's body.  A definition
+    whose head has an error and contains a function body is dropped; every
+    function body no good definition opens is parsed on its own (``salvage``).
+    """
+    bodies = function_bodies(unit.source)
+    good = []
+    for definition in definitions:
+        body = _body_start(definition)
+        if definition.has_error and any(definition.start_byte <= offset < body for offset in bodies):
             continue
-        stack.extend(node.children)
-    return sorted(found, key=lambda n: n.start_byte)
+        good.append(definition)
+    opened = {_body_start(d) for d in good}
+    for offset in bodies:
+        if offset not in opened:
+            rescued = salvage(unit, offset)
+            if rescued is not None:
+                good.append(rescued)
+    return good
 
 
-class NameIndex:
-    """Function ids by name, built once: call resolution must not scan every function per call."""
-
-    def __init__(self, functions: dict[str, Function]) -> None:
-        self.functions = functions
-        self.by_name: dict[str, list[Function]] = {}
-        for function in functions.values():
-            self.by_name.setdefault(function.name, []).append(function)
-
-    def resolve(self, name: str, file: str) -> list[str]:
-        """A called name -> function ids: the caller's own static first, then the global one."""
-        local = f"{file}:{name}"
-        if local in self.functions:
-            return [local]
-        named = self.by_name.get(name, [])
-        public = [f.id for f in named if not f.static]
-        return public or [f.id for f in named]
-
-
-def _pointer_targets(trees: dict[str, object], functions: dict[str, Function]) -> dict[str, list[str]]:
-    """Field name -> functions stored in it by designated initialisers or assignments."""
-    index = NameIndex(functions)
-    targets: dict[str, list[str]] = {}
-    for path, tree in trees.items():
-        stack = [tree.root_node]  # type: ignore[attr-defined]
-        while stack:
-            node = stack.pop()
-            stack.extend(node.children)
-            field = value = None
-            if node.type == "initializer_pair":
-                designator = node.child_by_field_name("designator")
-                field, value = text_of(designator).lstrip("."), node.child_by_field_name("value")
-            elif node.type == "assignment_expression":
-                left = node.child_by_field_name("left")
-                if left is not None and left.type == "field_expression":
-                    field, value = text_of(left.child_by_field_name("field")), node.child_by_field_name("right")
-            if field and value is not None:
-                ident = text_of(value).lstrip("&").strip()
-                if value.type in ("identifier", "pointer_expression") and ident in index.by_name:
-                    for target in index.resolve(ident, path):
-                        targets.setdefault(field, [])
-                        if target not in targets[field]:
-                            targets[field].append(target)
-    return targets
+def _parse_errors(path: str, unit: Parsed, kept: list[tuple[int, int, str]]) -> list[ParseError]:
+    if not unit.tree.root_node.has_error:
+        return []
+    found = []
+    offsets = _line_offsets(unit.source)
+    lines = set(error_lines(unit.tree.root_node))
+    for tree in unit.salvaged:  # errors inside a function cut out of a larger ERROR
+        lines.update(error_lines(tree.root_node))
+    for line in sorted(lines):
+        offset = offsets[line - 1] if line - 1 < len(offsets) else len(unit.source)
+        inside = next((name for start, end, name in kept if start <= offset < end), None)
+        if inside is not None:
+            message = f"in {inside}(): skipped what tree-sitter could not parse; the rest of the function is kept"
+        else:
+            message = "outside any function: skipped what tree-sitter could not parse"
+        found.append(ParseError(path, line, message, inside))
+    return found
 
 
-def _resolve_calls(model: CodeModel) -> None:
-    index = NameIndex(model.functions)
-    for function in model.functions.values():
-        for event in function.events():
-            if event.kind != "call" or not event.callee:
-                continue
-            if event.via_pointer:
-                event.targets = list(model.pointer_targets.get(event.callee, []))
-            else:
-                event.targets = index.resolve(event.callee, function.file)
+def _lost(path: str, unit: Parsed, kept_bodies: set[int]) -> list[Site]:
+    """Function bodies (a ``{`` in column 0, or ending a ``name(...) {`` line) that open no kept definition."""
+    found = []
+    for offset in function_bodies(unit.source):
+        if offset in kept_bodies:
+            continue
+        head = unit.source[max(0, offset - 400):offset]
+        match = _NAME_BEFORE.search(head)
+        name = match.group(1).decode("utf-8", "replace") if match else "?"
+        found.append(Site(name, path, unit.source.count(b"\n", 0, offset) + 1, "function body not delimited"))
+    return found
 
 
-def _mark_flags(model: CodeModel) -> None:
-    """A field write becomes a flag set or clear when some wait condition reads that field."""
-    flags = {flag for f in model.functions.values() for e in f.events() if e.kind == "wait" for flag in e.flags}
-    for function in model.functions.values():
-        function.body = _keep_flags(function.body, flags)
+def _body_start(definition: TSNode) -> int:
+    body = definition.child_by_field_name("body")
+    return body.start_byte if body is not None else -1
 
 
-def _keep_flags(nodes: list[Node], flags: set[str]) -> list[Node]:
-    kept: list[Node] = []
-    for node in nodes:
-        event = node.event
-        if event is not None and event.kind == "write":
-            if event.lock not in flags:
-                continue
-            cleared = (event.value or "").strip() in ("false", "0", "NULL", "flag-clear")
-            event.kind = "flag-clear" if cleared else "flag-set"
-        node.branches = [_keep_flags(branch, flags) for branch in node.branches]
-        node.body = _keep_flags(node.body, flags)
-        kept.append(node)
-    return kept
+def _line_offsets(source: bytes) -> list[int]:
+    offsets = [0]
+    for match in re.finditer(rb"\n", source):
+        offsets.append(match.end())
+    return offsets

@@ -4,8 +4,9 @@
 (vcpu: kvm_vcpu -> kvm: kvm -> arch: kvm_arch -> crypto: kvm_s390_crypto)
 and names the innermost struct that declares the field:
 ``kvm_s390_crypto.pqap_hook_rwsem``.  When a type is unknown, a field
-declared by exactly one struct still names it; otherwise the expression
-text is the class, marked unresolved.
+declared by exactly one struct still names it; otherwise the class is the
+path from the last known type (``kvm.arch.sca_lock``) or the expression
+text, marked unresolved either way.
 """
 
 from __future__ import annotations
@@ -15,12 +16,9 @@ import re
 from tree_sitter import Node as TSNode
 
 from aptool.model.declarations import Declarations
+from aptool.model.primitives import LOCK_TYPES
 from aptool.model.syntax import text_of
 
-LOCK_TYPES = frozenset({
-    "mutex", "spinlock_t", "spinlock", "raw_spinlock_t", "rwlock_t", "rw_semaphore", "DEFINE_MUTEX",
-    "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "DEFINE_RWLOCK", "DECLARE_RWSEM", "DEFINE_SEMAPHORE",
-})
 _WRAPPERS = ("parenthesized_expression", "pointer_expression", "cast_expression")
 
 
@@ -79,19 +77,17 @@ class Resolver:
         target = strip(node)
         if target.type == "identifier":
             name = text_of(target)
-            if name in self.decls.globals:
-                return name, True
             if name in self.aliases and self.aliases[name] is not node:  # spinlock_t *l = &x->lock;
                 aliased = self.aliases.pop(name)
                 try:
                     return self.lock_class(aliased)
                 finally:
                     self.aliases[name] = aliased
-            if self.variables.get(name) in LOCK_TYPES and name not in self.pointers:  # the variable is the lock
-                return name, True
-            if name in self.variables:  # a local pointer to a lock set elsewhere: only its text is known
-                return _plain(text_of(node)), False
-            return name, True  # a static lock defined by a macro (DEFINE_MUTEX, DEFINE_SPINLOCK)
+            if name in self.variables:
+                if self.variables[name] in LOCK_TYPES and name not in self.pointers:  # the variable is the lock
+                    return name, True
+                return _plain(text_of(node)), False  # a pointer to a lock set elsewhere: only its text is known
+            return name, True  # a global, or a static lock a macro defines (DEFINE_MUTEX, DEFINE_SPINLOCK)
         if target.type == "field_expression":
             field = text_of(target.child_by_field_name("field"))
             owner = self.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
@@ -100,14 +96,32 @@ class Resolver:
             owners = self.decls.field_owners.get(field, set())
             if len(owners) == 1:
                 return f"{next(iter(owners))}.{field}", True
+            partial = self._path(target)
+            if partial is not None:  # kvm->arch.sca_lock with struct kvm_arch unseen: "kvm.arch.sca_lock"
+                return partial, False
         return _plain(text_of(node)), False
 
+    def _path(self, node: TSNode) -> str | None:
+        """``T.f1.f2`` for ``x->f1.f2`` where only ``x``'s type ``T`` is known: a stable name, not a class."""
+        if node.type != "field_expression":
+            return None
+        argument = strip(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+        field = text_of(node.child_by_field_name("field"))
+        known = self.type_of(argument)
+        if known is not None:
+            return f"{known}.{field}"
+        inner = self._path(argument)
+        return f"{inner}.{field}" if inner is not None else None
 
-_CONTAINER_OF = re.compile(r"container_of\s*\(.*,\s*(?:struct\s+)?(\w+)\s*,\s*[\w.\[\]]+\s*\)\s*$", re.S)
+
+_CONTAINER_OF = re.compile(
+    r"^\(?\s*(?:container_of|container_of_const|list_entry|list_first_entry|list_last_entry|list_first_entry_or_null"
+    r"|hlist_entry|hlist_entry_safe|rb_entry|rb_entry_safe|llist_entry)\s*\(.*,\s*(?:struct\s+)?(\w+)\s*,"
+    r"\s*[\w.\[\]]+\s*\)\s*\)?$", re.S)
 
 
 def container_of_type(node: TSNode) -> str | None:
-    """``container_of(p, struct T, member)`` is a ``T *``, however tree-sitter parsed it."""
+    """``container_of(p, struct T, member)`` (and the list/rb ``_entry`` macros) is a ``T *``."""
     match = _CONTAINER_OF.search(text_of(node))
     return match.group(1) if match else None
 
