@@ -12,7 +12,8 @@ from pathlib import Path
 from aptool.archive.base import Archive
 from aptool.base.data import BaseResult, FileEvidence, Prerequisite
 from aptool.base.describe import describe
-from aptool.base.history import BlobHistory
+from aptool.base.history import BlobHistory, count
+from aptool.base.index import Progress
 from aptool.base.prerequisites import find_prerequisites
 from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import choose, closest
@@ -25,38 +26,44 @@ __all__ = ["BaseResult", "FileEvidence", "Prerequisite", "find_base"]
 
 
 def find_base(
-    repo: Path, thread: Thread, *, version: int | None = None, archive: Archive | None = None
+    repo: Path,
+    thread: Thread,
+    *,
+    version: int | None = None,
+    archive: Archive | None = None,
+    progress: Progress | None = None,
 ) -> BaseResult:
-    """The base of the thread's series (the newest version unless ``version`` is given)."""
+    """The base of the thread's series (the newest version unless ``version`` is given).
+
+    ``progress`` hears how far indexing the repository's history has got
+    (the first run on a repository, and after fetches).
+    """
     repo = _repository(repo)
     series = require_version(thread, version)
     notes: list[str] = []
     needed, _ = requirements(series.patches)
-    history = BlobHistory(repo, [r.path for r in needed])
-    if not history.order:
+    history = BlobHistory(repo, progress)
+    if not history.size:
         raise RepositoryError(f"{repo} has no commits")
 
     prerequisites: list[Prerequisite] = []
     unmet_pairs: list[tuple[str, str]] = []
-    missing = [(r.path, r.blob) for r in needed if r.blob is not None and not history.holders(r.path, r.blob)]
+    missing = [(r.path, r.blob) for r in needed if r.blob is not None and not history.has_holder(r.path, r.blob)]
     if missing:
         finder = PatchFinder(archive, notes)
         offers = declared_offers(series, finder) + mentioned_offers(thread, finder)
         prerequisites, unmet_pairs = find_prerequisites(missing, offers, history, finder)
         if prerequisites:
             needed, _ = requirements([p.patch for p in prerequisites] + series.patches)
-            history = BlobHistory(repo, [r.path for r in needed])
     verified = _verify_base_commit(repo, series.base_commit, needed, history, notes)
 
     pairs = [(r.path, r.blob) for r in needed]
-    candidates = set(history.order)
-    for path, blob in pairs:
-        candidates &= history.holders(path, blob)
+    candidates = history.holding_all(pairs)
 
     if verified is not None:
         base, rule, exact = verified, f"base-commit {verified[:12]} holds every pre-image", True
     elif candidates:
-        base, rule = choose(candidates, history, series.date)
+        base, rule = choose(history, candidates, series.date)
         exact = True
     else:
         base, held = closest(pairs, history, series.date)
@@ -72,7 +79,7 @@ def find_base(
         base=base,
         describe=describe(repo, base),
         exact=exact and not unmet,
-        candidates=len(candidates),
+        candidates=count(candidates),
         series=series,
         prerequisites=prerequisites,
         files=files + _later_touches(prerequisites, series.patches),
@@ -102,7 +109,7 @@ def _verify_base_commit(
     if not full:
         notes.append(f"base-commit {declared} is not in this repository")
         return None
-    if full not in history.commits:
+    if not history.contains(full):
         notes.append(f"base-commit {declared} is not reachable from any ref")
         return None
     wrong = [r.path for r in needed if not history.holds(full, r.path, r.blob)]

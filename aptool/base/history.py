@@ -1,23 +1,23 @@
-"""Which blob every commit holds at a few paths, from one path-limited ``git log``.
+"""Which commits hold which blob at a path, as ranges of the index's commit numbering.
 
-Asking git per commit or per ref is what makes base-finding slow.  Instead
-one ``git log --all --full-history -m --raw -- PATHS`` names every commit
-that changes a path (merges included), and one ``git rev-list --all
---parents`` gives the graph; a commit that does not change a path holds what
-its first parent holds.  Git's commit-graph file makes both fast on large
-repositories.
+The index (``index``) numbers the first-parent forest in pre-order and keeps
+each path's change points.  A change point covers its subtree, except where
+a later change point below it takes over; sweeping a path's change points in
+order turns them into disjoint ranges, each holding one blob.  "Commits
+holding every pre-image" is then an intersection of a few range lists, with
+no per-commit work at all.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from aptool.base import graph_cache
+from aptool.base.index import BlobIndex, Progress
 from aptool.git.run import git
 
 NO_BLOB = ""  # the path does not exist at that commit
 NOTES_REF = "refs/notes/aptool"
+Range = tuple[int, int]  # first and last commit number, inclusive
 
 
 def searchable_tips(repo: Path) -> list[str]:
@@ -32,13 +32,14 @@ def searchable_tips(repo: Path) -> list[str]:
         if len(parts) == 2:
             built.add(parts[1])
     tips = []
-    for line in git(repo, "for-each-ref", "--format=%(objectname) %(objecttype) %(*objectname) %(refname)").splitlines():
-        oid, kind, peeled, ref = (line.split(" ", 3) + ["", "", "", ""])[:4]
+    fields = "%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)"
+    for line in git(repo, "for-each-ref", f"--format={fields}").splitlines():
+        oid, kind, peeled, peeled_kind, ref = (line.split(" ", 4) + [""] * 5)[:5]
         if ref.startswith("refs/notes/") or ref == "refs/stash":
             continue
-        target = peeled if kind == "tag" and peeled else oid
-        if target in built:
-            continue
+        target, target_kind = (peeled, peeled_kind) if kind == "tag" else (oid, kind)
+        if target_kind != "commit" or target in built:
+            continue  # tags of blobs and trees hold no history
         tips.append(target)
     head = git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
     if head and head not in built:
@@ -46,87 +47,96 @@ def searchable_tips(repo: Path) -> list[str]:
     return sorted(set(tips))
 
 
-@dataclass
-class Commit:
-    oid: str
-    parents: tuple[str, ...]
-    time: int  # committer date, seconds since the epoch
-
-
 class BlobHistory:
-    """Blob ids of ``paths`` at every commit reachable from any ref."""
+    """The blob each path holds at every commit reachable from any searched ref."""
 
-    def __init__(self, repo: Path, paths: list[str]) -> None:
+    def __init__(self, repo: Path, progress: Progress | None = None) -> None:
         self.repo = repo
-        self.paths = sorted(set(paths))
-        self.commits: dict[str, Commit] = {}
-        self.order: list[str] = []  # parents before children
-        self.blobs: dict[str, dict[str, str]] = {}  # path -> commit -> full blob id (or NO_BLOB)
-        self._load_graph()
-        self._load_changes(self.paths)
+        self.tips = searchable_tips(repo)
+        self.index = BlobIndex(repo, self.tips, progress)
+        self.size = self.index.size() if self.tips else 0
+        self._segments: dict[str, list[tuple[int, int, str]]] = {}
 
-    def _load_graph(self) -> None:
-        self.tips = searchable_tips(self.repo)
-        if not self.tips:
-            return
-        rows = graph_cache.load(self.repo, self.tips)
-        if rows is None:
-            out = git(self.repo, "rev-list", "--stdin", "--topo-order", "--reverse", "--parents", "--timestamp",
-                      input="\n".join(self.tips).encode() + b"\n")
-            rows = [(f[1], tuple(f[2:]), int(f[0])) for f in (line.split() for line in out.splitlines()) if len(f) >= 2]
-            graph_cache.store(self.repo, self.tips, rows)
-        for oid, parents, time in rows:
-            self.commits[oid] = Commit(oid, parents, time)
-            self.order.append(oid)
+    def everything(self) -> list[Range]:
+        return [(0, self.size - 1)] if self.size else []
 
-    def _load_changes(self, paths: list[str]) -> None:
-        changed: dict[str, dict[str, str]] = {path: {} for path in paths}
-        if paths and self.commits:
-            out = git(
-                self.repo, "log", "--stdin", "--full-history", "--raw", "--no-abbrev", "--no-renames",
-                "--format=C %H %P", "--", *paths, input="\n".join(self.tips).encode() + b"\n",
-            )
-            current = ""
-            merges: list[str] = []  # git shows no diff for merges: ask for their blobs directly
-            for line in out.splitlines():
-                if line.startswith("C "):
-                    fields = line.split()
-                    current = fields[1]
-                    if len(fields) > 3:
-                        merges.append(current)
-                elif line.startswith(":") and current:
-                    meta, path = line.split("\t", 1)
-                    if path in changed:
-                        new = meta.split()[3]
-                        changed[path][current] = NO_BLOB if set(new) == {"0"} else new
-            self._merge_blobs(merges, paths, changed)
-        for path in paths:
-            held: dict[str, str] = {}
-            for oid in self.order:
-                if oid in changed[path]:
-                    held[oid] = changed[path][oid]
-                else:
-                    parents = self.commits[oid].parents
-                    held[oid] = held.get(parents[0], NO_BLOB) if parents else NO_BLOB
-            self.blobs[path] = held
+    def contains(self, oid: str) -> bool:
+        return self.index.position(oid) is not None
 
-    def _merge_blobs(self, merges: list[str], paths: list[str], changed: dict[str, dict[str, str]]) -> None:
-        if not merges:
-            return
-        specs = [(merge, path) for merge in merges for path in paths]
-        answer = git(self.repo, "cat-file", "--batch-check=%(objectname)",
-                     input="".join(f"{m}:{p}\n" for m, p in specs).encode()).splitlines()
-        for (merge, path), line in zip(specs, answer):
-            changed[path][merge] = NO_BLOB if line.endswith("missing") else line.strip()
+    def segments(self, path: str) -> list[tuple[int, int, str]]:
+        """Disjoint (first, last, blob) ranges covering every commit; blob "" where the path is absent."""
+        if path not in self._segments:
+            self._segments[path] = _sweep(self.index.change_points(path), self.size)
+        return self._segments[path]
+
+    def ranges(self, path: str, blob: str | None) -> list[Range]:
+        """The commits holding ``blob`` (abbreviated) at ``path``; None: the path is absent; "": any blob."""
+        return [(first, last) for first, last, held in self.segments(path) if _matches(held, blob)]
 
     def holds(self, oid: str, path: str, blob: str | None) -> bool:
-        """Does ``oid`` hold ``blob`` (abbreviated) at ``path``; None means "absent"."""
-        if path not in self.blobs:  # a prerequisite touches a path the series does not
-            self._load_changes([path])
-        have = self.blobs[path].get(oid, NO_BLOB)
-        if blob is None:
-            return have == NO_BLOB
-        return have != NO_BLOB and have.startswith(blob)
+        position = self.index.position(oid)
+        if position is None:
+            return False
+        return any(first <= position <= last for first, last in self.ranges(path, blob))
 
-    def holders(self, path: str, blob: str | None) -> set[str]:
-        return {oid for oid in self.order if self.holds(oid, path, blob)}
+    def has_holder(self, path: str, blob: str | None) -> bool:
+        return bool(self.ranges(path, blob))
+
+    def holding_all(self, pairs: list[tuple[str, str | None]]) -> list[Range]:
+        """The commits holding every (path, blob) of ``pairs``."""
+        result = self.everything()
+        for path, blob in pairs:
+            result = intersect(result, self.ranges(path, blob))
+            if not result:
+                break
+        return result
+
+
+def count(ranges: list[Range]) -> int:
+    return sum(last - first + 1 for first, last in ranges)
+
+
+def intersect(one: list[Range], two: list[Range]) -> list[Range]:
+    """The common part of two sorted lists of disjoint ranges."""
+    result: list[Range] = []
+    i = j = 0
+    while i < len(one) and j < len(two):
+        first = max(one[i][0], two[j][0])
+        last = min(one[i][1], two[j][1])
+        if first <= last:
+            result.append((first, last))
+        if one[i][1] < two[j][1]:
+            i += 1
+        else:
+            j += 1
+    return result
+
+
+def _matches(held: str, blob: str | None) -> bool:
+    if blob is None:
+        return held == NO_BLOB
+    return held != NO_BLOB and held.startswith(blob)
+
+
+def _sweep(points: list[tuple[int, int, str]], size: int) -> list[tuple[int, int, str]]:
+    """Nested (first, last, blob) change points, sorted by first, as disjoint segments over [0, size)."""
+    segments: list[tuple[int, int, str]] = []
+    open_: list[tuple[int, str]] = [(size - 1, NO_BLOB)]  # (last, blob) of the enclosing change points
+    cursor = 0
+
+    def emit_until(end: int) -> None:
+        nonlocal cursor
+        if cursor <= end:
+            segments.append((cursor, end, open_[-1][1]))
+            cursor = end + 1
+
+    for first, last, blob in points:
+        while open_[-1][0] < first:
+            emit_until(open_[-1][0])
+            open_.pop()
+        emit_until(first - 1)
+        open_.append((last, blob))
+    while open_:
+        emit_until(open_[-1][0])
+        open_.pop()
+    return [s for s in segments if s[0] <= s[1]]

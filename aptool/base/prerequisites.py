@@ -44,7 +44,7 @@ def find_prerequisites(
         for change in provider.patch.files:
             pre = change.preimage
             source = change.old_path if change.is_rename else change.path
-            if pre and not history.holders(source, pre):
+            if pre and not history.has_holder(source, pre):
                 queue.append((source, pre))
     ordered = _order(list(chosen.values()))
     return [Prerequisite(o.patch.message_id, o.patch.subject, o.found_by, o.patch) for o in ordered], unmet

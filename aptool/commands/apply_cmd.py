@@ -5,14 +5,10 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from aptool.apply.branch import NOTES_REF
-from aptool.apply.plan import ApplyFailure, ApplyResult
-from aptool.apply.progress import reporter_for
-from aptool.apply.thread import apply_thread
 from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
@@ -21,6 +17,9 @@ from aptool.commands.common import (
     print_json,
     reports_errors,
 )
+
+if TYPE_CHECKING:
+    from aptool.apply.plan import ApplyResult
 
 
 @reports_errors
@@ -47,6 +46,10 @@ def apply_series(
     work tree, stash and other refs are never touched.  Exit 0: built or up to
     date; 1: a patch did not apply or verify; 2: could not run.
     """
+    from aptool.apply.plan import ApplyFailure
+    from aptool.apply.progress import reporter_for
+    from aptool.apply.thread import apply_thread
+
     # SIGTERM and SIGHUP end the run through its cleanup (SIGKILL cannot; the next run cleans up).
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _exit_on_signal)
@@ -102,6 +105,8 @@ def render_result(result: ApplyResult) -> str:
             f"{verb} {result.branch} at {result.tip[:12]}: {total} commit{'s' if total != 1 else ''} "
             f"in {result.seconds:.1f} s{inexact}"
         )
+    from aptool.apply.branch import NOTES_REF
+
     lines.append(f"Recorded base and prerequisites in {NOTES_REF} (git log --notes=aptool -1 {result.branch})")
     if result.worktree:
         lines.append(f"Worktree: {result.worktree}")

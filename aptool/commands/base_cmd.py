@@ -1,14 +1,16 @@
-"""``aptool base``: the exact commit a series applies to, its prerequisites, and the evidence."""
+"""``aptool base``: the exact commit a series applies to, its prerequisites, and the evidence.
+
+The stages are imported when the command runs, so that ``aptool`` starts
+without loading what other commands need.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
-from aptool.archive import LocalArchive, normalize_msgid
-from aptool.base import BaseResult, find_base
 from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
@@ -18,7 +20,9 @@ from aptool.commands.common import (
     print_json,
     reports_errors,
 )
-from aptool.series import fetch_thread
+
+if TYPE_CHECKING:
+    from aptool.base import BaseResult
 
 
 @reports_errors
@@ -39,6 +43,10 @@ def base(
     Exit 0: an exact base; 1: no commit holds every pre-image (the closest
     one is named); 2: could not run.
     """
+    from aptool.archive import LocalArchive, normalize_msgid
+    from aptool.base import find_base
+    from aptool.series import fetch_thread
+
     if mbox is not None:
         wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
     else:

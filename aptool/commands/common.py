@@ -6,13 +6,14 @@ import functools
 import json
 import sys
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import typer
 
-from aptool.archive import Archive, normalize_msgid, open_archive
-from aptool.archive.msgid import archive_from_url
 from aptool.errors import AptoolError
+
+if TYPE_CHECKING:
+    from aptool.archive import Archive
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +69,9 @@ def open_thread_source(
     ``--archive`` wins; else a message URL names its own archive (as b4
     does); else the configured one.
     """
+    from aptool.archive import normalize_msgid, open_archive
+    from aptool.archive.msgid import archive_from_url
+
     msgid = normalize_msgid(msgid_text)
     location = archive or archive_from_url(msgid_text)
     return msgid, open_archive(location, repo=repo, timeout=timeout, use_cache=not no_cache)

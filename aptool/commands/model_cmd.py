@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import typer
 
 from aptool.commands.common import JsonOption, print_json, reports_errors
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.run import git, git_ok
-from aptool.model import CodeModel, Event, LockEdge, build_model, grow_scope, lock_order_edges
+
+if TYPE_CHECKING:
+    from aptool.model import CodeModel, Event, LockEdge
 
 
 @reports_errors
@@ -26,6 +28,8 @@ def model(
     as_json: bool = JsonOption,
 ) -> None:
     """Build the code model: functions with their lock, wait, flag, call and sleep events."""
+    from aptool.model import lock_order_edges
+
     built = _build(paths or [], rev, repo, grow)
     for error in built.parse_errors:
         typer.echo(f"{error.file}:{error.line}: parse error: {error.message}", err=True)
@@ -42,6 +46,8 @@ def model(
 
 
 def _build(paths: list[str], rev: str | None, repo: Path | None, grow: bool) -> CodeModel:
+    from aptool.model import build_model, grow_scope
+
     if rev is not None:
         top = repo or Path(".")
         files = list(paths)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
@@ -16,7 +16,9 @@ from aptool.commands.common import (
     reports_errors,
 )
 from aptool.errors import MailError
-from aptool.series import Patch, SeriesVersion, Thread, fetch_thread
+
+if TYPE_CHECKING:
+    from aptool.series import Patch, SeriesVersion, Thread
 
 
 @reports_errors
@@ -28,6 +30,8 @@ def thread(
     as_json: bool = JsonOption,
 ) -> None:
     """Show a thread's series versions, patches, trailers and mentioned Message-IDs."""
+    from aptool.series import fetch_thread
+
     wanted, source = open_thread_source(msgid, archive, timeout=timeout, no_cache=no_cache)
     found = fetch_thread(source, wanted)
     if wanted in found.problems:

@@ -1,0 +1,265 @@
+"""A persistent index of which blob every path holds at every commit, under ``.git/aptool/``.
+
+Walking history per query is what makes base-finding slow on a large
+repository.  This index records, once, every commit's change against its
+first parent (``git log --raw --diff-merges=first-parent``): a commit holds
+at a path what its first parent holds unless it changes the path.  The
+first-parent relation makes the commits a forest, numbered in pre-order, so
+"the commits holding blob B at path P" is a handful of ranges of that
+numbering, computed from P's change points alone (see ``history``).
+
+The index is updated incrementally: new ref tips bring their new commits,
+commits no longer reachable from any searched tip are dropped.  It lives in
+one SQLite file; when that cannot be written, the index is built in memory
+for the run.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from aptool.errors import RepositoryError
+from aptool.git.run import git, git_env
+
+_FORMAT = "1"
+Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
+
+
+class BlobIndex:
+    """The SQLite file and the queries the history needs from it."""
+
+    def __init__(self, repo: Path, tips: list[str], progress: Progress | None = None) -> None:
+        self.repo = repo
+        self.db = _open(repo)
+        self.progress = progress
+        self._update(sorted(set(tips)))
+
+    # -- queries -----------------------------------------------------------------
+
+    def size(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM commits").fetchone()[0])
+
+    def position(self, oid: str) -> int | None:
+        """The pre-order number of a commit, or None when no searched ref reaches it."""
+        row = self.db.execute("SELECT pre FROM commits WHERE oid = ?", (bytes.fromhex(oid),)).fetchone()
+        return None if row is None else int(row[0])
+
+    def oid_at(self, pre: int) -> str:
+        return bytes(self.db.execute("SELECT oid FROM commits WHERE pre = ?", (pre,)).fetchone()[0]).hex()
+
+    def time_at(self, pre: int) -> int:
+        return int(self.db.execute("SELECT time FROM commits WHERE pre = ?", (pre,)).fetchone()[0])
+
+    def change_points(self, path: str) -> list[tuple[int, int, str]]:
+        """(first, last, blob) for every commit that changes ``path``: the commit's subtree range and the
+        blob it leaves there ("" when it removes the path)."""
+        rows = self.db.execute(
+            "SELECT c.pre, c.post, ch.blob FROM changes ch JOIN commits c ON c.id = ch.commit_id"
+            " WHERE ch.path_id = (SELECT id FROM paths WHERE path = ?) ORDER BY c.pre",
+            (path,),
+        ).fetchall()
+        return [(pre, post, bytes(blob).hex() if blob else "") for pre, post, blob in rows]
+
+    def extreme_in(self, first: int, last: int, newest_before: float | None) -> tuple[int, int] | None:
+        """(time, pre) of the newest commit in [first, last] committed no later than ``newest_before``,
+        or with None, of the oldest; ties go to the later number."""
+        if newest_before is None:
+            sql = "SELECT time, pre FROM commits WHERE pre BETWEEN ? AND ? ORDER BY time ASC, pre DESC LIMIT 1"
+            row = self.db.execute(sql, (first, last)).fetchone()
+        else:
+            sql = ("SELECT time, pre FROM commits WHERE pre BETWEEN ? AND ? AND time <= ?"
+                   " ORDER BY time DESC, pre DESC LIMIT 1")
+            row = self.db.execute(sql, (first, last, int(newest_before))).fetchone()
+        return None if row is None else (int(row[0]), int(row[1]))
+
+    # -- keeping it current --------------------------------------------------------
+
+    def _update(self, tips: list[str]) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers wait for its answer
+            indexed = self._meta("tips").split()
+            if self._meta("format") == _FORMAT and indexed == tips:
+                return
+            if self._meta("format") != _FORMAT or not _all_exist(self.repo, indexed):
+                self._clear()
+                indexed = []
+            removed = [t for t in indexed if t not in tips]
+            added = [t for t in tips if t not in indexed]
+            if removed:
+                self._drop_unreachable(removed, tips)
+            if added:
+                self._add_commits(added, indexed)  # every commit an old tip reaches is indexed or dropped
+            self._number()
+            self._set_meta("tips", " ".join(tips))
+            self._set_meta("format", _FORMAT)
+
+    def _clear(self) -> None:
+        for table in ("changes", "paths", "commits", "meta"):
+            self.db.execute(f"DELETE FROM {table}")
+
+    def _drop_unreachable(self, removed: list[str], kept: list[str]) -> None:
+        lines = "\n".join(removed + [f"^{t}" for t in kept]) + "\n"
+        gone = git(self.repo, "rev-list", "--stdin", input=lines.encode()).split()
+        for oid in gone:
+            row = self.db.execute("SELECT id FROM commits WHERE oid = ?", (bytes.fromhex(oid),)).fetchone()
+            if row is not None:
+                self.db.execute("DELETE FROM changes WHERE commit_id = ?", row)
+                self.db.execute("DELETE FROM commits WHERE id = ?", row)
+
+    def _add_commits(self, added: list[str], known: list[str]) -> None:
+        spec = ("\n".join(added + [f"^{t}" for t in known]) + "\n").encode()
+        total = int(git(self.repo, "rev-list", "--stdin", "--count", input=spec).strip() or 0)
+        ids = {bytes(oid): cid for cid, oid in self.db.execute("SELECT id, oid FROM commits")}
+        path_ids = {path: pid for pid, path in self.db.execute("SELECT id, path FROM paths")}
+        pending_parents: list[tuple[int, bytes]] = []
+        changes: list[tuple[int, int, bytes | None]] = []
+        done = 0
+        for oid, time, parent, changed in _log(self.repo, spec):
+            cursor = self.db.execute("INSERT INTO commits (oid, time) VALUES (?, ?)", (oid, time))
+            cid = int(cursor.lastrowid or 0)
+            ids[oid] = cid
+            if parent is not None:
+                pending_parents.append((cid, parent))
+            for path, blob in changed:
+                pid = path_ids.get(path)
+                if pid is None:
+                    pid = int(self.db.execute("INSERT INTO paths (path) VALUES (?)", (path,)).lastrowid or 0)
+                    path_ids[path] = pid
+                changes.append((pid, cid, blob))
+            if len(changes) > 50_000:
+                self.db.executemany("INSERT INTO changes (path_id, commit_id, blob) VALUES (?, ?, ?)", changes)
+                changes.clear()
+            done += 1
+            if self.progress is not None and (done % 1000 == 0 or done == total):
+                self.progress(done, total)
+        self.db.executemany("INSERT INTO changes (path_id, commit_id, blob) VALUES (?, ?, ?)", changes)
+        self.db.executemany(
+            "UPDATE commits SET parent = ? WHERE id = ?",
+            [(ids[parent], cid) for cid, parent in pending_parents if parent in ids],
+        )
+
+    def _number(self) -> None:
+        """Number the first-parent forest in pre-order; a subtree is the range [pre, post].
+
+        Children and roots go in (time, oid) order, so the numbering depends
+        on the graph alone, not on the order in which it was indexed.
+        """
+        rows = self.db.execute("SELECT id, parent, time, oid FROM commits").fetchall()
+        children: dict[int, list[tuple[int, bytes, int]]] = {}
+        roots: list[tuple[int, bytes, int]] = []
+        for cid, parent, time, oid in rows:
+            (roots if parent is None else children.setdefault(parent, [])).append((time, bytes(oid), cid))
+        numbers: list[tuple[int, int, int]] = []
+        counter = 0
+        for root in sorted(roots):
+            stack: list[tuple[int, bool]] = [(root[2], False)]
+            first: dict[int, int] = {}
+            while stack:
+                cid, leaving = stack.pop()
+                if leaving:
+                    numbers.append((first.pop(cid), counter - 1, cid))
+                    continue
+                first[cid] = counter
+                counter += 1
+                stack.append((cid, True))
+                kids = children.get(cid)
+                if kids:
+                    stack.extend((kid, False) for _, _, kid in sorted(kids, reverse=True))
+        self.db.execute("DROP INDEX IF EXISTS commits_pre")
+        self.db.executemany("UPDATE commits SET pre = ?, post = ? WHERE id = ?", numbers)
+        self.db.execute("CREATE INDEX commits_pre ON commits (pre, time)")
+
+    def _meta(self, key: str) -> str:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return "" if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS commits (
+    id INTEGER PRIMARY KEY, oid BLOB UNIQUE, parent INTEGER, time INTEGER, pre INTEGER, post INTEGER);
+CREATE TABLE IF NOT EXISTS paths (id INTEGER PRIMARY KEY, path TEXT UNIQUE);
+CREATE TABLE IF NOT EXISTS changes (path_id INTEGER, commit_id INTEGER, blob BLOB);
+CREATE INDEX IF NOT EXISTS changes_path ON changes (path_id);
+CREATE INDEX IF NOT EXISTS changes_commit ON changes (commit_id);
+"""
+
+
+def index_file(repo: Path) -> Path | None:
+    common = git(repo, "rev-parse", "--git-common-dir", check=False).strip()
+    return (Path(repo) / common).resolve() / "aptool" / "blob-index.sqlite3" if common else None
+
+
+def _open(repo: Path) -> sqlite3.Connection:
+    """The index file, or a fresh in-memory index when the file cannot be used."""
+    path = index_file(repo)
+    if path is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(path, timeout=120, isolation_level=None)
+            db.executescript(_SCHEMA)
+            return db
+        except (OSError, sqlite3.Error):
+            pass
+    db = sqlite3.connect(":memory:", isolation_level=None)
+    db.executescript(_SCHEMA)
+    return db
+
+
+def _all_exist(repo: Path, oids: list[str]) -> bool:
+    """Every indexed tip is still an object here (a gc may have pruned a deleted branch's commits)."""
+    if not oids:
+        return True
+    out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
+    return all(line == "commit" for line in out.splitlines())
+
+
+def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
+    """(oid, committer time, first parent, [(path, blob or None)]) for every commit ``spec`` selects.
+
+    One ``git log`` with NUL-separated raw output, read as a stream: the
+    output for a large repository is far bigger than the index.
+    """
+    cmd = ["git", "-C", str(repo), "log", "--stdin", "--raw", "-z", "--no-abbrev", "--no-renames",
+           "--diff-merges=first-parent", "--root", "--format=%x01%H %ct %P"]
+    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=git_env())
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(spec)
+    proc.stdin.close()
+    rest = b""
+    while True:
+        chunk = proc.stdout.read(1 << 20)
+        if not chunk:
+            break
+        records = (rest + chunk).split(b"\x01")
+        rest = records.pop()
+        for record in records:
+            if record:
+                yield _record(record)
+    if rest:
+        yield _record(rest)
+    if proc.wait() != 0:
+        raise RepositoryError("git log failed while indexing history")
+
+
+def _record(record: bytes) -> tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]:
+    fields = record.split(b"\0")
+    head = fields[0].split()
+    oid, time = bytes.fromhex(head[0].decode()), int(head[1])
+    parent = bytes.fromhex(head[2].decode()) if len(head) > 2 else None
+    changed: list[tuple[str, bytes | None]] = []
+    items = fields[1:]
+    for meta, path in zip(items[0::2], items[1::2]):
+        meta = meta.lstrip(b"\n")
+        if not meta.startswith(b":"):
+            continue
+        new = meta.split()[3]
+        changed.append((path.decode("utf-8", "replace"), None if new.strip(b"0") == b"" else bytes.fromhex(new.decode())))
+    return oid, time, parent, changed

@@ -1,0 +1,130 @@
+"""The persistent blob index: it agrees with git at every commit, and stays right as refs move."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aptool.base.history import BlobHistory, intersect
+from aptool.base.index import index_file
+from aptool.story import Story
+from tests.mailmaker import commit_files, make_repo, run_git
+
+
+def blobs_by_git(repo: Path, commits: list[str], paths: list[str]) -> dict[tuple[str, str], str]:
+    """What ``git cat-file`` says each path holds at each commit ("" when absent)."""
+    specs = [(c, p) for c in commits for p in paths]
+    out = run_git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
+                  stdin="".join(f"{c}:{p}\n" for c, p in specs).encode()).splitlines()
+    return {spec: (line.split()[0] if line.endswith(" blob") else "") for spec, line in zip(specs, out)}
+
+
+def blobs_by_index(history: BlobHistory, commits: list[str], paths: list[str]) -> dict[tuple[str, str], str]:
+    found = {}
+    for commit in commits:
+        position = history.index.position(commit)
+        assert position is not None, commit
+        for path in paths:
+            held = [blob for first, last, blob in history.segments(path) if first <= position <= last]
+            assert len(held) == 1, (commit, path, held)
+            found[(commit, path)] = held[0]
+    return found
+
+
+def every_commit(repo: Path) -> list[str]:
+    return run_git(repo, "rev-list", "--all").split()
+
+
+def every_path(repo: Path) -> list[str]:
+    out = run_git(repo, "log", "--all", "--format=", "--name-only", "--no-renames")
+    return sorted({line for line in out.splitlines() if line})
+
+
+def test_index_agrees_with_git_at_every_commit_of_the_story(story: Story, tmp_path: Path) -> None:
+    repo = tmp_path / "story"
+    shutil.copytree(story.repo, repo, symlinks=True)
+    history = BlobHistory(repo)
+    commits, paths = every_commit(repo), every_path(repo)
+    assert history.size == len(commits) and len(paths) >= 10
+    assert blobs_by_index(history, commits, paths) == blobs_by_git(repo, commits, paths)
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", {"a.c": "int a;\n", "b.c": "int b;\n"})
+
+
+def test_new_branches_and_merges_are_added_and_numbered_as_a_fresh_index_would(repo: Path) -> None:
+    BlobHistory(repo)  # index the first commit
+    commit_files(repo, {"a.c": "int a = 1;\n"}, "a: one")
+    run_git(repo, "checkout", "-q", "-b", "topic", "HEAD~1")
+    commit_files(repo, {"b.c": "int b = 1;\n", "c.c": "new\n"}, "b: one, c: new")
+    run_git(repo, "checkout", "-q", "master")
+    run_git(repo, "merge", "-q", "--no-edit", "topic")
+    run_git(repo, "rm", "-q", "c.c")
+    run_git(repo, "commit", "-q", "-m", "c: gone")
+
+    updated = BlobHistory(repo)
+    commits, paths = every_commit(repo), ["a.c", "b.c", "c.c"]
+    assert blobs_by_index(updated, commits, paths) == blobs_by_git(repo, commits, paths)
+    numbering = {c: updated.index.position(c) for c in commits}
+    index_file(repo).unlink()  # type: ignore[union-attr]
+    fresh = BlobHistory(repo)
+    assert {c: fresh.index.position(c) for c in commits} == numbering
+    assert all(updated.segments(p) == fresh.segments(p) for p in paths)
+
+
+def test_commits_of_a_deleted_branch_leave_the_index(repo: Path) -> None:
+    run_git(repo, "checkout", "-q", "-b", "topic")
+    gone = commit_files(repo, {"a.c": "int a = 9;\n"}, "a: nine")
+    run_git(repo, "checkout", "-q", "master")
+    assert BlobHistory(repo).contains(gone)
+    run_git(repo, "branch", "-q", "-D", "topic")
+    history = BlobHistory(repo)
+    assert not history.contains(gone)
+    nine = run_git(repo, "rev-parse", f"{gone}:a.c").strip()
+    assert not history.has_holder("a.c", nine[:12])
+    assert history.size == len(every_commit(repo))
+
+
+def test_a_pruned_tip_makes_a_fresh_index(repo: Path) -> None:
+    run_git(repo, "checkout", "-q", "-b", "topic")
+    gone = commit_files(repo, {"b.c": "int b = 9;\n"}, "b: nine")
+    run_git(repo, "checkout", "-q", "master")
+    BlobHistory(repo)
+    run_git(repo, "branch", "-q", "-D", "topic")
+    run_git(repo, "reflog", "expire", "--expire=now", "--all")
+    run_git(repo, "gc", "-q", "--prune=now")
+    assert subprocess.run(["git", "-C", str(repo), "cat-file", "-e", gone], capture_output=True).returncode != 0
+    history = BlobHistory(repo)
+    assert history.size == len(every_commit(repo)) and not history.contains(gone)
+
+
+def test_an_unwritable_index_place_still_answers(repo: Path) -> None:
+    place = index_file(repo).parent  # type: ignore[union-attr]
+    place.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(place, ignore_errors=True)
+    place.write_text("not a directory\n")
+    history = BlobHistory(repo)
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    blob = run_git(repo, "rev-parse", "HEAD:a.c").strip()
+    assert history.holds(head, "a.c", blob[:7]) and place.read_text() == "not a directory\n"
+
+
+def test_two_runs_at_once_build_one_index(repo: Path) -> None:
+    for number in range(30):
+        commit_files(repo, {"a.c": f"int a = {number};\n"}, f"a: {number}")
+    code = "import sys; from aptool.base.history import BlobHistory; print(BlobHistory(sys.argv[1]).size)"
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(repo)], stdout=subprocess.PIPE, text=True)
+            for _ in range(3)]
+    sizes = [run.communicate()[0].strip() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0, 0] and sizes == ["31"] * 3
+
+
+def test_intersect_keeps_only_common_ranges() -> None:
+    assert intersect([(0, 4), (8, 12)], [(3, 9), (11, 20)]) == [(3, 4), (8, 9), (11, 12)]
+    assert intersect([(0, 2)], [(3, 5)]) == []
