@@ -245,6 +245,8 @@ def main() -> int:
         startup = {"aptool": startup_seconds([sys.executable, "-m", "aptool", "--version"])}
         if use_b4:
             startup["b4"] = startup_seconds(["b4", "--version"])
+            # aptool assembles threads with b4, so b4's import is part of every aptool run too.
+            startup["importing b4"] = startup_seconds([sys.executable, "-c", "import b4"])
         print("start-up alone: " + ", ".join(f"{name} {sec:.3f} s" for name, sec in startup.items()))
         if cases:
             print(f"aptool first run (indexes the history once): {first_run_seconds(repo, cases[0]):.2f} s")

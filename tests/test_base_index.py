@@ -12,7 +12,7 @@ import pytest
 from aptool.base.history import BlobHistory, intersect
 from aptool.base.index import index_file
 from aptool.story import Story
-from tests.mailmaker import commit_files, make_repo, run_git
+from tests.mailmaker import commit_files, format_series, make_repo, run_git, write_mbox
 
 
 def blobs_by_git(repo: Path, commits: list[str], paths: list[str]) -> dict[tuple[str, str], str]:
@@ -128,3 +128,14 @@ def test_two_runs_at_once_build_one_index(repo: Path) -> None:
 def test_intersect_keeps_only_common_ranges() -> None:
     assert intersect([(0, 4), (8, 12)], [(3, 9), (11, 20)]) == [(3, 4), (8, 9), (11, 12)]
     assert intersect([(0, 2)], [(3, 5)]) == []
+
+
+def test_the_first_run_says_it_is_indexing_and_the_next_does_not(tmp_path: Path, repo: Path) -> None:
+    commit_files(repo, {"a.c": "int a = 1;\n"}, "a: one")
+    mbox = write_mbox(tmp_path / "s.mbox", format_series(repo, 1, msgid_prefix="idx"))
+    command = [sys.executable, "-m", "aptool", "base", "idx-1@example.org", "--repo", str(repo), "--mbox", str(mbox)]
+    first = subprocess.run(command, capture_output=True, text=True)
+    second = subprocess.run(command, capture_output=True, text=True)
+    assert first.returncode == second.returncode == 0, first.stderr
+    assert first.stderr == "aptool: indexing the history of 2 commits (once; kept in .git/aptool/)\n"
+    assert second.stderr == "" and first.stdout == second.stdout

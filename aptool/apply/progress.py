@@ -15,6 +15,9 @@ class Reporter:
     def stage(self, text: str) -> None:
         """A step that is not a patch: making the worktree, writing the branch."""
 
+    def indexing(self, done: int, total: int) -> None:
+        """The base search is indexing the repository's history: ``done`` of ``total`` commits."""
+
     def begin(self, total: int) -> None:
         """``total`` patches are about to be applied."""
 
@@ -36,6 +39,7 @@ class PlainLines(Reporter):
         self.stream = stream or sys.stderr
         self.say = say
         self.indent = indent
+        self._indexing_said = False
 
     def _say(self, text: str) -> None:
         if self.say is not None:
@@ -46,6 +50,11 @@ class PlainLines(Reporter):
 
     def stage(self, text: str) -> None:
         self._say(text)
+
+    def indexing(self, done: int, total: int) -> None:
+        if not self._indexing_said:
+            self._indexing_said = True
+            self._say(f"Indexing the history of {total} commits (once; kept in .git/aptool/)")
 
     def patch_done(self, index: int, total: int, outcome: PatchOutcome) -> None:
         width = len(str(total))
@@ -77,6 +86,11 @@ class ProgressBar(Reporter):
             self.task = self.progress.add_task(text, total=None)
         else:
             self.progress.update(self.task, description=text, refresh=True)
+
+    def indexing(self, done: int, total: int) -> None:
+        if self.task is None:
+            self.task = self.progress.add_task("Indexing history", total=total)
+        self.progress.update(self.task, description="Indexing history", total=total, completed=done)
 
     def begin(self, total: int) -> None:
         if self.task is None:

@@ -47,7 +47,8 @@ def apply_thread(
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
     source = _archive(archive, repo, timeout, use_cache)
     thread = fetch_thread(source, normalize_msgid(msgid))
-    found = find_base(repo, thread, version=version, archive=source)
+    found = find_base(repo, thread, version=version, archive=source,
+                      progress=reporter.indexing if reporter is not None else None)
     if not found.exact and not closest:
         raise ApplyFailure(_no_exact_base(found, thread.root))
     plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))

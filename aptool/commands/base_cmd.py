@@ -45,6 +45,7 @@ def base(
     """
     from aptool.archive import LocalArchive, normalize_msgid
     from aptool.base import find_base
+    from aptool.commands.indexing import IndexProgress
     from aptool.series import fetch_thread
 
     if mbox is not None:
@@ -56,7 +57,11 @@ def base(
         from aptool.errors import MailError
 
         raise MailError(thread.problems[wanted])
-    result = find_base(repo, thread, version=version, archive=source)
+    progress = IndexProgress()
+    try:
+        result = find_base(repo, thread, version=version, archive=source, progress=progress)
+    finally:
+        progress.close()
     if as_json:
         print_json(result.to_dict())
     else:
