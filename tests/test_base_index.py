@@ -139,3 +139,12 @@ def test_the_first_run_says_it_is_indexing_and_the_next_does_not(tmp_path: Path,
     assert first.returncode == second.returncode == 0, first.stderr
     assert first.stderr == "aptool: indexing the history of 2 commits (once; kept in .git/aptool/)\n"
     assert second.stderr == "" and first.stdout == second.stdout
+
+
+def test_tags_of_blobs_and_trees_are_not_history(repo: Path) -> None:
+    run_git(repo, "tag", "a-blob", "HEAD:a.c")
+    run_git(repo, "tag", "-a", "-m", "the tree", "a-tree", "HEAD^{tree}")
+    run_git(repo, "tag", "-a", "-m", "release", "v1.0")
+    history = BlobHistory(repo)
+    assert history.size == 1 and history.contains(run_git(repo, "rev-parse", "HEAD").strip())
+    assert BlobHistory(repo).size == 1  # and the next run finds the index current

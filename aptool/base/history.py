@@ -23,6 +23,8 @@ Range = tuple[int, int]  # first and last commit number, inclusive
 def searchable_tips(repo: Path) -> list[str]:
     """Every ref's commit, except notes and the branches aptool itself built.
 
+    A tag of a blob or tree may be among them; the index leaves it out.
+
     A branch made by ``aptool apply-series`` holds the prerequisites it
     applied; searching it would "find" them in the repository.
     """
@@ -31,20 +33,14 @@ def searchable_tips(repo: Path) -> list[str]:
         parts = line.split()
         if len(parts) == 2:
             built.add(parts[1])
-    tips = []
-    fields = "%(objectname) %(objecttype) %(*objectname) %(*objecttype) %(refname)"
-    for line in git(repo, "for-each-ref", f"--format={fields}").splitlines():
-        oid, kind, peeled, peeled_kind, ref = (line.split(" ", 4) + [""] * 5)[:5]
-        if ref.startswith("refs/notes/") or ref == "refs/stash":
-            continue
-        target, target_kind = (peeled, peeled_kind) if kind == "tag" else (oid, kind)
-        if target_kind != "commit" or target in built:
-            continue  # tags of blobs and trees hold no history
-        tips.append(target)
-    head = git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
-    if head and head not in built:
-        tips.append(head)
-    return sorted(set(tips))
+    targets: dict[str, str] = {}  # ref -> the object it names, tags peeled (from packed-refs when packed)
+    for line in git(repo, "show-ref", "--head", "--dereference", check=False).splitlines():
+        oid, _, ref = line.partition(" ")
+        targets[ref.removesuffix("^{}")] = oid
+    return sorted({
+        oid for ref, oid in targets.items()
+        if not ref.startswith("refs/notes/") and ref != "refs/stash" and oid not in built
+    })
 
 
 class BlobHistory:

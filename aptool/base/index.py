@@ -24,7 +24,7 @@ from pathlib import Path
 from aptool.errors import RepositoryError
 from aptool.git.run import git, git_env
 
-_FORMAT = "1"
+_FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
 
 
@@ -80,9 +80,11 @@ class BlobIndex:
     def _update(self, tips: list[str]) -> None:
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")  # one writer at a time; readers wait for its answer
-            indexed = self._meta("tips").split()
-            if self._meta("format") == _FORMAT and indexed == tips:
+            if self._meta("format") == _FORMAT and self._meta("tips").split() == tips:
                 return
+            key = tips
+            tips = _commits_only(self.repo, tips)
+            indexed = self._meta("commits").split()
             if self._meta("format") != _FORMAT or not _all_exist(self.repo, indexed):
                 self._clear()
                 indexed = []
@@ -93,7 +95,8 @@ class BlobIndex:
             if added:
                 self._add_commits(added, indexed)  # every commit an old tip reaches is indexed or dropped
             self._number()
-            self._set_meta("tips", " ".join(tips))
+            self._set_meta("tips", " ".join(key))
+            self._set_meta("commits", " ".join(tips))
             self._set_meta("format", _FORMAT)
 
     def _clear(self) -> None:
@@ -218,6 +221,14 @@ def _all_exist(repo: Path, oids: list[str]) -> bool:
         return True
     out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
     return all(line == "commit" for line in out.splitlines())
+
+
+def _commits_only(repo: Path, oids: list[str]) -> list[str]:
+    """The commits among ``oids`` (a tag may name a blob or a tree, which holds no history)."""
+    if not oids:
+        return []
+    out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
+    return [oid for oid, kind in zip(oids, out.splitlines()) if kind == "commit"]
 
 
 def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
