@@ -134,8 +134,11 @@ def startup_seconds(command: list[str], runs: int = 5) -> float:
 
 def first_run_seconds(repo: Path, case: Case) -> float:
     """aptool's first run on a repository: it indexes the history once (kept in .git/aptool/)."""
-    common = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip())
-    (common / "aptool" / "blob-index.sqlite3").unlink(missing_ok=True)
+    from aptool.base.index import index_file
+
+    found = index_file(repo)
+    if found is not None:
+        found.unlink(missing_ok=True)
     return run_aptool(repo, case)[1]
 
 

@@ -6,6 +6,7 @@ import sys
 from typing import Callable, TextIO
 
 from aptool.apply.plan import PatchOutcome
+from aptool.base.index import indexing_note
 from aptool.series.data import Patch
 
 
@@ -54,7 +55,8 @@ class PlainLines(Reporter):
     def indexing(self, done: int, total: int) -> None:
         if not self._indexing_said:
             self._indexing_said = True
-            self._say(f"Indexing the history of {total} commits (once; kept in .git/aptool/)")
+            note = indexing_note(total)
+            self._say(note[0].upper() + note[1:])
 
     def patch_done(self, index: int, total: int, outcome: PatchOutcome) -> None:
         width = len(str(total))

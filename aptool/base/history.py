@@ -50,7 +50,7 @@ class BlobHistory:
         self.repo = repo
         self.tips = searchable_tips(repo)
         self.index = BlobIndex(repo, self.tips, progress)
-        self.size = self.index.size() if self.tips else 0
+        self.size = self.index.size()
         self._segments: dict[str, list[tuple[int, int, str]]] = {}
 
     def everything(self) -> list[Range]:
@@ -135,4 +135,4 @@ def _sweep(points: list[tuple[int, int, str]], size: int) -> list[tuple[int, int
     while open_:
         emit_until(open_[-1][0])
         open_.pop()
-    return [s for s in segments if s[0] <= s[1]]
+    return segments

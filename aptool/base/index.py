@@ -28,6 +28,11 @@ _FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
 
 
+def indexing_note(total: int) -> str:
+    """What a run says when it starts indexing, in every front end."""
+    return f"indexing the history of {total} commits (once; kept in .git/aptool/)"
+
+
 class BlobIndex:
     """The SQLite file and the queries the history needs from it."""
 
@@ -49,9 +54,6 @@ class BlobIndex:
 
     def oid_at(self, pre: int) -> str:
         return bytes(self.db.execute("SELECT oid FROM commits WHERE pre = ?", (pre,)).fetchone()[0]).hex()
-
-    def time_at(self, pre: int) -> int:
-        return int(self.db.execute("SELECT time FROM commits WHERE pre = ?", (pre,)).fetchone()[0])
 
     def change_points(self, path: str) -> list[tuple[int, int, str]]:
         """(first, last, blob) for every commit that changes ``path``: the commit's subtree range and the
@@ -85,7 +87,8 @@ class BlobIndex:
             key = tips
             tips = _commits_only(self.repo, tips)
             indexed = self._meta("commits").split()
-            if self._meta("format") != _FORMAT or not _all_exist(self.repo, indexed):
+            if self._meta("format") != _FORMAT or _commits_only(self.repo, indexed) != indexed:
+                # a gc may have pruned a deleted branch's commits: nothing to subtract from, so start over
                 self._clear()
                 indexed = []
             removed = [t for t in indexed if t not in tips]
@@ -213,14 +216,6 @@ def _open(repo: Path) -> sqlite3.Connection:
     db = sqlite3.connect(":memory:", isolation_level=None)
     db.executescript(_SCHEMA)
     return db
-
-
-def _all_exist(repo: Path, oids: list[str]) -> bool:
-    """Every indexed tip is still an object here (a gc may have pruned a deleted branch's commits)."""
-    if not oids:
-        return True
-    out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
-    return all(line == "commit" for line in out.splitlines())
 
 
 def _commits_only(repo: Path, oids: list[str]) -> list[str]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from typing import Any, TextIO
 
+from aptool.base.index import indexing_note
+
 
 class IndexProgress:
     """A progress bar on a terminal; one line otherwise, so logs show why a run took longer."""
@@ -20,7 +22,7 @@ class IndexProgress:
             return
         if self._bar is None:
             if not self.stream.isatty():
-                self.stream.write(f"aptool: indexing the history of {total} commits (once; kept in .git/aptool/)\n")
+                self.stream.write(f"aptool: {indexing_note(total)}\n")
                 self.stream.flush()
                 self._said = True
                 return
