@@ -6,9 +6,9 @@ locally with public-inbox's semantics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from aptool.apply.thread import apply_thread
 from aptool.archive import LocalArchive

@@ -33,7 +33,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_INDEX = re.compile(r"^diff --git a/(\S+) b/(\S+)\n(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*index ([0-9a-f]+)\.\.([0-9a-f]+)", re.MULTILINE)
+_INDEX = re.compile(
+    r"^diff --git a/(\S+) b/(\S+)\n(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*index ([0-9a-f]+)\.\.([0-9a-f]+)",
+    re.MULTILINE,
+)
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> str:
@@ -79,9 +82,16 @@ def pick_cases(repo: Path, singles: int, topics: int, seed: int) -> list[Case]:
 
 def write_case(repo: Path, case: Case, directory: Path, number: int) -> None:
     """format-patch the case, with each Date set to the committer date."""
-    raw = git(repo, "-c", "format.useAutoBase=false", "format-patch", "--stdout", "--thread=shallow",
-              "--no-signature",
-              f"{case.true_base}..{case.tip}").encode()
+    raw = git(
+        repo,
+        "-c",
+        "format.useAutoBase=false",
+        "format-patch",
+        "--stdout",
+        "--thread=shallow",
+        "--no-signature",
+        f"{case.true_base}..{case.tip}",
+    ).encode()
     commits = git(repo, "rev-list", "--reverse", "--no-merges", f"{case.true_base}..{case.tip}").split()
     dates = {c: git(repo, "log", "-1", "--format=%cD", c).strip() for c in commits}
     chunks = re.split(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", raw, flags=re.MULTILINE)
@@ -144,8 +154,12 @@ def first_run_seconds(repo: Path, case: Case) -> float:
 
 def run_aptool(repo: Path, case: Case) -> tuple[str | None, float]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "aptool", "base", case.msgid, "--mbox", str(case.mbox),
-                           "--repo", str(repo), "--json"], capture_output=True, text=True, env=tool_env())
+    proc = subprocess.run(
+        [sys.executable, "-m", "aptool", "base", case.msgid, "--mbox", str(case.mbox), "--repo", str(repo), "--json"],
+        capture_output=True,
+        text=True,
+        env=tool_env(),
+    )
     elapsed = time.perf_counter() - started
     match = re.search(r'"base": "([0-9a-f]{40})"', proc.stdout)
     exact = '"exact": true' in proc.stdout
@@ -154,8 +168,13 @@ def run_aptool(repo: Path, case: Case) -> tuple[str | None, float]:
 
 def run_b4(repo: Path, case: Case, outdir: Path) -> tuple[str | None, float]:
     started = time.perf_counter()
-    proc = subprocess.run(["b4", "--offline-mode", "am", "-g", "-m", str(case.mbox), "-o", str(outdir), case.msgid],
-                          capture_output=True, text=True, cwd=repo, env=tool_env())
+    proc = subprocess.run(
+        ["b4", "--offline-mode", "am", "-g", "-m", str(case.mbox), "-o", str(outdir), case.msgid],
+        capture_output=True,
+        text=True,
+        cwd=repo,
+        env=tool_env(),
+    )
     elapsed = time.perf_counter() - started
     # b4 names its guess like git describe: "Base: heads/topic-4-g5d82cb8 (exact match)"
     found = re.search(r"Base: (\S+) \((?:exact match|best guess)[^)]*\)", proc.stdout + proc.stderr)
@@ -170,9 +189,15 @@ def generate(directory: Path, commits: int = 400, seed: int = 7) -> Path:
     rng = random.Random(seed)
     repo = directory / "generated"
     repo.mkdir(parents=True)
-    env_base = {"PATH": "/usr/bin:/bin", "HOME": str(repo), "GIT_CONFIG_GLOBAL": "/dev/null",
-                "GIT_AUTHOR_NAME": "Gen", "GIT_AUTHOR_EMAIL": "gen@example.org",
-                "GIT_COMMITTER_NAME": "Gen", "GIT_COMMITTER_EMAIL": "gen@example.org"}
+    env_base = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(repo),
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "GIT_AUTHOR_NAME": "Gen",
+        "GIT_AUTHOR_EMAIL": "gen@example.org",
+        "GIT_COMMITTER_NAME": "Gen",
+        "GIT_COMMITTER_EMAIL": "gen@example.org",
+    }
     clock = 1_600_000_000
 
     def run(*args: str) -> None:
@@ -225,8 +250,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--generate", type=Path, help="make a generated repository in this directory and use it")
     parser.add_argument("--no-b4", action="store_true")
-    parser.add_argument("--commit-graph", action="store_true",
-                        help="first write git's commit-graph with changed-path Bloom filters, as maintained repositories have")
+    parser.add_argument(
+        "--commit-graph",
+        action="store_true",
+        help="first write git's commit-graph with changed-path Bloom filters, as maintained repositories have",
+    )
     args = parser.parse_args()
     repo = generate(args.generate) if args.generate else args.repo
     if repo is None:
@@ -243,8 +271,10 @@ def main() -> int:
         if use_b4:
             tools["b4"] = lambda c: run_b4(repo, c, work / "b4-out")
         print(f"repository: {repo}  ({git(repo, 'rev-list', '--all', '--count').strip()} commits)")
-        print(f"cases: {len(cases)} ({sum(c.kind == 'single' for c in cases)} single commits, "
-              f"{sum(c.kind == 'topic' for c in cases)} merged topics)")
+        print(
+            f"cases: {len(cases)} ({sum(c.kind == 'single' for c in cases)} single commits, "
+            f"{sum(c.kind == 'topic' for c in cases)} merged topics)"
+        )
         startup = {"aptool": startup_seconds([sys.executable, "-m", "aptool", "--version"])}
         if use_b4:
             startup["b4"] = startup_seconds(["b4", "--version"])
@@ -261,8 +291,10 @@ def main() -> int:
                 seconds += elapsed
                 valid += valid_at(repo, answer, case)
                 true += answer == case.true_base
-            print(f"{name:>7}: valid {valid}/{len(cases)}, true base {true}/{len(cases)}, "
-                  f"{seconds / max(len(cases), 1):.3f} s per case")
+            print(
+                f"{name:>7}: valid {valid}/{len(cases)}, true base {true}/{len(cases)}, "
+                f"{seconds / max(len(cases), 1):.3f} s per case"
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

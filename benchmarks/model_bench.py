@@ -32,8 +32,29 @@ from aptool.model.parse import parse
 
 DEFAULT_DIRS = ["drivers/s390/crypto", "arch/s390/kvm", "virt/kvm", "drivers/vfio", "fs/btrfs"]
 DEFAULT_TARBALL = Path("/usr/src/linux-source-6.1.tar.xz")
-ARCHES = ("alpha", "arc", "arm", "arm64", "csky", "hexagon", "loongarch", "m68k", "microblaze", "mips", "nios2",
-          "openrisc", "parisc", "powerpc", "riscv", "s390", "sh", "sparc", "um", "x86", "xtensa")
+ARCHES = (
+    "alpha",
+    "arc",
+    "arm",
+    "arm64",
+    "csky",
+    "hexagon",
+    "loongarch",
+    "m68k",
+    "microblaze",
+    "mips",
+    "nios2",
+    "openrisc",
+    "parisc",
+    "powerpc",
+    "riscv",
+    "s390",
+    "sh",
+    "sparc",
+    "um",
+    "x86",
+    "xtensa",
+)
 
 
 def needed(dirs: list[str]) -> list[str]:
@@ -68,7 +89,9 @@ def main() -> int:
     args = parser.parse_args()
     root = ensure_sources(args.tarball, args.cache, args.dirs)
     columns = ["files", "lines", "funcs", "locks", "unres", "errfiles", "errlines", "lost", "flags", "entries"]
-    print(f"{'directory':<22}" + "".join(f"{c:>9}" for c in columns) + f"{'lines/s':>10}{'parse l/s':>11}{'headers':>9}")
+    print(
+        f"{'directory':<22}" + "".join(f"{c:>9}" for c in columns) + f"{'lines/s':>10}{'parse l/s':>11}{'headers':>9}"
+    )
     totals = [0] * len(columns)
     total_time = total_parse = 0.0
     for directory in args.dirs:
@@ -82,21 +105,38 @@ def main() -> int:
         model_time = time.process_time() - started
         locks = [e for f in model.functions.values() for e in f.events() if e.kind in ("acquire", "release")]
         row = [
-            len(files), model.lines, len(model.functions), len(locks), sum(not e.resolved for e in locks),
-            len({e.file for e in model.parse_errors}), len(model.parse_errors), len(model.lost_functions),
-            len(model.flags), len(model.entries),
+            len(files),
+            model.lines,
+            len(model.functions),
+            len(locks),
+            sum(not e.resolved for e in locks),
+            len({e.file for e in model.parse_errors}),
+            len(model.parse_errors),
+            len(model.lost_functions),
+            len(model.flags),
+            len(model.entries),
         ]
         totals = [a + b for a, b in zip(totals, row)]
         total_time += model_time
         total_parse += parse_time
-        print(f"{directory:<22}" + "".join(f"{v:>9}" for v in row)
-              + f"{row[1] / model_time:>10.0f}{row[1] / parse_time:>11.0f}{len(model.headers):>9}")
-    print(f"{'total':<22}" + "".join(f"{v:>9}" for v in totals)
-          + f"{totals[1] / total_time:>10.0f}{totals[1] / total_parse:>11.0f}")
-    print(f"model: {total_time:.1f} s for {totals[1]} lines ({totals[1] / total_time:.0f} lines/s, one core); "
-          f"bare tree-sitter parse: {total_parse:.1f} s")
-    print(f"unresolved lock classes: {100 * totals[4] / max(totals[3], 1):.2f}% of {totals[3]} lock operations; "
-          f"files with a parse error: {totals[5]} of {totals[0]} ({totals[6]} lines); functions lost: {totals[7]}")
+        print(
+            f"{directory:<22}"
+            + "".join(f"{v:>9}" for v in row)
+            + f"{row[1] / model_time:>10.0f}{row[1] / parse_time:>11.0f}{len(model.headers):>9}"
+        )
+    print(
+        f"{'total':<22}"
+        + "".join(f"{v:>9}" for v in totals)
+        + f"{totals[1] / total_time:>10.0f}{totals[1] / total_parse:>11.0f}"
+    )
+    print(
+        f"model: {total_time:.1f} s for {totals[1]} lines ({totals[1] / total_time:.0f} lines/s, one core); "
+        f"bare tree-sitter parse: {total_parse:.1f} s"
+    )
+    print(
+        f"unresolved lock classes: {100 * totals[4] / max(totals[3], 1):.2f}% of {totals[3]} lock operations; "
+        f"files with a parse error: {totals[5]} of {totals[0]} ({totals[6]} lines); functions lost: {totals[7]}"
+    )
     return 0
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -16,7 +16,9 @@ def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[N
     """No user git config, cache or archive setting leaks into a test (or out of it)."""
     home = tmp_path_factory.mktemp("home")
     gitconfig = home / ".gitconfig"
-    gitconfig.write_text("[user]\n\tname = Test Runner\n\temail = runner@example.org\n[init]\n\tdefaultBranch = master\n")
+    gitconfig.write_text(
+        "[user]\n\tname = Test Runner\n\temail = runner@example.org\n[init]\n\tdefaultBranch = master\n"
+    )
     saved = dict(os.environ)
     os.environ.update(
         {

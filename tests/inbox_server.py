@@ -72,13 +72,24 @@ def start_inbox(root: Path, mboxes: list[Path]) -> InboxServer:
     env = dict(os.environ, PI_CONFIG=str(root / "config"), HOME=str(root))
     inbox_dir = root / "inbox"
     subprocess.run(
-        ["public-inbox-init", "-V2", "-L", "full", LIST_NAME, str(inbox_dir),
-         f"http://127.0.0.1:{port}/{LIST_NAME}", LIST_ADDRESS],
-        check=True, env=env, capture_output=True,
+        [
+            "public-inbox-init",
+            "-V2",
+            "-L",
+            "full",
+            LIST_NAME,
+            str(inbox_dir),
+            f"http://127.0.0.1:{port}/{LIST_NAME}",
+            LIST_ADDRESS,
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
     )
     subprocess.run(
         ["git", "config", "--file", str(root / "config"), "publicinboxmda.spamcheck", "none"],
-        check=True, env=env,
+        check=True,
+        env=env,
     )
     subprocess.run(["perl", "-e", _IMPORT, LIST_NAME, *map(str, mboxes)], check=True, env=env, capture_output=True)
     log = open(root / "httpd.log", "wb")

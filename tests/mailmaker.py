@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from pathlib import Path
 
 FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
@@ -50,12 +50,27 @@ def commit_files(repo: Path, files: dict[str, str], subject: str) -> str:
     return run_git(repo, "rev-parse", "HEAD").strip()
 
 
-def format_series(repo: Path, count: int, *, version: int = 1, cover: bool = False,
-                  msgid_prefix: str = "series", in_reply_to: str | None = None,
-                  extra: tuple[str, ...] = ()) -> list[bytes]:
+def format_series(
+    repo: Path,
+    count: int,
+    *,
+    version: int = 1,
+    cover: bool = False,
+    msgid_prefix: str = "series",
+    in_reply_to: str | None = None,
+    extra: tuple[str, ...] = (),
+) -> list[bytes]:
     """The last ``count`` commits as mails with fixed Message-IDs ``<prefix>-N@example.org``."""
-    args = ["format-patch", "--stdout", "--no-signature", "--thread=shallow", f"-{count}",
-            f"--reroll-count={version}", "--to=linux-s390@lists.example.org", *extra]
+    args = [
+        "format-patch",
+        "--stdout",
+        "--no-signature",
+        "--thread=shallow",
+        f"-{count}",
+        f"--reroll-count={version}",
+        "--to=linux-s390@lists.example.org",
+        *extra,
+    ]
     if cover:
         args.append("--cover-letter")
     if in_reply_to:
@@ -79,9 +94,16 @@ def format_series(repo: Path, count: int, *, version: int = 1, cover: bool = Fal
     return result
 
 
-def reply(to_msgid: str, msgid: str, body: str, *, subject: str = "Re: patch",
-          author: str = "Rev Iewer <rev@example.net>", when: datetime | None = None) -> bytes:
-    date = format_datetime(when or datetime(2021, 6, 2, tzinfo=timezone.utc))
+def reply(
+    to_msgid: str,
+    msgid: str,
+    body: str,
+    *,
+    subject: str = "Re: patch",
+    author: str = "Rev Iewer <rev@example.net>",
+    when: datetime | None = None,
+) -> bytes:
+    date = format_datetime(when or datetime(2021, 6, 2, tzinfo=UTC))
     return (
         f"From: {author}\nTo: linux-s390@lists.example.org\nSubject: {subject}\nDate: {date}\n"
         f"Message-ID: <{msgid}>\nIn-Reply-To: <{to_msgid}>\nReferences: <{to_msgid}>\n\n{body}"
@@ -93,8 +115,9 @@ def write_mbox(path: Path, mails: list[bytes]) -> Path:
         for mail in mails:
             if mail.startswith(b"From "):  # format-patch's own separator line
                 mail = mail.split(b"\n", 1)[1]
-            body = b"\n".join(b">" + line if line.lstrip(b">").startswith(b"From ") else line
-                              for line in mail.split(b"\n"))
+            body = b"\n".join(
+                b">" + line if line.lstrip(b">").startswith(b"From ") else line for line in mail.split(b"\n")
+            )
             handle.write(FROM_LINE + body.rstrip(b"\n") + b"\n\n")
     return path
 

@@ -37,8 +37,9 @@ def lose_the_base(user: Path, old: str, new: str) -> None:
 
 
 def apply(user: Path, upstream: Upstream, *args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(app, ["apply-series", "series-0@example.org", "--repo", str(user), "--archive",
-                               str(upstream.mbox), *args])
+    return runner.invoke(
+        app, ["apply-series", "series-0@example.org", "--repo", str(user), "--archive", str(upstream.mbox), *args]
+    )
 
 
 def test_text_output_and_progress_lines(upstream: Upstream, user: Path) -> None:
@@ -70,8 +71,7 @@ def test_json_output(upstream: Upstream, user: Path) -> None:
     assert data["record"]["series"]["message_ids"] == [f"series-{n}@example.org" for n in (1, 2, 3)]
     assert data["record"]["archive"] == str(upstream.mbox)
     assert data["record"]["series"]["version"] == 1
-    assert "Link: https://lore.kernel.org/r/series-1@example.org" in git(user, "log", "-1", "--format=%B",
-                                                                         "review/s~2")
+    assert "Link: https://lore.kernel.org/r/series-1@example.org" in git(user, "log", "-1", "--format=%B", "review/s~2")
 
 
 def test_no_exact_base_needs_closest(upstream: Upstream, user: Path) -> None:
@@ -113,6 +113,7 @@ def test_worktree_option(upstream: Upstream, user: Path, tmp_path: Path) -> None
 
 
 def test_cannot_run_is_exit_2(upstream: Upstream, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["apply-series", "series-0@example.org", "--repo", str(tmp_path), "--archive",
-                                 str(upstream.mbox)])
+    result = runner.invoke(
+        app, ["apply-series", "series-0@example.org", "--repo", str(tmp_path), "--archive", str(upstream.mbox)]
+    )
     assert result.exit_code == 2 and result.stderr.startswith("aptool: not a git repository")

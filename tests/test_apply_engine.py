@@ -84,7 +84,11 @@ def test_record_gives_base_and_prerequisites(upstream: Upstream, user: Path) -> 
     assert record["base"] == upstream.base and record["exact"] is True
     assert record["series_base"] == result.patches[0].commit == result.series_base
     assert [p["message_id"] for p in record["patches"]] == [
-        "pre-1@example.org", "series-1@example.org", "series-2@example.org", "series-3@example.org"]
+        "pre-1@example.org",
+        "series-1@example.org",
+        "series-2@example.org",
+        "series-3@example.org",
+    ]
     assert record["test"] is True  # the plan's own record travels along
     # Commits added on the branch later do not hide the record.
     git(user, "worktree", "add", "-q", str(user.parent / "later"), BRANCH)
@@ -100,8 +104,10 @@ def test_user_checkout_is_never_touched(upstream: Upstream, user: Path, scenario
     before = snapshot(user, new_branch=BRANCH)
     result = apply_plan(plan_for(upstream, user))
     assert snapshot(user, new_branch=BRANCH) == before
-    assert git(user, "rev-parse", f"{BRANCH}^{{tree}}").strip() == git(
-        upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    assert (
+        git(user, "rev-parse", f"{BRANCH}^{{tree}}").strip()
+        == git(upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    )
     assert result.status == "built"
     assert_nothing_left(user)
 
@@ -113,8 +119,14 @@ def test_rerun_is_up_to_date_and_a_changed_thread_is_refused(upstream: Upstream,
     assert [p.commit for p in again.patches] == [p.commit for p in first.patches]
 
     # A new Tested-by on the list: the branch is out of date; refuse without --force.
-    mails = upstream.mails + [reply("series-2@example.org", "test-2@example.net",
-                                    "Tested-by: Tess Ter <tess@example.net>\n", author="Tess Ter <tess@example.net>")]
+    mails = upstream.mails + [
+        reply(
+            "series-2@example.org",
+            "test-2@example.net",
+            "Tested-by: Tess Ter <tess@example.net>\n",
+            author="Tess Ter <tess@example.net>",
+        )
+    ]
     plan = plan_for(upstream, user)
     plan.patches = upstream.prerequisites() + upstream.patches(mails)
     before = snapshot(user)
@@ -206,8 +218,9 @@ def test_postimage_mismatch_is_a_failure(upstream: Upstream, user: Path) -> None
         (["int ops_7;\n", "int ops_20;\n"], ["exact", "fuzz", "exact", "exact"]),
     ],
 )
-def test_closest_reports_how_each_patch_applied(upstream: Upstream, user: Path, changed: list[str],
-                                                methods: list[str]) -> None:
+def test_closest_reports_how_each_patch_applied(
+    upstream: Upstream, user: Path, changed: list[str], methods: list[str]
+) -> None:
     base = side_commits(user, [(line, line.replace(";", "; /* here */")) for line in changed])
     before = snapshot(user, new_branch=BRANCH)
     result = apply_plan(plan_for(upstream, user, base=base, exact=False))
@@ -251,8 +264,15 @@ def test_worktree_of_the_result_is_kept(upstream: Upstream, user: Path, tmp_path
 
 def test_user_hooks_and_git_environment_stay_out(upstream: Upstream, user: Path, monkeypatch) -> None:
     marker = user.parent / "hook-ran"
-    for hook in ("post-checkout", "applypatch-msg", "pre-applypatch", "post-applypatch", "post-commit",
-                 "post-rewrite", "pre-commit"):
+    for hook in (
+        "post-checkout",
+        "applypatch-msg",
+        "pre-applypatch",
+        "post-applypatch",
+        "post-commit",
+        "post-rewrite",
+        "pre-commit",
+    ):
         path = user / ".git" / "hooks" / hook
         path.write_text(f"#!/bin/sh\necho {hook} >> {marker}\n")
         path.chmod(0o755)
@@ -290,8 +310,10 @@ def test_without_a_committer_identity(upstream: Upstream, user: Path, monkeypatc
 def test_bare_repository(upstream: Upstream, tmp_path: Path) -> None:
     bare = clone_user(upstream, tmp_path / "bare.git", bare=True)
     result = apply_plan(plan_for(upstream, bare))
-    assert git(bare, "rev-parse", f"{BRANCH}^{{tree}}").strip() == git(
-        upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    assert (
+        git(bare, "rev-parse", f"{BRANCH}^{{tree}}").strip()
+        == git(upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    )
     assert result.status == "built"
     assert_nothing_left(bare)
 

@@ -70,17 +70,30 @@ def user(upstream: Upstream, tmp_path: Path) -> Path:
     return user
 
 
-def run(upstream: Upstream, user: Path, *, kill_at: str | None = None, base: str | None = None,
-        exact: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    upstream: Upstream, user: Path, *, kill_at: str | None = None, base: str | None = None, exact: bool = True
+) -> subprocess.CompletedProcess[str]:
     """One apply run in its own process group; waits until every process of the group is gone."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop(KILL_ENV, None)
     if kill_at:
         env[KILL_ENV] = kill_at
-    args = {"repo": str(user), "base": base or upstream.base, "mbox": str(upstream.mbox), "branch": BRANCH,
-            "exact": exact}
-    proc = subprocess.Popen([sys.executable, "-c", RUNNER, json.dumps(args)], cwd=str(ROOT), env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    args = {
+        "repo": str(user),
+        "base": base or upstream.base,
+        "mbox": str(upstream.mbox),
+        "branch": BRANCH,
+        "exact": exact,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RUNNER, json.dumps(args)],
+        cwd=str(ROOT),
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     out, err = proc.communicate(timeout=120)
     # A git process the run started may outlive it (SIGKILL does not reach children): let it finish.
     deadline = time.monotonic() + 30
@@ -126,8 +139,10 @@ def test_killed_run_touches_nothing_and_the_next_run_succeeds(upstream: Upstream
     assert ("STATUS up-to-date" if kill_at == "ref-updated" else "STATUS built") in again.stdout
     assert_nothing_left(user)
     assert snapshot(user, new_branch=BRANCH) == before
-    assert git(user, "rev-parse", f"{BRANCH}^{{tree}}").strip() == git(
-        upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    assert (
+        git(user, "rev-parse", f"{BRANCH}^{{tree}}").strip()
+        == git(upstream.repo, "rev-parse", f"{upstream.mails_tip}^{{tree}}").strip()
+    )
 
 
 def test_killed_while_git_am_is_stopped_on_a_conflict(upstream: Upstream, user: Path) -> None:

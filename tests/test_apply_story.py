@@ -40,8 +40,14 @@ def clone(story, path: Path) -> Path:  # type: ignore[no-untyped-def]
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aptool", *args], capture_output=True, text=True, cwd=str(ROOT),
-                          env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "aptool", *args],
+        capture_output=True,
+        text=True,
+        cwd=str(ROOT),
+        env=dict(os.environ, PYTHONPATH=str(ROOT), **(env or {})),
+        timeout=300,
+    )
 
 
 def blob_at(repo: Path, commit: str, path: str) -> str | None:
@@ -100,8 +106,9 @@ def test_seed_branch_holds_every_postimage(story, tmp_path: Path) -> None:  # ty
 def test_seed_from_the_command_line(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     user = clone(story, tmp_path / "user")
     seed = story.messages["seed"]
-    first = cli("apply-series", seed, "--repo", str(user), "--archive", str(story.archive), "--json",
-                "--branch", "review/seed")
+    first = cli(
+        "apply-series", seed, "--repo", str(user), "--archive", str(story.archive), "--json", "--branch", "review/seed"
+    )
     assert first.returncode == 0, first.stderr
     data = json.loads(first.stdout)
     assert data["status"] == "built" and data["branch"] == "review/seed"
@@ -110,8 +117,18 @@ def test_seed_from_the_command_line(story, tmp_path: Path) -> None:  # type: ign
 
     again = cli("apply-series", seed, "--repo", str(user), "--archive", str(story.archive), "--branch", "review/seed")
     assert again.returncode == 0 and "is up to date" in again.stdout
-    rebuilt = cli("apply-series", seed, "--repo", str(user), "--archive", str(story.archive), "--branch",
-                  "review/seed", "--force", "--json")
+    rebuilt = cli(
+        "apply-series",
+        seed,
+        "--repo",
+        str(user),
+        "--archive",
+        str(story.archive),
+        "--branch",
+        "review/seed",
+        "--force",
+        "--json",
+    )
     assert rebuilt.returncode == 0 and json.loads(rebuilt.stdout)["status"] == "rebuilt"
     assert_nothing_left(user)
 
@@ -143,8 +160,16 @@ def test_applies_nowhere_exits_1_and_leaves_nothing(story, tmp_path: Path) -> No
 def test_closest_marks_the_branch_inexact(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     user = clone(story, tmp_path / "user")
     before = snapshot(user)
-    proc = cli("apply-series", msgid(story, "applies-nowhere"), "--repo", str(user), "--archive", str(story.archive),
-               "--closest", "--json")
+    proc = cli(
+        "apply-series",
+        msgid(story, "applies-nowhere"),
+        "--repo",
+        str(user),
+        "--archive",
+        str(story.archive),
+        "--closest",
+        "--json",
+    )
     assert proc.returncode in (0, 1), proc.stderr
     data = json.loads(proc.stdout)
     if proc.returncode == 0:

@@ -67,23 +67,45 @@ def make_upstream(path: Path) -> Upstream:
     repo = make_repo(path, FILES)
     base = run_git(repo, "rev-parse", "HEAD").strip()
     ops = FILES["drivers/s390/crypto/vfio_ap_ops.c"]
-    commit_files(repo, {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_3;\n", "int ops_3 = 3;\n")},
-                 "s390/vfio-ap: set ops_3")
+    commit_files(
+        repo,
+        {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_3;\n", "int ops_3 = 3;\n")},
+        "s390/vfio-ap: set ops_3",
+    )
     prereq = format_series(repo, 1, msgid_prefix="pre")
     ops = (repo / "drivers/s390/crypto/vfio_ap_ops.c").read_text()
     priv = FILES["arch/s390/kvm/priv.c"]
-    commit_files(repo, {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_10;\n", "long ops_10;\n")},
-                 "s390/vfio-ap: widen ops_10")
-    commit_files(repo, {"arch/s390/kvm/priv.c": edit(priv, "int priv_20;\n", "int priv_20 = 1;\n"),
-                        "drivers/s390/crypto/new.c": "int fresh;\n"}, "KVM: s390: init priv_20, add new.c")
+    commit_files(
+        repo,
+        {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_10;\n", "long ops_10;\n")},
+        "s390/vfio-ap: widen ops_10",
+    )
+    commit_files(
+        repo,
+        {
+            "arch/s390/kvm/priv.c": edit(priv, "int priv_20;\n", "int priv_20 = 1;\n"),
+            "drivers/s390/crypto/new.c": "int fresh;\n",
+        },
+        "KVM: s390: init priv_20, add new.c",
+    )
     ops = (repo / "drivers/s390/crypto/vfio_ap_ops.c").read_text()
-    commit_files(repo, {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_25;\n", "")},
-                 "s390/vfio-ap: drop ops_25")
+    commit_files(
+        repo, {"drivers/s390/crypto/vfio_ap_ops.c": edit(ops, "int ops_25;\n", "")}, "s390/vfio-ap: drop ops_25"
+    )
     mails = format_series(repo, 3, cover=True, msgid_prefix="series")
-    mails.append(reply("series-1@example.org", "review-1@example.net",
-                       "Looks right.\n\nReviewed-by: Rev Iewer <rev@example.net>\n"))
-    mails.append(reply("series-0@example.org", "review-0@example.net",
-                       "For the series:\n\nAcked-by: Ack Er <ack@example.net>\n", author="Ack Er <ack@example.net>"))
+    mails.append(
+        reply(
+            "series-1@example.org", "review-1@example.net", "Looks right.\n\nReviewed-by: Rev Iewer <rev@example.net>\n"
+        )
+    )
+    mails.append(
+        reply(
+            "series-0@example.org",
+            "review-0@example.net",
+            "For the series:\n\nAcked-by: Ack Er <ack@example.net>\n",
+            author="Ack Er <ack@example.net>",
+        )
+    )
     mbox = write_mbox(path.parent / f"{path.name}.mbox", prereq + mails)
     return Upstream(repo, base, mails, prereq, mbox, run_git(repo, "rev-parse", "HEAD").strip())
 
@@ -95,8 +117,17 @@ def clone_user(upstream: Upstream, path: Path, *, bare: bool = False) -> Path:
     their blobs are not in the object store, so a three-way merge cannot
     borrow them.
     """
-    git(path.parent, "clone", "-q", "--no-local", "--single-branch", "--no-tags", *(["--bare"] if bare else []),
-        str(upstream.repo), str(path))
+    git(
+        path.parent,
+        "clone",
+        "-q",
+        "--no-local",
+        "--single-branch",
+        "--no-tags",
+        *(["--bare"] if bare else []),
+        str(upstream.repo),
+        str(path),
+    )
     if bare:
         git(path, "update-ref", "refs/heads/master", upstream.base)
     else:
@@ -108,20 +139,44 @@ def clone_user(upstream: Upstream, path: Path, *, bare: bool = False) -> Path:
     return path
 
 
-def plan_for(upstream: Upstream, user: Path, *, branch: str = "aptool/series-v1", exact: bool = True,
-             base: str | None = None) -> ApplyPlan:
+def plan_for(
+    upstream: Upstream, user: Path, *, branch: str = "aptool/series-v1", exact: bool = True, base: str | None = None
+) -> ApplyPlan:
     """Prerequisite first, then the series, on the base, as ``apply-series`` would plan it."""
     patches = upstream.prerequisites() + upstream.patches()
-    return ApplyPlan(repo=user, base=base or upstream.base, patches=patches, branch=branch, exact=exact,
-                     prerequisites=1, record={"test": True})
+    return ApplyPlan(
+        repo=user,
+        base=base or upstream.base,
+        patches=patches,
+        branch=branch,
+        exact=exact,
+        prerequisites=1,
+        record={"test": True},
+    )
 
 
 # -- snapshots ----------------------------------------------------------------------------------
 
 _STATE_FILES = (
-    "HEAD", "ORIG_HEAD", "MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "CHERRY_PICK_HEAD",
-    "REBASE_HEAD", "rebase-apply", "rebase-merge", "index", "config", "info/sparse-checkout", "packed-refs",
-    "logs/HEAD", "logs/refs/stash", "FETCH_HEAD", "hooks", "rr-cache",
+    "HEAD",
+    "ORIG_HEAD",
+    "MERGE_HEAD",
+    "MERGE_MSG",
+    "MERGE_MODE",
+    "AUTO_MERGE",
+    "CHERRY_PICK_HEAD",
+    "REBASE_HEAD",
+    "rebase-apply",
+    "rebase-merge",
+    "index",
+    "config",
+    "info/sparse-checkout",
+    "packed-refs",
+    "logs/HEAD",
+    "logs/refs/stash",
+    "FETCH_HEAD",
+    "hooks",
+    "rr-cache",
 )
 
 
@@ -137,8 +192,11 @@ def _digest(path: Path) -> object:
 def snapshot(repo: Path, *, new_branch: str | None = None) -> dict[str, object]:
     """Everything of the user's; refs of aptool's own (the new branch, refs/notes/aptool) left out."""
     ignored = {"refs/notes/aptool"} | ({f"refs/heads/{new_branch}"} if new_branch else set())
-    refs = [line for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname) %(symref)").splitlines()
-            if line.split()[0] not in ignored]
+    refs = [
+        line
+        for line in git(repo, "for-each-ref", "--format=%(refname) %(objectname) %(symref)").splitlines()
+        if line.split()[0] not in ignored
+    ]
     gitdir = Path(git(repo, "rev-parse", "--absolute-git-dir").strip())
     files = {}
     for root, dirs, names in os.walk(repo):
@@ -146,14 +204,18 @@ def snapshot(repo: Path, *, new_branch: str | None = None) -> dict[str, object]:
         for name in names:
             full = Path(root) / name
             st = full.lstat()
-            files[str(full.relative_to(repo))] = (hashlib.sha256(full.read_bytes()).hexdigest(),
-                                                  st.st_mtime_ns, st.st_mode)
+            files[str(full.relative_to(repo))] = (
+                hashlib.sha256(full.read_bytes()).hexdigest(),
+                st.st_mtime_ns,
+                st.st_mode,
+            )
     return {
         "head": git(repo, "rev-parse", "HEAD").strip(),
         "symbolic_head": git(repo, "symbolic-ref", "-q", "HEAD", check=False).strip(),
         "refs": refs,
-        "status": git(repo, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "--untracked-files=all",
-                      "--ignored"),
+        "status": git(
+            repo, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "--untracked-files=all", "--ignored"
+        ),
         "stash": git(repo, "stash", "list", "--format=%H %gs"),
         "worktrees": git(repo, "worktree", "list", "--porcelain"),
         "state": {name: _digest(gitdir / name) for name in _STATE_FILES},

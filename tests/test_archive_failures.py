@@ -12,8 +12,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -111,7 +111,9 @@ def test_truncated_gzip(bad_archive: str) -> None:
     assert_one_line_error(result, "truncated")
 
 
-@pytest.mark.parametrize("nasty", ["../../admin@example.org", "a?q=1@example.org", "a#frag@example.org", "a%2e@example.org"])
+@pytest.mark.parametrize(
+    "nasty", ["../../admin@example.org", "a?q=1@example.org", "a#frag@example.org", "a%2e@example.org"]
+)
 def test_msgid_cannot_leave_the_url_path(bad_archive: str, nasty: str) -> None:
     _Handler.paths.clear()
     result = aptool("thread", nasty, "--archive", bad_archive, "--no-cache")

@@ -18,8 +18,12 @@ from tests.mailmaker import commit_files, format_series, make_repo, run_git, wri
 def blobs_by_git(repo: Path, commits: list[str], paths: list[str]) -> dict[tuple[str, str], str]:
     """What ``git cat-file`` says each path holds at each commit ("" when absent)."""
     specs = [(c, p) for c in commits for p in paths]
-    out = run_git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)",
-                  stdin="".join(f"{c}:{p}\n" for c, p in specs).encode()).splitlines()
+    out = run_git(
+        repo,
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        stdin="".join(f"{c}:{p}\n" for c, p in specs).encode(),
+    ).splitlines()
     return {spec: (line.split()[0] if line.endswith(" blob") else "") for spec, line in zip(specs, out)}
 
 
@@ -119,8 +123,9 @@ def test_two_runs_at_once_build_one_index(repo: Path) -> None:
     for number in range(30):
         commit_files(repo, {"a.c": f"int a = {number};\n"}, f"a: {number}")
     code = "import sys; from aptool.base.history import BlobHistory; print(BlobHistory(sys.argv[1]).size)"
-    runs = [subprocess.Popen([sys.executable, "-c", code, str(repo)], stdout=subprocess.PIPE, text=True)
-            for _ in range(3)]
+    runs = [
+        subprocess.Popen([sys.executable, "-c", code, str(repo)], stdout=subprocess.PIPE, text=True) for _ in range(3)
+    ]
     sizes = [run.communicate()[0].strip() for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0] and sizes == ["31"] * 3
 

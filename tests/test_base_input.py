@@ -15,7 +15,8 @@ from tests.mailmaker import commit_files, format_series, make_repo, run_git, wri
 def aptool_base(repo: Path, mbox: Path, msgid: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "aptool", "base", msgid, "--repo", str(repo), "--mbox", str(mbox), "--json"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -41,8 +42,10 @@ def test_not_a_git_repository(tmp_path: Path, repo: Path) -> None:
 
 def test_mbox_without_patches(tmp_path: Path, repo: Path) -> None:
     mbox = tmp_path / "talk.mbox"
-    mbox.write_text("From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: a@example.org\nSubject: hi\n"
-                    "Message-ID: <talk@example.org>\n\njust talk\n")
+    mbox.write_text(
+        "From mboxrd@z Thu Jan  1 00:00:00 1970\nFrom: a@example.org\nSubject: hi\n"
+        "Message-ID: <talk@example.org>\n\njust talk\n"
+    )
     result = aptool_base(repo, mbox, "talk@example.org")
     assert result.returncode == 2 and result.stderr.strip() == "aptool: no patches in thread <talk@example.org>"
 
@@ -63,7 +66,9 @@ def test_binary_patch(tmp_path: Path, repo: Path) -> None:
     base = run_git(repo, "rev-parse", "HEAD").strip()
     (repo / "fw.bin").write_bytes(bytes(range(255, -1, -1)))
     run_git(repo, "commit", "-q", "-am", "fw: update")
-    answer = answer_for(tmp_path, repo, format_series(repo, 1, msgid_prefix="bin", extra=("--binary",)), "bin-1@example.org")
+    answer = answer_for(
+        tmp_path, repo, format_series(repo, 1, msgid_prefix="bin", extra=("--binary",)), "bin-1@example.org"
+    )
     assert answer["base"] == base
 
 
@@ -89,8 +94,11 @@ def test_series_touching_a_file_twice_uses_the_first_touch(tmp_path: Path, repo:
     answer = answer_for(tmp_path, repo, format_series(repo, 2, msgid_prefix="twice"), "twice-1@example.org")
     first = run_git(repo, "rev-parse", f"{base}:a.c").strip()
     assert answer["base"] == base
-    assert answer["files"][0] == {"path": "a.c", "preimage": first[:len(answer["files"][0]["preimage"])],
-                                  "satisfied_by": "base"}
+    assert answer["files"][0] == {
+        "path": "a.c",
+        "preimage": first[: len(answer["files"][0]["preimage"])],
+        "satisfied_by": "base",
+    }
     assert answer["files"][1]["satisfied_by"] == "twice-1@example.org"
 
 
@@ -102,10 +110,20 @@ def test_candidates_and_the_date_rule(tmp_path: Path, repo: Path) -> None:
     made_on = run_git(repo, "rev-parse", "HEAD").strip()
     # Later unrelated work (committed after the mail was sent) also holds a.c's pre-image.
     for number in range(3):
-        subprocess.run(["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"later {number}"], check=True,
-                       env={"PATH": "/usr/bin:/bin", "HOME": str(repo), "GIT_CONFIG_GLOBAL": "/dev/null",
-                            "GIT_AUTHOR_NAME": "L", "GIT_AUTHOR_EMAIL": "l@example.org", "GIT_COMMITTER_NAME": "L",
-                            "GIT_COMMITTER_EMAIL": "l@example.org", "GIT_COMMITTER_DATE": "2022-01-01T00:00:00+00:00",
-                            "GIT_AUTHOR_DATE": "2022-01-01T00:00:00+00:00"})
+        subprocess.run(
+            ["git", "-C", str(repo), "commit", "-q", "--allow-empty", "-m", f"later {number}"],
+            check=True,
+            env={
+                "PATH": "/usr/bin:/bin",
+                "HOME": str(repo),
+                "GIT_CONFIG_GLOBAL": "/dev/null",
+                "GIT_AUTHOR_NAME": "L",
+                "GIT_AUTHOR_EMAIL": "l@example.org",
+                "GIT_COMMITTER_NAME": "L",
+                "GIT_COMMITTER_EMAIL": "l@example.org",
+                "GIT_COMMITTER_DATE": "2022-01-01T00:00:00+00:00",
+                "GIT_AUTHOR_DATE": "2022-01-01T00:00:00+00:00",
+            },
+        )
     answer = answer_for(tmp_path, repo, mails, "date-1@example.org")
     assert answer["candidates"] == 4 and answer["base"] == made_on

@@ -14,11 +14,26 @@ from aptool.story import Story
 from tests.inbox_server import InboxServer
 
 
-def base(story: Story, inbox: InboxServer, name: str, *extra: str, repo: Path | None = None) -> tuple[int, dict[str, Any]]:
+def base(
+    story: Story, inbox: InboxServer, name: str, *extra: str, repo: Path | None = None
+) -> tuple[int, dict[str, Any]]:
     result = subprocess.run(
-        [sys.executable, "-m", "aptool", "base", story.messages[name], "--repo", str(repo or story.repo),
-         "--archive", inbox.url, "--no-cache", "--json", *extra],
-        capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "aptool",
+            "base",
+            story.messages[name],
+            "--repo",
+            str(repo or story.repo),
+            "--archive",
+            inbox.url,
+            "--no-cache",
+            "--json",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode in (0, 1), result.stderr
     return result.returncode, json.loads(result.stdout)
@@ -29,7 +44,9 @@ def test_seed_needs_master_tip_and_both_v6_patches(story: Story, inbox: InboxSer
     assert code == 0 and answer["exact"]
     assert answer["base"] == story.commits["master"]
     assert [p["message_id"] for p in answer["prerequisites"]] == [
-        story.messages["prereq-v6-1"], story.messages["prereq-v6-2"]]
+        story.messages["prereq-v6-1"],
+        story.messages["prereq-v6-2"],
+    ]
     assert all(p["found_by"] == f"mentioned in <{story.messages['seed-answer']}>" for p in answer["prerequisites"])
     for review in ("review-1", "review-2"):
         assert f"mentioned, not a patch: <{story.messages[review]}>" in answer["notes"]
@@ -44,7 +61,9 @@ def test_seed_needs_master_tip_and_both_v6_patches(story: Story, inbox: InboxSer
 def test_seed_text_output_reads_like_an_answer(story: Story, inbox: InboxServer) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "aptool", "base", story.messages["seed"], "--archive", inbox.url, "--no-cache"],
-        capture_output=True, text=True, cwd=story.repo,
+        capture_output=True,
+        text=True,
+        cwd=story.repo,
     )
     assert result.returncode == 0, result.stderr
     assert f"Base: {story.commits['master']}" in result.stdout
@@ -72,13 +91,19 @@ def test_foreign_base_commit_is_named_and_blobs_find_the_real_base(story: Story,
 def test_prerequisite_patch_id_found_through_the_archive(story: Story, inbox: InboxServer) -> None:
     code, answer = base(story, inbox, "patch-id")
     assert code == 0 and answer["base"] == story.commits["patch-id-base"]
-    assert answer["prerequisites"] == [{
-        "message_id": story.messages["patch-id-prereq"], "subject": "s390/vfio-ap: add a probe counter",
-        "found_by": "declared: prerequisite-patch-id"}]
+    assert answer["prerequisites"] == [
+        {
+            "message_id": story.messages["patch-id-prereq"],
+            "subject": "s390/vfio-ap: add a probe counter",
+            "found_by": "declared: prerequisite-patch-id",
+        }
+    ]
 
 
-@pytest.mark.parametrize(("version", "commit"), [(None, "versions-v3-base"), (1, "versions-v1-base"),
-                                                 (2, "versions-v2-base"), (3, "versions-v3-base")])
+@pytest.mark.parametrize(
+    ("version", "commit"),
+    [(None, "versions-v3-base"), (1, "versions-v1-base"), (2, "versions-v2-base"), (3, "versions-v3-base")],
+)
 def test_each_version_has_its_own_base(story: Story, inbox: InboxServer, version: int | None, commit: str) -> None:
     extra = ("--version", str(version)) if version else ()
     code, answer = base(story, inbox, "versions-v1", *extra)
@@ -90,7 +115,9 @@ def test_blob_chain_through_two_list_only_patches(story: Story, inbox: InboxServ
     code, answer = base(story, inbox, "blob-chain")
     assert code == 0 and answer["base"] == story.commits["blob-chain-base"]
     assert [p["message_id"] for p in answer["prerequisites"]] == [
-        story.messages["blob-chain-a"], story.messages["blob-chain-b"]]
+        story.messages["blob-chain-a"],
+        story.messages["blob-chain-b"],
+    ]
     assert all(p["found_by"].startswith("blob chain: MAINTAINERS ") for p in answer["prerequisites"])
 
 
@@ -108,23 +135,52 @@ def test_topic_commit_reached_only_through_the_merge(story: Story, inbox: InboxS
 def test_applies_nowhere_names_file_blob_and_closest_commit(story: Story, inbox: InboxServer) -> None:
     code, answer = base(story, inbox, "applies-nowhere")
     assert code == 1 and not answer["exact"]
-    assert answer["unmet"] == [{"path": "drivers/s390/crypto/ap_bus.c", "preimage": answer["files"][0]["preimage"],
-                                "satisfied_by": "nothing"}]
+    assert answer["unmet"] == [
+        {"path": "drivers/s390/crypto/ap_bus.c", "preimage": answer["files"][0]["preimage"], "satisfied_by": "nothing"}
+    ]
     assert answer["base"] in story.commits.values()
     text = subprocess.run(
-        [sys.executable, "-m", "aptool", "base", story.messages["applies-nowhere"], "--repo", str(story.repo),
-         "--archive", inbox.url, "--no-cache"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "aptool",
+            "base",
+            story.messages["applies-nowhere"],
+            "--repo",
+            str(story.repo),
+            "--archive",
+            inbox.url,
+            "--no-cache",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert text.returncode == 1
     assert "No exact base. Closest commit:" in text.stdout and "drivers/s390/crypto/ap_bus.c" in text.stdout
 
 
 def test_mbox_alone_offers_no_prerequisites(story: Story) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "aptool", "base", story.messages["seed"], "--repo", str(story.repo),
-         "--mbox", str(story.archive / "seed.mbox"), "--json"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "aptool",
+            "base",
+            story.messages["seed"],
+            "--repo",
+            str(story.repo),
+            "--mbox",
+            str(story.archive / "seed.mbox"),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1
     answer = json.loads(result.stdout)
-    assert answer["prerequisites"] == [] and [u["path"] for u in answer["unmet"]] == ["drivers/s390/crypto/vfio_ap_ops.c"]
+    assert answer["prerequisites"] == [] and [u["path"] for u in answer["unmet"]] == [
+        "drivers/s390/crypto/vfio_ap_ops.c"
+    ]
 
 
 def test_shallow_clone_says_fetch_more_history(story: Story, inbox: InboxServer, tmp_path: Path) -> None:
@@ -138,6 +194,19 @@ def test_shallow_clone_says_fetch_more_history(story: Story, inbox: InboxServer,
 def test_local_archive_gives_the_same_answer(story: Story, inbox: InboxServer) -> None:
     _, remote = base(story, inbox, "seed")
     local = subprocess.run(
-        [sys.executable, "-m", "aptool", "base", story.messages["seed"], "--repo", str(story.repo),
-         "--archive", str(story.archive), "--json"], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "aptool",
+            "base",
+            story.messages["seed"],
+            "--repo",
+            str(story.repo),
+            "--archive",
+            str(story.archive),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert json.loads(local.stdout) == remote

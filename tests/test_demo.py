@@ -8,8 +8,12 @@ from pathlib import Path
 
 
 def test_demo_walks_the_story(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "aptool", "demo", "--workdir", str(tmp_path / "demo")],
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "aptool", "demo", "--workdir", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "base: 9f881d9419e0 (v5.13-rc1-6-g9f881d9419e0)" in out
@@ -19,14 +23,19 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert "counting the flag as a lock: " in out and "ap_matrix_mdev.kvm_busy -> kvm.lock" in out
     seed_line = next(line for line in out.splitlines() if "with the seed patch" in line)
     assert "kvm.lock -> ap_matrix_dev.lock" in seed_line and "ap_matrix_dev.lock -> kvm.lock" not in seed_line
-    status = subprocess.run(["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
-                            capture_output=True, text=True, check=True)
+    status = subprocess.run(
+        ["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert status.stdout == ""
 
 
 def test_demo_refuses_a_non_empty_workdir(tmp_path: Path) -> None:
     (tmp_path / "keep.txt").write_text("mine")
-    result = subprocess.run([sys.executable, "-m", "aptool", "demo", "--workdir", str(tmp_path)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "aptool", "demo", "--workdir", str(tmp_path)], capture_output=True, text=True
+    )
     assert result.returncode == 2 and "is not empty" in result.stderr
     assert (tmp_path / "keep.txt").read_text() == "mine"

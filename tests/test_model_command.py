@@ -64,15 +64,20 @@ def test_parse_errors_are_warnings_and_the_rest_is_kept(tmp_path: Path) -> None:
     result = runner.invoke(app, ["model", str(tmp_path), "--json"])
     assert result.exit_code == 0
     warnings = result.stderr.splitlines()
-    assert warnings and all(": parse error: " in line and line.startswith(str(tmp_path / "dev.c") + ":") for line in warnings)
+    assert warnings and all(
+        ": parse error: " in line and line.startswith(str(tmp_path / "dev.c") + ":") for line in warnings
+    )
     assert any("function broken() lost" in line for line in warnings)
     assert {f["name"] for f in json.loads(result.stdout)["functions"].values()} == {"dev_ioctl", "ok"}
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["/nonexistent/path.c"], "aptool: no such file or directory: /nonexistent/path.c"),
-    (["--rev", "HEAD", "--repo", "/"], "aptool: not a git repository: /"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["/nonexistent/path.c"], "aptool: no such file or directory: /nonexistent/path.c"),
+        (["--rev", "HEAD", "--repo", "/"], "aptool: not a git repository: /"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(args: list[str], message: str) -> None:
     result = runner.invoke(app, ["model", *args])
     assert result.exit_code == 2
@@ -99,10 +104,17 @@ def test_unknown_revision_and_no_c_files(tmp_path: Path) -> None:
 def test_grow_in_a_work_tree(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     repo.mkdir()
-    write(repo, "void helper(struct dev *d);\nvoid entry(struct dev *d) { mutex_lock(&d->lock); helper(d); mutex_unlock(&d->lock); }\n",
-          "a.c")
-    write(repo, "struct dev { struct mutex lock; spinlock_t s; };\n"
-                "void helper(struct dev *d) { spin_lock(&d->s); spin_unlock(&d->s); }\n", "b.c")
+    write(
+        repo,
+        "void helper(struct dev *d);\nvoid entry(struct dev *d) { mutex_lock(&d->lock); helper(d); mutex_unlock(&d->lock); }\n",
+        "a.c",
+    )
+    write(
+        repo,
+        "struct dev { struct mutex lock; spinlock_t s; };\n"
+        "void helper(struct dev *d) { spin_lock(&d->s); spin_unlock(&d->s); }\n",
+        "b.c",
+    )
     write(repo, "void unrelated(void) { }\n", "c.c")
     subprocess.run(["git", "-C", str(repo), "init", "-q"], check=True)
     subprocess.run(["git", "-C", str(repo), "add", "."], check=True)

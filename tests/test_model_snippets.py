@@ -57,24 +57,33 @@ def edges(model: CodeModel, flags: bool = False) -> set[tuple[str, str]]:
 # --- primitives -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("call", "kind", "context", "lock"), [
-    ("mutex_lock(&o->in.m); mutex_unlock(&o->in.m);", "mutex", "", "inner.m"),
-    ("mutex_lock_io(&o->in.m); mutex_unlock(&o->in.m);", "mutex", "", "inner.m"),
-    ("spin_lock(&o->s); spin_unlock(&o->s);", "spin", "", "outer.s"),
-    ("spin_lock_irq(&o->s); spin_unlock_irq(&o->s);", "spin", "irq", "outer.s"),
-    ("spin_lock_irqsave(&o->s, f); spin_unlock_irqrestore(&o->s, f);", "spin", "irq", "outer.s"),
-    ("spin_lock_bh(&o->s); spin_unlock_bh(&o->s);", "spin", "bh", "outer.s"),
-    ("raw_spin_lock_irqsave(&o->raw, f); raw_spin_unlock_irqrestore(&o->raw, f);", "spin", "irq", "outer.raw"),
-    ("read_lock(&o->rw); read_unlock(&o->rw);", "rwlock-read", "", "outer.rw"),
-    ("read_lock_irqsave(&o->rw, f); read_unlock_irqrestore(&o->rw, f);", "rwlock-read", "irq", "outer.rw"),
-    ("write_lock_bh(&o->rw); write_unlock_bh(&o->rw);", "rwlock-write", "bh", "outer.rw"),
-    ("down_read(&o->sem); up_read(&o->sem);", "rwsem-read", "", "outer.sem"),
-    ("down_write(&o->sem); up_write(&o->sem);", "rwsem-write", "", "outer.sem"),
-])
+@pytest.mark.parametrize(
+    ("call", "kind", "context", "lock"),
+    [
+        ("mutex_lock(&o->in.m); mutex_unlock(&o->in.m);", "mutex", "", "inner.m"),
+        ("mutex_lock_io(&o->in.m); mutex_unlock(&o->in.m);", "mutex", "", "inner.m"),
+        ("spin_lock(&o->s); spin_unlock(&o->s);", "spin", "", "outer.s"),
+        ("spin_lock_irq(&o->s); spin_unlock_irq(&o->s);", "spin", "irq", "outer.s"),
+        ("spin_lock_irqsave(&o->s, f); spin_unlock_irqrestore(&o->s, f);", "spin", "irq", "outer.s"),
+        ("spin_lock_bh(&o->s); spin_unlock_bh(&o->s);", "spin", "bh", "outer.s"),
+        ("raw_spin_lock_irqsave(&o->raw, f); raw_spin_unlock_irqrestore(&o->raw, f);", "spin", "irq", "outer.raw"),
+        ("read_lock(&o->rw); read_unlock(&o->rw);", "rwlock-read", "", "outer.rw"),
+        ("read_lock_irqsave(&o->rw, f); read_unlock_irqrestore(&o->rw, f);", "rwlock-read", "irq", "outer.rw"),
+        ("write_lock_bh(&o->rw); write_unlock_bh(&o->rw);", "rwlock-write", "bh", "outer.rw"),
+        ("down_read(&o->sem); up_read(&o->sem);", "rwsem-read", "", "outer.sem"),
+        ("down_write(&o->sem); up_write(&o->sem);", "rwsem-write", "", "outer.sem"),
+    ],
+)
 def test_every_lock_kind(tmp_path: Path, call: str, kind: str, context: str, lock: str) -> None:
     model = model_of(tmp_path, f"void f(struct outer *o) {{ unsigned long f; {call} }}")
     taken, released = [e for e in events(model, "f") if e.kind in ("acquire", "release")]
-    assert (taken.kind, taken.lock_kind, taken.context, taken.lock, taken.resolved) == ("acquire", kind, context, lock, True)
+    assert (taken.kind, taken.lock_kind, taken.context, taken.lock, taken.resolved) == (
+        "acquire",
+        kind,
+        context,
+        lock,
+        True,
+    )
     assert (released.kind, released.lock, released.lock_kind) == ("release", lock, kind)
     assert taken.file.endswith("x.c") and taken.line > 0 and taken.text.startswith(call.split("(")[0])
 
@@ -87,7 +96,9 @@ def test_every_lock_primitive_in_the_table_is_recognised(tmp_path: Path) -> None
 
 
 def test_nested_subclass_and_downgrade(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void f(struct outer *o, struct outer *p) {
 	mutex_lock(&o->in.m);
 	mutex_lock_nested(&p->in.m, SINGLE_DEPTH_NESTING);
@@ -96,17 +107,25 @@ void f(struct outer *o, struct outer *p) {
 	down_write_nested(&o->sem, 1);
 	downgrade_write(&o->sem);
 	up_read(&o->sem);
-}""")
+}""",
+    )
     found = [(e.kind, e.lock_kind, e.subclass) for e in events(model, "f") if e.kind in ("acquire", "release")]
     assert found == [
-        ("acquire", "mutex", None), ("acquire", "mutex", "SINGLE_DEPTH_NESTING"), ("release", "mutex", None),
-        ("release", "mutex", None), ("acquire", "rwsem-write", "1"), ("release", "rwsem-write", None),
-        ("acquire", "rwsem-read", None), ("release", "rwsem-read", None),
+        ("acquire", "mutex", None),
+        ("acquire", "mutex", "SINGLE_DEPTH_NESTING"),
+        ("release", "mutex", None),
+        ("release", "mutex", None),
+        ("acquire", "rwsem-write", "1"),
+        ("release", "rwsem-write", None),
+        ("acquire", "rwsem-read", None),
+        ("release", "rwsem-read", None),
     ]
 
 
 def test_trylock_taken_only_on_its_success_branch(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 int f(struct outer *o) {
 	if (!mutex_trylock(&o->in.m))
 		return -EBUSY;
@@ -120,7 +139,8 @@ int f(struct outer *o) {
 	up_read(&o->sem);
 	mutex_unlock(&o->in.m);
 	return 0;
-}""")
+}""",
+    )
     first, second, third = [n for n in model.function("f").body if n.kind == "if"]
     assert [n.kind for n in first.branches[0]] == ["return"]
     taken = first.branches[1][0].event
@@ -133,7 +153,9 @@ int f(struct outer *o) {
 
 
 def test_guard_and_scoped_guard_release_at_scope_end_and_on_return(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 int f(struct outer *o) {
 	guard(mutex)(&o->in.m);
 	if (o->busy)
@@ -151,15 +173,21 @@ void g(struct outer *o) {
 		o->busy = 1;
 	mutex_lock(&global_lock);
 	mutex_unlock(&global_lock);
-}""")
+}""",
+    )
     body = model.function("f").body
     early = body[1].branches[0]
     assert [(n.kind, n.event.kind if n.event else None) for n in early] == [("event", "release"), ("return", None)]
     assert early[0].event is not None and early[0].event.guard and early[0].event.lock == "inner.m"
     assert locks(model, "g") == [
-        ("acquire", "outer.s", "spin"), ("acquire", "outer.sem", "rwsem-read"), ("release", "outer.sem", "rwsem-read"),
-        ("release", "outer.s", "spin"), ("acquire", "outer.sem", "rwsem-write"), ("release", "outer.sem", "rwsem-write"),
-        ("acquire", "global_lock", "mutex"), ("release", "global_lock", "mutex"),
+        ("acquire", "outer.s", "spin"),
+        ("acquire", "outer.sem", "rwsem-read"),
+        ("release", "outer.sem", "rwsem-read"),
+        ("release", "outer.s", "spin"),
+        ("acquire", "outer.sem", "rwsem-write"),
+        ("release", "outer.sem", "rwsem-write"),
+        ("acquire", "global_lock", "mutex"),
+        ("release", "global_lock", "mutex"),
     ]
     found = edges(model)
     assert {("inner.m", "outer.s"), ("outer.s", "outer.sem")} <= found
@@ -167,7 +195,9 @@ void g(struct outer *o) {
 
 
 def test_waits_wakes_and_sleeps(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void waiter(struct outer *o) {
 	mutex_lock(&global_lock);
 	wait_event_cmd(o->wq, !o->busy, mutex_unlock(&global_lock), mutex_lock(&global_lock));
@@ -187,12 +217,22 @@ void waker(struct outer *o, void __user *arg) {
 	flush_work(&o->work);
 	wake_up_all(&o->wq);
 	complete(&o->done);
-}""")
+}""",
+    )
     w = [(e.kind, e.lock) for e in events(model, "waiter")]
     assert w == [
-        ("acquire", "global_lock"), ("release", "global_lock"), ("wait", "outer.wq"), ("acquire", "global_lock"),
-        ("release", "global_lock"), ("acquire", "outer.s"), ("release", "outer.s"), ("wait", "outer.wq"),
-        ("acquire", "outer.s"), ("release", "outer.s"), ("wait", "outer.done"), ("wait", "outer.wq"),
+        ("acquire", "global_lock"),
+        ("release", "global_lock"),
+        ("wait", "outer.wq"),
+        ("acquire", "global_lock"),
+        ("release", "global_lock"),
+        ("acquire", "outer.s"),
+        ("release", "outer.s"),
+        ("wait", "outer.wq"),
+        ("acquire", "outer.s"),
+        ("release", "outer.s"),
+        ("wait", "outer.done"),
+        ("wait", "outer.wq"),
     ]
     cmd_wait, irq_wait, completion, helper_wait = [e for e in events(model, "waiter") if e.kind == "wait"]
     assert cmd_wait.flags == ["outer.busy"] and cmd_wait.condition == "!o->busy" and cmd_wait.callee == "wait_event_cmd"
@@ -200,8 +240,15 @@ void waker(struct outer *o, void __user *arg) {
     assert completion.flags == [] and completion.condition is None
     assert helper_wait.flags == []  # a field handed to a helper is not a flag read here
     s = [(e.kind, e.callee) for e in events(model, "waker") if e.kind != "call"]
-    assert s == [("sleep", "msleep"), ("sleep", "kzalloc"), ("sleep", "copy_from_user"),
-                 ("sleep", "cancel_work_sync"), ("sleep", "flush_work"), ("wake", "wake_up_all"), ("wake", "complete")]
+    assert s == [
+        ("sleep", "msleep"),
+        ("sleep", "kzalloc"),
+        ("sleep", "copy_from_user"),
+        ("sleep", "cancel_work_sync"),
+        ("sleep", "flush_work"),
+        ("wake", "wake_up_all"),
+        ("wake", "complete"),
+    ]
     assert [e.lock for e in events(model, "waker") if e.kind == "wake"] == ["outer.wq", "outer.done"]
 
 
@@ -216,7 +263,9 @@ def test_primitive_tables_are_data() -> None:
 
 
 def test_flags_set_clear_test_wait_and_wake(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void waiter(struct outer *o) {
 	wait_event(o->wq, !o->busy);
 	wait_on_bit(&o->flags, OUTER_RUNNING, TASK_UNINTERRUPTIBLE);
@@ -235,12 +284,17 @@ void owner(struct outer *o) {
 	o->op = NULL;
 }
 int reader(struct outer *o) { return test_bit(OUTER_RUNNING, &o->flags); }
-""")
+""",
+    )
     owner = [(e.kind, e.lock) for e in events(model, "owner") if e.kind.startswith("flag") or e.kind == "wake"]
     assert owner == [
-        ("flag-test", "outer.busy"), ("flag-set", "outer.busy"), ("flag-set", "outer.flags[OUTER_RUNNING]"),
-        ("flag-clear", "outer.flags[OUTER_RUNNING]"), ("wake", "outer.flags[OUTER_RUNNING]"),
-        ("flag-clear", "outer.busy"), ("wake", "outer.wq"),
+        ("flag-test", "outer.busy"),
+        ("flag-set", "outer.busy"),
+        ("flag-set", "outer.flags[OUTER_RUNNING]"),
+        ("flag-clear", "outer.flags[OUTER_RUNNING]"),
+        ("wake", "outer.flags[OUTER_RUNNING]"),
+        ("flag-clear", "outer.busy"),
+        ("wake", "outer.wq"),
     ]  # OUTER_OTHER and op: nobody waits for them
     assert set(model.flags) == {"outer.busy", "outer.flags[OUTER_RUNNING]"}
     busy = model.flags["outer.busy"]
@@ -252,7 +306,9 @@ int reader(struct outer *o) { return test_bit(OUTER_RUNNING, &o->flags); }
 
 
 def test_open_coded_lock_edges_only_with_flags_as_locks(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void setter(struct outer *o) {
 	mutex_lock(&global_lock);
 	o->busy = 1;
@@ -268,7 +324,8 @@ void sleeper(struct outer *o) {
 	spin_lock(&o->s);
 	wait_event(o->wq, !o->busy);
 	spin_unlock(&o->s);
-}""")
+}""",
+    )
     assert edges(model) == set()
     hidden = {(e.held, e.acquired): e for e in lock_order_edges(model, flags_as_locks=True)}
     assert set(hidden) == {("outer.busy", "outer.s"), ("outer.busy", "global_lock"), ("outer.s", "outer.busy")}
@@ -280,7 +337,9 @@ void sleeper(struct outer *o) {
 
 
 def test_lock_classes_from_declarations(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void f(outer_t *t, struct inner *in) {
 	struct outer *local = the_outer;
 	spinlock_t *alias = &t->s;
@@ -295,10 +354,16 @@ void f(outer_t *t, struct inner *in) {
 void g(struct mutex *lk, struct ops *p) {
 	mutex_lock(lk);
 	mutex_lock(&p->mystery->m);
-}""")
+}""",
+    )
     assert [(lock, kind) for _, lock, kind in locks(model, "f")] == [
-        ("inner.m", "mutex"), ("global_lock", "mutex"), ("global_spin", "spin"), ("outer.irqfds.lock", "spin"),
-        ("outer.anon_lock", "mutex"), ("outer.s", "spin"), ("outer.s", "spin"),
+        ("inner.m", "mutex"),
+        ("global_lock", "mutex"),
+        ("global_spin", "spin"),
+        ("outer.irqfds.lock", "spin"),
+        ("outer.anon_lock", "mutex"),
+        ("outer.s", "spin"),
+        ("outer.s", "spin"),
     ]
     first, second = events(model, "g")[:2]
     assert (first.lock, first.resolved) == ("lk", False)  # a pointer parameter: only its text is known
@@ -308,7 +373,9 @@ void g(struct mutex *lk, struct ops *p) {
 
 
 def test_container_of_and_list_entry_give_the_type(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 int cb(struct notifier_block *nb, struct list_head *head) {
 	struct outer *o = container_of(nb, struct outer, done);
 	struct outer *p;
@@ -316,7 +383,8 @@ int cb(struct notifier_block *nb, struct list_head *head) {
 	p = container_of(nb, struct outer, wq);
 	spin_lock(&o->s); down_read(&p->sem); write_lock(&q->rw);
 	return 0;
-}""")
+}""",
+    )
     assert [lock for kind, lock, _ in locks(model, "cb")] == ["outer.s", "outer.sem", "outer.rw"]
     assert model.function("cb").locals == {"o": "outer", "p": "outer", "q": "outer"}
     assert model.function("cb").params == {"nb": "notifier_block", "head": "list_head"}
@@ -325,14 +393,18 @@ int cb(struct notifier_block *nb, struct list_head *head) {
 def test_struct_from_an_included_header(tmp_path: Path) -> None:
     (tmp_path / "dev.h").write_text("struct dev { struct mutex cfg_lock; };\n")
     source = tmp_path / "dev.c"
-    source.write_text('#include "dev.h"\nvoid f(struct dev *d) { mutex_lock(&d->cfg_lock); mutex_unlock(&d->cfg_lock); }\n')
+    source.write_text(
+        '#include "dev.h"\nvoid f(struct dev *d) { mutex_lock(&d->cfg_lock); mutex_unlock(&d->cfg_lock); }\n'
+    )
     model = build_model([source])
     assert [e.lock for e in model.function("f").events()] == ["dev.cfg_lock", "dev.cfg_lock"]
     assert model.headers == [str((tmp_path / "dev.h").resolve())] and "f" in [f.name for f in model.functions.values()]
 
 
 def test_annotations_are_resolved_and_start_the_walk_held(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 static void locked_part(struct outer *o)
 	__must_hold(&o->s)
 {
@@ -342,11 +414,15 @@ static void locked_part(struct outer *o)
 static void drop(struct outer *o) __releases(&o->s) __acquires(RCU)
 {
 	spin_unlock(&o->s);
-}""")
+}""",
+    )
     annotations = model.function("locked_part").annotations
     assert [(a.kind, a.lock, a.resolved) for a in annotations] == [("__must_hold", "outer.s", True)]
     assert annotations[0].line == model.function("locked_part").line + 1
-    assert [(a.kind, a.lock) for a in model.function("drop").annotations] == [("__releases", "outer.s"), ("__acquires", "RCU")]
+    assert [(a.kind, a.lock) for a in model.function("drop").annotations] == [
+        ("__releases", "outer.s"),
+        ("__acquires", "RCU"),
+    ]
     edge = next(e for e in lock_order_edges(model) if e.held == "outer.s")
     assert (edge.acquired, edge.held_kind) == ("outer.sem", "annotation")
 
@@ -355,7 +431,9 @@ static void drop(struct outer *o) __releases(&o->s) __acquires(RCU)
 
 
 def test_calls_through_pointers_and_loaded_locals(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 static int run_a(struct outer *o) { mutex_lock(&global_lock); mutex_unlock(&global_lock); return 0; }
 static int run_b(struct outer *o) { return 0; }
 static const struct ops table = { .run = run_a };
@@ -368,7 +446,8 @@ int loaded(struct outer *o, struct ops *p) {
 	return 0;
 }
 int star(struct outer *o, struct ops *p) { read_lock(&o->rw); (*p->run)(o); read_unlock(&o->rw); return 0; }
-""")
+""",
+    )
     for name in ("direct", "loaded", "star"):
         call = next(e for e in events(model, name) if e.kind == "call")
         assert call.via_pointer and call.callee == "run"
@@ -380,7 +459,9 @@ int star(struct outer *o, struct ops *p) { read_lock(&o->rw); (*p->run)(o); read
 
 
 def test_entry_points(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 static long dev_ioctl(struct file *f, unsigned int cmd, unsigned long arg) { return helper(); }
 static int helper(void) { return 0; }
 static int on_event(struct notifier_block *nb, unsigned long action, void *data) { return 0; }
@@ -388,7 +469,8 @@ static void work_fn(struct work_struct *w) { }
 static const struct file_operations fops = { .unlocked_ioctl = dev_ioctl };
 static struct notifier_block nb = { .notifier_call = on_event };
 int init(struct outer *o) { INIT_WORK(&o->work, work_fn); return 0; }
-""")
+""",
+    )
     entries = {f.name: f.entry for f in model.functions.values()}
     assert entries["dev_ioctl"] == "ops table (.unlocked_ioctl)"
     assert entries["on_event"] == "notifier (notifier_call)"
@@ -398,10 +480,13 @@ int init(struct outer *o) { INIT_WORK(&o->work, work_fn); return 0; }
 
 
 def test_static_functions_resolve_within_their_file(tmp_path: Path) -> None:
-    (tmp_path / "a.c").write_text("static void helper(void) { mutex_lock(&a_lock); mutex_unlock(&a_lock); }\n"
-                                  "void a(void) { helper(); }\n")
-    (tmp_path / "b.c").write_text("static void helper(void) { mutex_lock(&b_lock); mutex_unlock(&b_lock); }\n"
-                                  "void b(void) { mutex_lock(&outer_lock); helper(); a(); mutex_unlock(&outer_lock); }\n")
+    (tmp_path / "a.c").write_text(
+        "static void helper(void) { mutex_lock(&a_lock); mutex_unlock(&a_lock); }\nvoid a(void) { helper(); }\n"
+    )
+    (tmp_path / "b.c").write_text(
+        "static void helper(void) { mutex_lock(&b_lock); mutex_unlock(&b_lock); }\n"
+        "void b(void) { mutex_lock(&outer_lock); helper(); a(); mutex_unlock(&outer_lock); }\n"
+    )
     model = build_model([tmp_path])
     call = next(e for e in model.functions[f"{tmp_path / 'b.c'}:b"].events() if e.callee == "helper")
     assert call.targets == [f"{tmp_path / 'b.c'}:helper"]
@@ -416,7 +501,9 @@ def kinds(nodes: list[Node]) -> list[str]:
 
 
 def test_goto_error_paths(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 int f(struct outer *o) {
 	mutex_lock(&global_lock);
 	if (o->busy)
@@ -428,7 +515,8 @@ out_unlock:
 	up_read(&o->sem);
 	mutex_unlock(&global_lock);
 	return 0;
-}""")
+}""",
+    )
     body = model.function("f").body
     assert kinds(body) == ["acquire", "if", "acquire", "release", "label", "acquire", "release", "release", "return"]
     assert kinds(body[1].branches[0]) == ["goto"] and body[1].branches[0][0].label == "out_unlock"
@@ -436,7 +524,9 @@ out_unlock:
 
 
 def test_switch_loops_and_config_arms(tmp_path: Path) -> None:
-    model = model_of(tmp_path, """
+    model = model_of(
+        tmp_path,
+        """
 void f(struct outer *o, int cmd) {
 	switch (cmd) {
 	case 1:
@@ -464,7 +554,8 @@ void f(struct outer *o, int cmd) {
 #else
 	raw_spin_lock(&o->raw);
 #endif
-}""")
+}""",
+    )
     body = model.function("f").body
     switch = body[0]
     assert switch.kind == "switch" and [arm[0].label for arm in switch.branches] == ["1", "2", "default"]
@@ -477,21 +568,51 @@ void f(struct outer *o, int cmd) {
     assert config.kind == "if" and config.condition == "#if CONFIG_X"
     assert kinds(config.branches[0]) == ["acquire"] and kinds(config.branches[1]) == ["acquire"]
     # case 1 falls through into case 2 holding global_lock; the loop and the do-while run holding it
-    assert edges(model) == {("global_lock", "outer.s"), ("global_lock", "outer.sem"), ("global_lock", "outer.rw"),
-                            ("global_lock", "outer.raw"), ("outer.rw", "outer.rw"), ("outer.rw", "outer.raw")}
+    assert edges(model) == {
+        ("global_lock", "outer.s"),
+        ("global_lock", "outer.sem"),
+        ("global_lock", "outer.rw"),
+        ("global_lock", "outer.raw"),
+        ("outer.rw", "outer.rw"),
+        ("outer.rw", "outer.raw"),
+    }
 
 
 # --- output -----------------------------------------------------------------------------
 
 
 def test_json_is_the_dataclasses(tmp_path: Path) -> None:
-    model = model_of(tmp_path, "void f(struct outer *o) { spin_lock(&o->s); wait_event(o->wq, !o->busy); spin_unlock(&o->s); }")
+    model = model_of(
+        tmp_path, "void f(struct outer *o) { spin_lock(&o->s); wait_event(o->wq, !o->busy); spin_unlock(&o->s); }"
+    )
     data = json.loads(json.dumps(model.to_dict()))
-    assert set(data) == {"files", "headers", "lines", "functions", "entries", "structs", "globals", "pointer_targets",
-                         "flags", "parse_errors", "lost_functions"}
+    assert set(data) == {
+        "files",
+        "headers",
+        "lines",
+        "functions",
+        "entries",
+        "structs",
+        "globals",
+        "pointer_targets",
+        "flags",
+        "parse_errors",
+        "lost_functions",
+    }
     function = data["functions"][f"{tmp_path / 'x.c'}:f"]
-    assert set(function) == {"id", "name", "file", "line", "end_line", "static", "params", "locals", "body",
-                             "annotations", "entry"}
+    assert set(function) == {
+        "id",
+        "name",
+        "file",
+        "line",
+        "end_line",
+        "static",
+        "params",
+        "locals",
+        "body",
+        "annotations",
+        "entry",
+    }
     event = function["body"][0]["event"]
     assert event["kind"] == "acquire" and event["lock"] == "outer.s" and event["lock_kind"] == "spin"
     assert set(event) == set(Event.__dataclass_fields__)

@@ -36,12 +36,15 @@ def chain(edge: LockEdge) -> list[str]:
     return [f"{s.function}@{s.file}" for s in [edge.held_at, *edge.chain]]
 
 
-@pytest.mark.parametrize(("step", "expected"), [
-    ("v5.12", {V, R}),
-    ("cycle", {N, V, R}),
-    ("open-coded", {V, R}),
-    ("master", {V, R}),
-])
+@pytest.mark.parametrize(
+    ("step", "expected"),
+    [
+        ("v5.12", {V, R}),
+        ("cycle", {N, V, R}),
+        ("open-coded", {V, R}),
+        ("master", {V, R}),
+    ],
+)
 def test_the_three_edges_at_each_step(story: Story, step: str, expected: set[tuple[str, str]]) -> None:
     model = model_at(story, step)
     assert set(edges(model)) == expected  # nothing else in the tree orders real locks
@@ -57,15 +60,21 @@ def test_edge_chains_as_lockdep_prints_them(story: Story) -> None:
     ]
     assert [s.function for s in found[N].entry] == ["vfio_ap_mdev_group_notifier"]
     assert chain(found[V]) == [
-        "kvm_arch_vm_ioctl@arch/s390/kvm/kvm-s390.c", "kvm_arch_vm_ioctl@arch/s390/kvm/kvm-s390.c",
-        "kvm_s390_handle_pv@arch/s390/kvm/kvm-s390.c", "kvm_s390_cpus_to_pv@arch/s390/kvm/kvm-s390.c",
+        "kvm_arch_vm_ioctl@arch/s390/kvm/kvm-s390.c",
+        "kvm_arch_vm_ioctl@arch/s390/kvm/kvm-s390.c",
+        "kvm_s390_handle_pv@arch/s390/kvm/kvm-s390.c",
+        "kvm_s390_cpus_to_pv@arch/s390/kvm/kvm-s390.c",
     ]
     # R crosses four files and a function pointer copied into a local first.
     assert chain(found[R]) == [
-        "kvm_vcpu_ioctl@virt/kvm/kvm_main.c", "kvm_vcpu_ioctl@virt/kvm/kvm_main.c",
-        "kvm_arch_vcpu_ioctl_run@arch/s390/kvm/kvm-s390.c", "kvm_handle_sie_intercept@arch/s390/kvm/kvm-s390.c",
-        "handle_instruction@arch/s390/kvm/kvm-s390.c", "kvm_s390_handle_b2@arch/s390/kvm/priv.c",
-        "handle_pqap@arch/s390/kvm/priv.c", "handle_pqap@drivers/s390/crypto/vfio_ap_ops.c",
+        "kvm_vcpu_ioctl@virt/kvm/kvm_main.c",
+        "kvm_vcpu_ioctl@virt/kvm/kvm_main.c",
+        "kvm_arch_vcpu_ioctl_run@arch/s390/kvm/kvm-s390.c",
+        "kvm_handle_sie_intercept@arch/s390/kvm/kvm-s390.c",
+        "handle_instruction@arch/s390/kvm/kvm-s390.c",
+        "kvm_s390_handle_b2@arch/s390/kvm/priv.c",
+        "handle_pqap@arch/s390/kvm/priv.c",
+        "handle_pqap@drivers/s390/crypto/vfio_ap_ops.c",
     ]
     hook_call = found[R].chain[-2]
     assert "pqap_hook(vcpu)" in hook_call.text and hook_call.line > 0
@@ -83,7 +92,8 @@ def test_entry_points(story: Story) -> None:
     assert entries["vfio_ap_mdev_remove"] == "ops table (.remove)"
     assert model.functions["drivers/s390/crypto/vfio_ap_ops.c:handle_pqap"].entry == "ops table (.pqap_hook)"
     assert "kvm_arch_crypto_set_masks" not in entries and "handle_pqap" not in {
-        f.name for f in model.entries if f.file == "arch/s390/kvm/priv.c"}
+        f.name for f in model.entries if f.file == "arch/s390/kvm/priv.c"
+    }
 
 
 @pytest.mark.parametrize("step", ["open-coded", "master"])
@@ -91,8 +101,9 @@ def test_the_busy_flag_with_setter_clearer_waker_and_waiters(story: Story, step:
     model = model_at(story, step)
     assert set(model.flags) == {BUSY}
     flag = model.flags[BUSY]
-    roles = {role: sorted({s.function for s in getattr(flag, role)})
-             for role in ("setters", "clearers", "wakers", "waiters")}
+    roles = {
+        role: sorted({s.function for s in getattr(flag, role)}) for role in ("setters", "clearers", "wakers", "waiters")
+    }
     assert roles == {
         "setters": ["vfio_ap_mdev_set_kvm", "vfio_ap_mdev_unset_kvm"],
         "clearers": ["vfio_ap_mdev_set_kvm", "vfio_ap_mdev_unset_kvm"],
@@ -104,8 +115,12 @@ def test_the_busy_flag_with_setter_clearer_waker_and_waiters(story: Story, step:
     # the waiter runs cmd1 (drop matrix_dev->lock), waits, runs cmd2 (take it again)
     pqap = model.functions["drivers/s390/crypto/vfio_ap_ops.c:handle_pqap"].events()
     around = [(e.kind, e.lock) for e in pqap if e.kind in ("acquire", "release", "wait")]
-    assert around[:4] == [("acquire", "ap_matrix_dev.lock"), ("release", "ap_matrix_dev.lock"),
-                          ("wait", "ap_matrix_mdev.wait_for_kvm"), ("acquire", "ap_matrix_dev.lock")]
+    assert around[:4] == [
+        ("acquire", "ap_matrix_dev.lock"),
+        ("release", "ap_matrix_dev.lock"),
+        ("wait", "ap_matrix_mdev.wait_for_kvm"),
+        ("acquire", "ap_matrix_dev.lock"),
+    ]
     hidden = edges(model, flags=True)
     assert {(BUSY, "kvm.lock"), V, ("kvm_vcpu.mutex", BUSY)} <= set(hidden)
     assert hidden[(BUSY, "kvm.lock")].through_flag and not hidden[V].through_flag
@@ -136,8 +151,19 @@ def test_model_command_json_and_text(story: Story) -> None:
     data = json.loads(result.stdout)
     assert BUSY in data["flags"] and data["parse_errors"] == []
     assert {(e["held"], e["acquired"]) for e in data["lock_order_edges"]} >= {V, R, (BUSY, "kvm.lock")}
-    result = runner.invoke(app, ["model", "--rev", "v5.13-rc1", "--repo", str(story.repo), "--edges",
-                                 "drivers/s390/crypto/vfio_ap_ops.c", "--grow"])
+    result = runner.invoke(
+        app,
+        [
+            "model",
+            "--rev",
+            "v5.13-rc1",
+            "--repo",
+            str(story.repo),
+            "--edges",
+            "drivers/s390/crypto/vfio_ap_ops.c",
+            "--grow",
+        ],
+    )
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "vfio_ap_mdev_group_notifier() drivers/s390/crypto/vfio_ap_ops.c:" in text

@@ -23,11 +23,12 @@ def test_every_spelling_gives_the_bare_msgid(typed: str) -> None:
     assert normalize_msgid(typed) == "20210621155714.1198545-2-adev@example.org"
 
 
-@pytest.mark.parametrize("typed", ["", "<>", "no-at-sign", "a b@example.org", "x@y\nInjected: 1", "https://lore.kernel.org/all/"])
+@pytest.mark.parametrize(
+    "typed", ["", "<>", "no-at-sign", "a b@example.org", "x@y\nInjected: 1", "https://lore.kernel.org/all/"]
+)
 def test_impossible_msgids_are_refused(typed: str) -> None:
     with pytest.raises(ArchiveError):
         normalize_msgid(typed)
-
 
 
 @pytest.mark.parametrize(

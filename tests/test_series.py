@@ -62,10 +62,18 @@ def test_versions_sent_in_reply_and_followup_trailers(repo: Path) -> None:
     v2 = format_series(repo, 2, cover=True, version=2, msgid_prefix="v2", in_reply_to="v1-0@example.org")
     replies = [
         reply("v2-0@example.org", "ack@example.net", "> series\n\nAcked-by: Rev Iewer <rev@example.net>\n"),
-        reply("v2-2@example.org", "tested@example.net", "Tested-by: Tess Ter <tess@example.net>\n",
-              author="Tess Ter <tess@example.net>"),
-        reply("v1-1@example.org", "old@example.net", "Reviewed-by: Old Timer <old@example.net>\n",
-              author="Old Timer <old@example.net>"),
+        reply(
+            "v2-2@example.org",
+            "tested@example.net",
+            "Tested-by: Tess Ter <tess@example.net>\n",
+            author="Tess Ter <tess@example.net>",
+        ),
+        reply(
+            "v1-1@example.org",
+            "old@example.net",
+            "Reviewed-by: Old Timer <old@example.net>\n",
+            author="Old Timer <old@example.net>",
+        ),
     ]
     thread = parse_thread(v1 + v2 + replies, "v1-0@example.org")
     assert sorted(thread.versions) == [1, 2]
@@ -92,7 +100,8 @@ def test_declared_dependencies_and_base_commit(repo: Path) -> None:
     commit_files(repo, {"drivers/a.c": "int a = 2;\n"}, "a: two")
     mails = format_series(repo, 1, cover=True, msgid_prefix="dep", extra=(f"--base={base}",))
     mails[0] = mails[0].replace(
-        b"base-commit:", b"prerequisite-message-id: <other-1@example.org>\nDepends-on: <other-2@example.org>\nbase-commit:"
+        b"base-commit:",
+        b"prerequisite-message-id: <other-1@example.org>\nDepends-on: <other-2@example.org>\nbase-commit:",
     )
     version = require_version(parse_thread(mails, "dep-0@example.org"), None)
     assert version.base_commit == base
@@ -155,9 +164,11 @@ def test_local_search_matches_public_inbox_semantics(repo: Path, tmp_path: Path)
     assert archive.search(f"dfpost:{post[:6]}") == []  # public-inbox indexes 7 digits and more
     assert archive.search(f"dfpost:{post}") == []  # longer than the mail's abbreviation
     assert len(archive.search(f"dfpre:{blob(repo, 'HEAD~1', 'drivers/a.c')[:9]}")) == 1
-    patch_id = subprocess.run(
-        ["git", "patch-id", "--stable"], input=mails[0], capture_output=True, check=True
-    ).stdout.split()[0].decode()
+    patch_id = (
+        subprocess.run(["git", "patch-id", "--stable"], input=mails[0], capture_output=True, check=True)
+        .stdout.split()[0]
+        .decode()
+    )
     assert len(archive.search(f"patchid:{patch_id}")) == 1
     assert len(archive.search("m:s-1@example.org")) == 1
     assert fetch_thread(archive, "s-1@example.org").latest is not None
@@ -167,7 +178,8 @@ def test_thread_without_patches_is_an_error(tmp_path: Path) -> None:
     mbox = write_mbox(tmp_path / "talk.mbox", [reply("a@example.org", "b@example.org", "just talk\n")])
     result = subprocess.run(
         [sys.executable, "-m", "aptool", "thread", "b@example.org", "--archive", str(mbox)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "aptool: no patches in thread <b@example.org> (1 messages, none with a diff)"

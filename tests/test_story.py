@@ -24,7 +24,9 @@ def git(repo: Path, *args: str, stdin: bytes | None = None) -> str:
 def holders(repo: Path, path: str, blob: str) -> set[str]:
     """Every commit reachable from any ref whose ``path`` is the blob abbreviated ``blob``."""
     commits = git(repo, "rev-list", "--all").split()
-    answer = git(repo, "cat-file", "--batch-check=%(objectname)", stdin="".join(f"{c}:{path}\n" for c in commits).encode())
+    answer = git(
+        repo, "cat-file", "--batch-check=%(objectname)", stdin="".join(f"{c}:{path}\n" for c in commits).encode()
+    )
     return {c for c, oid in zip(commits, answer.splitlines()) if oid.startswith(blob)}
 
 
@@ -63,7 +65,9 @@ def test_history_shape(story: Story) -> None:
 def test_prereq_v6_made_before_its_mail_on_an_older_master_commit(story: Story) -> None:
     one, two = patches(story, "prereq-v6")
     assert [p.message_id for p in (one, two)] == [
-        "20210621155714.1198545-2-adev@example.org", "20210621155714.1198545-3-adev@example.org"]
+        "20210621155714.1198545-2-adev@example.org",
+        "20210621155714.1198545-3-adev@example.org",
+    ]
     base = story.commits["prereq-v6-base"]
     assert git(story.repo, "log", "-1", "--format=%cI", base).strip() < "2021-06-21"
     for change in one.files + two.files:
@@ -90,8 +94,12 @@ def test_seed_needs_both_prerequisites_on_master(story: Story, tmp_path: Path) -
 def test_seed_replies_name_the_prerequisites_and_quote_reviews(story: Story) -> None:
     thread = fetch_thread(LocalArchive(story.archive), story.messages["seed"])
     unquoted = {m.message_id for m in thread.mentions if not m.quoted}
-    assert {story.messages["prereq-v6-1"], story.messages["prereq-v6-2"],
-            story.messages["review-1"], story.messages["review-2"]} <= unquoted
+    assert {
+        story.messages["prereq-v6-1"],
+        story.messages["prereq-v6-2"],
+        story.messages["review-1"],
+        story.messages["review-2"],
+    } <= unquoted
     text = "\n".join(m.context for m in thread.mentions)
     assert "Message ID: <20210621155714.1198545-2-adev@example.org>" in text
     assert "\n  <20210621155714.1198545-3-adev@example.org>" in text
@@ -129,8 +137,12 @@ def test_declared_bases_and_patch_ids(story: Story) -> None:
     assert story.commits["base-commit-base"] in holders(story.repo, change.path, change.preimage)
     foreign = require_version(fetch_thread(archive, story.messages["foreign-base"]), None)
     assert foreign.base_commit == story.commits["foreign-base-claimed"]
-    assert subprocess.run(["git", "-C", str(story.repo), "cat-file", "-e", f"{foreign.base_commit}^{{commit}}"],
-                          capture_output=True).returncode != 0
+    assert (
+        subprocess.run(
+            ["git", "-C", str(story.repo), "cat-file", "-e", f"{foreign.base_commit}^{{commit}}"], capture_output=True
+        ).returncode
+        != 0
+    )
     change = foreign.patches[0].files[0]
     assert story.commits["foreign-base-real"] in holders(story.repo, change.path, change.preimage)
     with_id = require_version(fetch_thread(archive, story.messages["patch-id"]), None)
@@ -162,8 +174,11 @@ def test_applies_nowhere_blob_exists_nowhere(story: Story) -> None:
 
 def test_malformed_messages_each_have_their_own_fault(story: Story) -> None:
     archive = LocalArchive(story.archive)
-    for name, fault in (("malformed-mime", "broken MIME"), ("malformed-truncated", "broken diff"),
-                        ("malformed-nodiff", "no patches")):
+    for name, fault in (
+        ("malformed-mime", "broken MIME"),
+        ("malformed-truncated", "broken diff"),
+        ("malformed-nodiff", "no patches"),
+    ):
         thread = fetch_thread(archive, story.messages[name])
         with pytest.raises(Exception, match=fault):
             require_version(thread, None)
@@ -188,10 +203,15 @@ def test_every_function_parses_at_every_step(story: Story, step: str) -> None:
     features = {
         "seed": {"busy", "cleanup", "v6_1", "v6_2", "seed"},
         "new_deadlock": {"busy", "cleanup", "new_deadlock"},
-        "v5.12": set(), "cycle": {"cleanup"}, "open-coded": {"cleanup", "busy"}, "master": {"cleanup", "busy"},
+        "v5.12": set(),
+        "cycle": {"cleanup"},
+        "open-coded": {"cleanup", "busy"},
+        "master": {"cleanup", "busy"},
     }[step]
     for path, text in render_tree(data.templates, frozenset(features)).items():
         if not path.endswith(".c"):
             continue
-        assert "@" not in "".join(line for line in text.decode().splitlines() if line.lstrip().startswith(("//@", "#@")))
+        assert "@" not in "".join(
+            line for line in text.decode().splitlines() if line.lstrip().startswith(("//@", "#@"))
+        )
         assert _functions(_PARSER.parse(text)) == len(_DEFINITION.findall(text.decode())), path

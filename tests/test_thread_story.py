@@ -36,7 +36,8 @@ EXPECTED = {
 def thread_json(inbox: InboxServer, msgid: str) -> dict[str, Any]:
     result = subprocess.run(
         [sys.executable, "-m", "aptool", "thread", msgid, "--archive", inbox.url, "--json", "--no-cache"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -63,8 +64,11 @@ def test_thread_versions_and_patches(inbox: InboxServer, story: Story, name: str
 def test_prereq_v6_followup_trailers(inbox: InboxServer, story: Story) -> None:
     data = thread_json(inbox, story.messages["prereq-v6-1"])
     one, two = data["versions"]["6"]["patches"]
-    reviewed = {"name": "Reviewed-by", "value": "Hal Reviewer <hal@example.net>",
-                "given_in": story.messages["prereq-v6-review"]}
+    reviewed = {
+        "name": "Reviewed-by",
+        "value": "Hal Reviewer <hal@example.net>",
+        "given_in": story.messages["prereq-v6-review"],
+    }
     assert reviewed in one["followup_trailers"] and reviewed in two["followup_trailers"]  # given to the cover
     assert [t["name"] for t in two["followup_trailers"]].count("Acked-by") == 1
     assert not any(t["name"] == "Acked-by" for t in one["followup_trailers"])
@@ -88,7 +92,8 @@ def test_seed_lists_prerequisites_and_reviews_with_context(inbox: InboxServer, s
     assert quoted == {story.messages["prereq-v6-1"], story.messages["prereq-v6-2"]}  # the reviewer's reply quotes them
     text = subprocess.run(
         [sys.executable, "-m", "aptool", "thread", story.messages["seed"], "--archive", inbox.url, "--no-cache"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     ).stdout
     assert f"<{story.messages['review-1']}>" in text and "| * Message ID:" in text
 
@@ -104,7 +109,8 @@ def test_seed_lists_prerequisites_and_reviews_with_context(inbox: InboxServer, s
 def test_malformed_mail_gives_one_line(inbox: InboxServer, story: Story, name: str, message: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "aptool", "thread", story.messages[name], "--archive", inbox.url, "--no-cache"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr

@@ -31,10 +31,14 @@ logging.getLogger("b4").setLevel(logging.ERROR)
 _THREE_WAY = "Falling back to patching base and 3-way merge"
 _FILE_IN_MESSAGE = (
     re.compile(r"^error: patch failed: (.+):\d+$"),
-    re.compile(r"^error: (.+): (?:does not exist in index|does not match index|patch does not apply|"
-               r"already exists in (?:index|working directory))$"),
-    re.compile(r"^CONFLICT \([^)]*\): .*?(?:Merge conflict in|deleted in \S+ and modified in \S+\. Version \S+ of) "
-               r"(\S+)"),
+    re.compile(
+        r"^error: (.+): (?:does not exist in index|does not match index|patch does not apply|"
+        r"already exists in (?:index|working directory))$"
+    ),
+    re.compile(
+        r"^CONFLICT \([^)]*\): .*?(?:Merge conflict in|deleted in \S+ and modified in \S+\. Version \S+ of) "
+        r"(\S+)"
+    ),
     re.compile(r"sha1 information is lacking or useless \((.+)\)"),
 )
 _GUIDANCE = (

@@ -11,8 +11,9 @@ any other ref is touched.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from aptool.apply import isolation
 from aptool.apply.worktree import Repository
@@ -131,8 +132,15 @@ def make_notes_commit(
         listed = isolation.check(cwd, "ls-files", "-z", env=index_env)
         stale = [p for p in listed.split("\0") if p and p.replace("/", "") == commit]
         if stale:
-            isolation.check(cwd, "update-index", "--force-remove", "-z", "--stdin",
-                            input=b"".join(p.encode() + b"\0" for p in stale), env=index_env)
+            isolation.check(
+                cwd,
+                "update-index",
+                "--force-remove",
+                "-z",
+                "--stdin",
+                input=b"".join(p.encode() + b"\0" for p in stale),
+                env=index_env,
+            )
         isolation.check(cwd, "update-index", "--add", "--cacheinfo", f"100644,{blob},{commit}", env=index_env)
         tree = isolation.check(cwd, "write-tree", env=index_env).strip()
         args = ["commit-tree", tree, "-m", f"Notes added by '{RECORD_KIND}'"]
@@ -158,7 +166,8 @@ def update_refs(
         f"update {ref} {new} {old or _ZERO}",
         f"update {NOTES_REF} {notes_new} {notes_old or _ZERO}",
     ]
-    proc = isolation.run(repo.cwd, "update-ref", "-m", message, "--stdin", scratch=False,
-                         input=("\n".join(lines) + "\n").encode())
+    proc = isolation.run(
+        repo.cwd, "update-ref", "-m", message, "--stdin", scratch=False, input=("\n".join(lines) + "\n").encode()
+    )
     if proc.returncode != 0:
         raise RepositoryError(f"cannot write {ref}: {isolation.last_line(proc)}")

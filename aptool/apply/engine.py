@@ -251,12 +251,11 @@ def _keep_worktree(repo: Repository, target: Path, ref: str, result: ApplyResult
             result.notes.append(f"{result.branch} is already checked out in {holder}; no worktree made at {target}")
         return holder
     branch = ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
-    proc = isolation.run(repo.cwd, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", str(target), branch,
-                         scratch=False)
+    proc = isolation.run(
+        repo.cwd, "-c", "core.hooksPath=/dev/null", "worktree", "add", "--quiet", str(target), branch, scratch=False
+    )
     if proc.returncode != 0:
         raise RepositoryError(
             f"{result.branch} is built, but the worktree at {target} could not be made: {isolation.last_line(proc)}"
         )
     return str(target)
-
-

@@ -11,8 +11,8 @@ our commands at the user's index.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from aptool.errors import RepositoryError
 from aptool.git.run import git_env

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import Callable, TextIO
+from collections.abc import Callable
+from typing import TextIO
 
 from aptool.apply.plan import PatchOutcome
 from aptool.base.index import indexing_note
@@ -35,8 +36,9 @@ class Reporter:
 class PlainLines(Reporter):
     """One line per step and per patch, for logs and pipes; to a stream, or to ``say`` (the demo's printer)."""
 
-    def __init__(self, stream: TextIO | None = None, *, say: Callable[[str], None] | None = None,
-                 indent: str = "") -> None:
+    def __init__(
+        self, stream: TextIO | None = None, *, say: Callable[[str], None] | None = None, indent: str = ""
+    ) -> None:
         self.stream = stream or sys.stderr
         self.say = say
         self.indent = indent
@@ -106,8 +108,9 @@ class ProgressBar(Reporter):
     def patch_done(self, index: int, total: int, outcome: PatchOutcome) -> None:
         assert self.task is not None
         self.progress.update(self.task, advance=1, refresh=True)
-        self.progress.console.print(f"  [{index + 1}/{total}] {outcome.method:<9} {outcome.subject}", highlight=False,
-                                    markup=False)
+        self.progress.console.print(
+            f"  [{index + 1}/{total}] {outcome.method:<9} {outcome.subject}", highlight=False, markup=False
+        )
 
     def close(self) -> None:
         self.progress.stop()

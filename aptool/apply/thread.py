@@ -47,8 +47,9 @@ def apply_thread(
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
     source = _archive(archive, repo, timeout, use_cache)
     thread = fetch_thread(source, normalize_msgid(msgid))
-    found = find_base(repo, thread, version=version, archive=source,
-                      progress=reporter.indexing if reporter is not None else None)
+    found = find_base(
+        repo, thread, version=version, archive=source, progress=reporter.indexing if reporter is not None else None
+    )
     if not found.exact and not closest:
         raise ApplyFailure(_no_exact_base(found, thread.root))
     plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
@@ -58,7 +59,7 @@ def apply_thread(
 
 
 def plan_from_base(
-    repo: Path, found: "BaseResult", *, branch: str | None = None, linkmask: str = DEFAULT_LINKMASK
+    repo: Path, found: BaseResult, *, branch: str | None = None, linkmask: str = DEFAULT_LINKMASK
 ) -> ApplyPlan:
     """The plan for a :class:`~aptool.base.BaseResult`: prerequisites first, then the series."""
     series = found.series
@@ -103,12 +104,13 @@ def linkmask_for(repo: Path, archive_location: str) -> str:
 
 def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, use_cache: bool) -> Archive:
     if archive is None or isinstance(archive, (str, Path)):
-        return open_archive(str(archive) if archive is not None else None, repo=repo, timeout=timeout,
-                            use_cache=use_cache)
+        return open_archive(
+            str(archive) if archive is not None else None, repo=repo, timeout=timeout, use_cache=use_cache
+        )
     return archive
 
 
-def _no_exact_base(found: "BaseResult", root: str) -> str:
+def _no_exact_base(found: BaseResult, root: str) -> str:
     lines = [f"no commit holds the pre-images of <{root}>, so there is no exact base to apply it on"]
     for evidence in found.unmet:
         blob = evidence.preimage or "(absent)"

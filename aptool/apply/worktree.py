@@ -18,10 +18,10 @@ import os
 import secrets
 import shutil
 import subprocess
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
 
 from aptool.apply import isolation
 from aptool.errors import RepositoryError
@@ -51,8 +51,9 @@ def open_repository(path: Path | str) -> Repository:
     path = Path(path).expanduser()
     if not path.exists():
         raise RepositoryError(f"no such directory: {path}")
-    proc = isolation.run(path, "rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository",
-                         scratch=False)
+    proc = isolation.run(
+        path, "rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository", scratch=False
+    )
     if proc.returncode != 0:
         raise RepositoryError(f"not a git repository: {path}")
     common, bare = proc.stdout.decode().split("\n")[:2]
@@ -170,7 +171,7 @@ class ScratchWorktree:
 
     # -- lifetime -------------------------------------------------------------
 
-    def __enter__(self) -> "ScratchWorktree":
+    def __enter__(self) -> ScratchWorktree:
         root = self.repo.scratch_root
         try:
             root.mkdir(parents=True, exist_ok=True)
@@ -190,8 +191,9 @@ class ScratchWorktree:
         self.remove()
 
     def _create(self) -> None:
-        proc = isolation.run(self.repo.cwd, "worktree", "add", "--detach", "--no-checkout", str(self.path), self.base,
-                             env=self.env)
+        proc = isolation.run(
+            self.repo.cwd, "worktree", "add", "--detach", "--no-checkout", str(self.path), self.base, env=self.env
+        )
         if proc.returncode != 0:
             raise RepositoryError(f"cannot create a worktree at {self.base[:12]}: {isolation.last_line(proc)}")
         self.admin = Path(isolation.check(self.path, "rev-parse", "--path-format=absolute", "--git-dir").strip())

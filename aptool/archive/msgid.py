@@ -48,7 +48,6 @@ def _msgid_from_url(url: str) -> str:
     raise ArchiveError(f"no Message-ID in URL: {url}")
 
 
-
 def archive_from_url(text: str) -> str | None:
     """The archive a message URL points into: ``https://host/LIST/ID/T/`` -> ``https://host/LIST``."""
     value = text.strip()

@@ -74,13 +74,9 @@ class RemoteArchive:
                 raise ArchiveError(f"no message <{key}> in {self.location}") from None
             if err.status_code is None:
                 raise ArchiveError(f"cannot reach archive {self.location}: {_reason(err)}") from None
-            raise ArchiveError(
-                f"archive {self.location} answered HTTP {err.status_code} for {what}"
-            ) from None
+            raise ArchiveError(f"archive {self.location} answered HTTP {err.status_code} for {what}") from None
         except (gzip.BadGzipFile, zlib.error) as err:
-            raise ArchiveError(
-                f"archive {self.location} did not answer with mail for {what} ({err})"
-            ) from None
+            raise ArchiveError(f"archive {self.location} did not answer with mail for {what} ({err})") from None
         except EOFError:
             raise ArchiveError(f"archive {self.location} sent a truncated answer for {what}") from None
         except liblore.LibloreError as err:

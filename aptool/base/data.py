@@ -59,8 +59,7 @@ class BaseResult:
                 "message_ids": [p.message_id for p in self.series.patches],
             },
             "prerequisites": [
-                {"message_id": p.message_id, "subject": p.subject, "found_by": p.found_by}
-                for p in self.prerequisites
+                {"message_id": p.message_id, "subject": p.subject, "found_by": p.found_by} for p in self.prerequisites
             ],
             "files": [_evidence(e) for e in self.files],
             "unmet": [_evidence(e) for e in self.unmet],

@@ -37,10 +37,13 @@ def searchable_tips(repo: Path) -> list[str]:
     for line in git(repo, "show-ref", "--head", "--dereference", check=False).splitlines():
         oid, _, ref = line.partition(" ")
         targets[ref.removesuffix("^{}")] = oid
-    return sorted({
-        oid for ref, oid in targets.items()
-        if not ref.startswith("refs/notes/") and ref != "refs/stash" and oid not in built
-    })
+    return sorted(
+        {
+            oid
+            for ref, oid in targets.items()
+            if not ref.startswith("refs/notes/") and ref != "refs/stash" and oid not in built
+        }
+    )
 
 
 class BlobHistory:

@@ -72,8 +72,10 @@ class BlobIndex:
             sql = "SELECT time, pre FROM commits WHERE pre BETWEEN ? AND ? ORDER BY time ASC, pre DESC LIMIT 1"
             row = self.db.execute(sql, (first, last)).fetchone()
         else:
-            sql = ("SELECT time, pre FROM commits WHERE pre BETWEEN ? AND ? AND time <= ?"
-                   " ORDER BY time DESC, pre DESC LIMIT 1")
+            sql = (
+                "SELECT time, pre FROM commits WHERE pre BETWEEN ? AND ? AND time <= ?"
+                " ORDER BY time DESC, pre DESC LIMIT 1"
+            )
             row = self.db.execute(sql, (first, last, int(newest_before))).fetchone()
         return None if row is None else (int(row[0]), int(row[1]))
 
@@ -232,10 +234,23 @@ def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, li
     One ``git log`` with NUL-separated raw output, read as a stream: the
     output for a large repository is far bigger than the index.
     """
-    cmd = ["git", "-C", str(repo), "log", "--stdin", "--raw", "-z", "--no-abbrev", "--no-renames",
-           "--diff-merges=first-parent", "--root", "--format=%x01%H %ct %P"]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=git_env())
+    cmd = [
+        "git",
+        "-C",
+        str(repo),
+        "log",
+        "--stdin",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--root",
+        "--format=%x01%H %ct %P",
+    ]
+    proc = subprocess.Popen(
+        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env()
+    )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(spec)
     proc.stdin.close()
@@ -267,5 +282,7 @@ def _record(record: bytes) -> tuple[bytes, int, bytes | None, list[tuple[str, by
         if not meta.startswith(b":"):
             continue
         new = meta.split()[3]
-        changed.append((path.decode("utf-8", "replace"), None if new.strip(b"0") == b"" else bytes.fromhex(new.decode())))
+        changed.append(
+            (path.decode("utf-8", "replace"), None if new.strip(b"0") == b"" else bytes.fromhex(new.decode()))
+        )
     return oid, time, parent, changed

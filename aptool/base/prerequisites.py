@@ -52,7 +52,8 @@ def find_prerequisites(
 
 def _providing(offers: list[Offer], path: str, blob: str) -> list[Offer]:
     return [
-        o for o in offers
+        o
+        for o in offers
         if any(f.path == path and f.postimage and blobs_match(f.postimage, blob) for f in o.patch.files)
     ]
 
@@ -83,5 +84,6 @@ def _order(offers: list[Offer]) -> list[Offer]:
 def _needs(later: Patch, earlier: Patch) -> bool:
     return any(
         f.preimage and e.postimage and f.path == e.path and blobs_match(f.preimage, e.postimage)
-        for f in later.files for e in earlier.files
+        for f in later.files
+        for e in earlier.files
     )

@@ -9,7 +9,7 @@ inputs always give the same answer.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from aptool.base.history import BlobHistory, Range, count
 
@@ -57,5 +57,5 @@ def _timestamp(text: str) -> float:
     except ValueError:
         return float("inf")
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -26,12 +26,12 @@ if TYPE_CHECKING:
 def apply_series(
     msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to make the branch in."),
-    archive: Optional[str] = ArchiveOption,
-    version: Optional[int] = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
-    branch: Optional[str] = typer.Option(
+    archive: str | None = ArchiveOption,
+    version: int | None = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
+    branch: str | None = typer.Option(
         None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."
     ),
-    worktree: Optional[Path] = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
+    worktree: Path | None = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
     force: bool = typer.Option(False, "--force", help="Rebuild the branch when it exists."),
     closest: bool = typer.Option(
         False, "--closest", help="With no exact base, apply on the closest commit (three-way, then reduced context)."

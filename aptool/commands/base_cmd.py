@@ -7,7 +7,7 @@ without loading what other commands need.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -29,11 +29,11 @@ if TYPE_CHECKING:
 def base(
     msgid: str = typer.Argument(..., help="Message-ID of any message of the series' thread, or its archive URL."),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
-    archive: Optional[str] = ArchiveOption,
-    mbox: Optional[Path] = typer.Option(
+    archive: str | None = ArchiveOption,
+    mbox: Path | None = typer.Option(
         None, "--mbox", help="Read the thread from this mbox file; prerequisites then come only from it."
     ),
-    version: Optional[int] = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
+    version: int | None = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
     as_json: bool = JsonOption,
@@ -72,7 +72,9 @@ def base(
 def render_base(result: BaseResult) -> str:
     """The answer as a reviewer reads it: base, prerequisites in order, evidence per file."""
     series = result.series
-    lines = [f"Series: v{series.version} {series.subject} ({len(series.patches)} patch{'es' * (len(series.patches) != 1)})"]
+    lines = [
+        f"Series: v{series.version} {series.subject} ({len(series.patches)} patch{'es' * (len(series.patches) != 1)})"
+    ]
     if result.exact:
         lines.append(f"Base: {result.base} ({result.describe})")
         lines.append(f"  {result.rule}")

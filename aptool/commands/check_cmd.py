@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from aptool.commands.common import reports_errors
@@ -12,7 +10,7 @@ from aptool.errors import NotYetAvailable
 
 @reports_errors
 def check(
-    args: Optional[List[str]] = typer.Argument(None, help="Arguments (not yet available)."),
+    args: list[str] | None = typer.Argument(None, help="Arguments (not yet available)."),
 ) -> None:
     """aptool check (the lock checks) -- not available in this version yet."""
     raise NotYetAvailable("'aptool check' is not available in this version yet", exit_code=2)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ from aptool.errors import AptoolError
 
 @reports_errors
 def demo(
-    workdir: Optional[Path] = typer.Option(
+    workdir: Path | None = typer.Option(
         None, "--workdir", help="Where to build the story (absent or empty; default: a new temporary directory)."
     ),
 ) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
-
 import typer
 
 from aptool.commands.common import reports_errors
@@ -12,7 +10,7 @@ from aptool.errors import NotYetAvailable
 
 @reports_errors
 def hook(
-    args: Optional[List[str]] = typer.Argument(None, help="Arguments (not yet available)."),
+    args: list[str] | None = typer.Argument(None, help="Arguments (not yet available)."),
 ) -> None:
     """aptool hook (the git hook) -- not available in this version yet."""
     raise NotYetAvailable("'aptool hook' is not available in this version yet", exit_code=2)

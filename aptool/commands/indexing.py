@@ -29,8 +29,14 @@ class IndexProgress:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-            self._bar = Progress(TextColumn("Indexing history"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=Console(file=self.stream), transient=True)
+            self._bar = Progress(
+                TextColumn("Indexing history"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=Console(file=self.stream),
+                transient=True,
+            )
             self._task = self._bar.add_task("index", total=total)
             self._bar.start()
         self._bar.update(self._task, completed=done, total=total)

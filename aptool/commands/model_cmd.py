@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,12 +18,14 @@ if TYPE_CHECKING:
 
 @reports_errors
 def model(
-    paths: Optional[List[str]] = typer.Argument(
-        None, help="C files or directories; with --rev, paths in the tree (default: every C file)."),
-    rev: Optional[str] = typer.Option(None, "--rev", help="Read the files at this revision, without a checkout."),
-    repo: Optional[Path] = typer.Option(None, "--repo", help="The git repository (default: the current directory)."),
-    grow: bool = typer.Option(False, "--grow/--no-grow",
-                              help="Add the files that define the callees and callers of PATHS (git grep)."),
+    paths: list[str] | None = typer.Argument(
+        None, help="C files or directories; with --rev, paths in the tree (default: every C file)."
+    ),
+    rev: str | None = typer.Option(None, "--rev", help="Read the files at this revision, without a checkout."),
+    repo: Path | None = typer.Option(None, "--repo", help="The git repository (default: the current directory)."),
+    grow: bool = typer.Option(
+        False, "--grow/--no-grow", help="Add the files that define the callees and callers of PATHS (git grep)."
+    ),
     edges: bool = typer.Option(False, "--edges", help="Also list lock-order edges with their call chains."),
     as_json: bool = JsonOption,
 ) -> None:
@@ -74,9 +76,11 @@ def _toplevel(path: Path) -> Path:
 
 def render_model(built: CodeModel, edges: list[LockEdge] | None = None) -> str:
     """One block per function that does something about locking, then the flags, then the edges."""
-    lines = [f"{len(built.files)} files, {built.lines} lines, {len(built.functions)} functions, "
-             f"{len(built.entries)} entry points, {len(built.flags)} flags, "
-             f"{len(built.parse_errors)} parse errors recovered, {len(built.lost_functions)} functions lost"]
+    lines = [
+        f"{len(built.files)} files, {built.lines} lines, {len(built.functions)} functions, "
+        f"{len(built.entries)} entry points, {len(built.flags)} flags, "
+        f"{len(built.parse_errors)} parse errors recovered, {len(built.lost_functions)} functions lost"
+    ]
     for function in sorted(built.functions.values(), key=lambda f: (f.file, f.line)):
         events = [e for e in function.events() if e.kind != "call" or e.targets]
         if not events and not function.entry and not function.annotations:
@@ -111,8 +115,16 @@ def describe(event: Event) -> str:
     """An event as one short line: what, which class, how."""
     mark = " (unresolved)" if not event.resolved else ""
     if event.kind in ("acquire", "release"):
-        extra = [x for x in (event.context, f"subclass {event.subclass}" if event.subclass else "",
-                             "trylock" if event.trylock else "", "guard" if event.guard else "") if x]
+        extra = [
+            x
+            for x in (
+                event.context,
+                f"subclass {event.subclass}" if event.subclass else "",
+                "trylock" if event.trylock else "",
+                "guard" if event.guard else "",
+            )
+            if x
+        ]
         how = f" [{', '.join(extra)}]" if extra else ""
         return f"{event.kind} {event.lock_kind} {event.lock}{mark}{how}"
     if event.kind == "wait":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 @reports_errors
 def thread(
     msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
-    archive: Optional[str] = ArchiveOption,
+    archive: str | None = ArchiveOption,
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
     as_json: bool = JsonOption,

@@ -21,7 +21,7 @@ class ObjectReader:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
-    def __enter__(self) -> "ObjectReader":
+    def __enter__(self) -> ObjectReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

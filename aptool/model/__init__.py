@@ -26,8 +26,18 @@ from aptool.model.lockgraph import LockEdge, lock_order_edges
 from aptool.model.scope import grow_scope
 
 __all__ = [
-    "Annotation", "CodeModel", "Event", "Flag", "Function", "LockEdge", "Node", "ParseError", "Site",
-    "build_model", "grow_scope", "lock_order_edges",
+    "Annotation",
+    "CodeModel",
+    "Event",
+    "Flag",
+    "Function",
+    "LockEdge",
+    "Node",
+    "ParseError",
+    "Site",
+    "build_model",
+    "grow_scope",
+    "lock_order_edges",
 ]
 
 

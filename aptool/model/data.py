@@ -72,8 +72,8 @@ class Node:
     kind: str
     line: int
     event: Event | None = None
-    branches: list[list["Node"]] = field(default_factory=list)
-    body: list["Node"] = field(default_factory=list)
+    branches: list[list[Node]] = field(default_factory=list)
+    body: list[Node] = field(default_factory=list)
     label: str | None = None
     condition: str | None = None
 

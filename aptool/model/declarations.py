@@ -66,12 +66,27 @@ def declared_names(declarator: TSNode | None) -> list[str]:
 
 # The only nodes that can hold declarations, definitions or initialisers of global ops tables:
 # the walk does not enter expressions, statements or macro bodies.
-_CONTAINERS = frozenset({
-    "translation_unit", "declaration", "init_declarator", "initializer_list", "type_definition",
-    "struct_specifier", "union_specifier", "field_declaration_list", "field_declaration", "preproc_if",
-    "preproc_ifdef", "preproc_else", "preproc_elif", "preproc_elifdef", "ERROR", "linkage_specification",
-    "declaration_list",
-})
+_CONTAINERS = frozenset(
+    {
+        "translation_unit",
+        "declaration",
+        "init_declarator",
+        "initializer_list",
+        "type_definition",
+        "struct_specifier",
+        "union_specifier",
+        "field_declaration_list",
+        "field_declaration",
+        "preproc_if",
+        "preproc_ifdef",
+        "preproc_else",
+        "preproc_elif",
+        "preproc_elifdef",
+        "ERROR",
+        "linkage_specification",
+        "declaration_list",
+    }
+)
 
 
 @dataclass
@@ -101,7 +116,9 @@ def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -
             elif facts is not None and value is not None and value.type in ("identifier", "pointer_expression"):
                 designators = node.children_by_field_name("designator")
                 if designators:
-                    facts.stores.append((text_of(designators[-1]).lstrip(".").strip(), text_of(value).lstrip("&").strip()))
+                    facts.stores.append(
+                        (text_of(designators[-1]).lstrip(".").strip(), text_of(value).lstrip("&").strip())
+                    )
             continue
         if kind not in _CONTAINERS:
             continue
@@ -117,7 +134,11 @@ def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -
                 for name in declared_names(alias):
                     if target and target != name:
                         decls.typedefs[name] = target
-                    if spec is not None and spec.type == "struct_specifier" and spec.child_by_field_name("name") is None:
+                    if (
+                        spec is not None
+                        and spec.type == "struct_specifier"
+                        and spec.child_by_field_name("name") is None
+                    ):
                         body = spec.child_by_field_name("body")
                         if body is not None:
                             decls.add_struct(name, _fields(body, name, decls))
@@ -194,6 +215,10 @@ def merge(into: Declarations, other: Declarations) -> None:
     """Add ``other``'s declarations to ``into`` (the first definition of a name wins)."""
     for name, fields in other.structs.items():
         into.add_struct(name, {k: v for k, v in fields.items() if k not in into.structs.get(name, {})})
-    for table, source in ((into.typedefs, other.typedefs), (into.globals, other.globals), (into.returns, other.returns)):
+    for table, source in (
+        (into.typedefs, other.typedefs),
+        (into.globals, other.globals),
+        (into.returns, other.returns),
+    ):
         for key, value in source.items():
             table.setdefault(key, value)

@@ -11,13 +11,27 @@ from aptool.model.data import Function
 
 # Functions that take a callback and run it in another thread of execution (a callback passed to
 # anything else, ``list_sort(..., cmp)``, runs in its caller's thread: it is no entry of its own).
-_CALLBACK_TAKERS = ("INIT_WORK", "INIT_DELAYED_WORK", "kthread_run", "kthread_create", "timer_setup",
-                    "request_irq", "request_threaded_irq", "devm_request_irq", "devm_request_threaded_irq",
-                    "call_rcu", "queue_work", "tasklet_init", "tasklet_setup", "hrtimer_init")
+_CALLBACK_TAKERS = (
+    "INIT_WORK",
+    "INIT_DELAYED_WORK",
+    "kthread_run",
+    "kthread_create",
+    "timer_setup",
+    "request_irq",
+    "request_threaded_irq",
+    "devm_request_irq",
+    "devm_request_threaded_irq",
+    "call_rcu",
+    "queue_work",
+    "tasklet_init",
+    "tasklet_setup",
+    "hrtimer_init",
+)
 
 
-def mark_entries(functions: dict[str, Function], pointer_targets: dict[str, list[str]],
-                 passed: set[tuple[str, str]]) -> None:
+def mark_entries(
+    functions: dict[str, Function], pointer_targets: dict[str, list[str]], passed: set[tuple[str, str]]
+) -> None:
     """Set ``Function.entry`` to the reason a thread of execution can start in it."""
     reasons: dict[str, str] = {}
     for field, targets in sorted(pointer_targets.items()):

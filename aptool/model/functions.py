@@ -18,7 +18,7 @@ from aptool.model.data import Annotation, Event, Function, Node
 from aptool.model.declarations import Declarations, declared_names, type_of_specifier
 from aptool.model.parse import Parsed, RawAnnotation, parse
 from aptool.model.primitives import (
-        DOWNGRADES,
+    DOWNGRADES,
     FIELD_ACCESSES,
     FLAG_READERS,
     GFP_ALLOCATORS,
@@ -74,8 +74,15 @@ def function_name(definition: TSNode) -> str | None:
 class FunctionBuilder:
     """Builds one :class:`Function` from its definition."""
 
-    def __init__(self, decls: Declarations, parsed: Parsed, path: str, definition: TSNode,
-                 annotations: list[RawAnnotation] | None = None, flag_fields: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        decls: Declarations,
+        parsed: Parsed,
+        path: str,
+        definition: TSNode,
+        annotations: list[RawAnnotation] | None = None,
+        flag_fields: frozenset[str] = frozenset(),
+    ) -> None:
         self.decls = decls
         self.flag_fields = flag_fields  # field names some wait condition reads: only these can be flags
         self.parsed = parsed
@@ -102,9 +109,16 @@ class FunctionBuilder:
         nodes = self._block(body)
         static = any(c.type == "storage_class_specifier" and text_of(c) == "static" for c in self.definition.children)
         function = Function(
-            id=f"{self.path}:{name}", name=name, file=self.path, line=self.definition.start_point[0] + 1,
-            end_line=self.definition.end_point[0] + 1, static=static, params=self.params, locals=self.locals,
-            body=nodes, annotations=self._annotations(),
+            id=f"{self.path}:{name}",
+            name=name,
+            file=self.path,
+            line=self.definition.start_point[0] + 1,
+            end_line=self.definition.end_point[0] + 1,
+            static=static,
+            params=self.params,
+            locals=self.locals,
+            body=nodes,
+            annotations=self._annotations(),
         )
         return Built(function, self.candidates, self.passed, self.stores)
 
@@ -217,8 +231,17 @@ class FunctionBuilder:
             return [Node("continue", line)]
         if kind in _PREPROC_IF:
             return self._preproc_if(node)
-        if kind in ("comment", "preproc_call", "preproc_def", "preproc_function_def", "preproc_include",
-                    "type_definition", "struct_specifier", "enum_specifier", "union_specifier"):
+        if kind in (
+            "comment",
+            "preproc_call",
+            "preproc_def",
+            "preproc_function_def",
+            "preproc_include",
+            "type_definition",
+            "struct_specifier",
+            "enum_specifier",
+            "union_specifier",
+        ):
             return []
         if kind == "ERROR" or kind.endswith("_statement") or kind == "case_statement":
             found: list[Node] = []  # recover: whatever statements or expressions are inside still count
@@ -259,8 +282,12 @@ class FunctionBuilder:
         """``scoped_guard(kind, &lock) body`` (parsed as a while): the lock is held for the body only."""
         condition = node.child_by_field_name("condition")
         parts = _comma_parts(condition)
-        acquired = self._lock(GUARD_KINDS.get(text_of(parts[0]).strip()) if parts else None,
-                              parts[1] if len(parts) > 1 else None, node, guard=True)
+        acquired = self._lock(
+            GUARD_KINDS.get(text_of(parts[0]).strip()) if parts else None,
+            parts[1] if len(parts) > 1 else None,
+            node,
+            guard=True,
+        )
         body = node.child_by_field_name("body")
         if acquired and body is not None and body.type == "compound_statement":
             return acquired + self._block(body, [acquired[0].event])  # type: ignore[list-item]
@@ -290,19 +317,31 @@ class FunctionBuilder:
             arms.append(arm)
         if not has_default:
             arms.append([])
-        return nodes + [Node("switch", line, branches=arms, condition=_squash(text_of(node.child_by_field_name("condition"))))]
+        return nodes + [
+            Node("switch", line, branches=arms, condition=_squash(text_of(node.child_by_field_name("condition"))))
+        ]
 
     def _preproc_if(self, node: TSNode) -> list[Node]:
         """``#ifdef X ... #else ... #endif`` in a body: an if on the configuration, both arms kept."""
         line = node.start_point[0] + 1
-        skip = {c.id for c in (node.child_by_field_name("name"), node.child_by_field_name("condition"),
-                               node.child_by_field_name("alternative")) if c is not None}
+        skip = {
+            c.id
+            for c in (
+                node.child_by_field_name("name"),
+                node.child_by_field_name("condition"),
+                node.child_by_field_name("alternative"),
+            )
+            if c is not None
+        }
         then_nodes = self._statements([c for c in node.named_children if c.id not in skip])
         alternative = node.child_by_field_name("alternative")
         else_nodes: list[Node] = []
         if alternative is not None:
-            else_nodes = (self._preproc_if(alternative) if alternative.type in _PREPROC_IF
-                          else self._statements(alternative.named_children))
+            else_nodes = (
+                self._preproc_if(alternative)
+                if alternative.type in _PREPROC_IF
+                else self._statements(alternative.named_children)
+            )
         condition = text_of(node.child_by_field_name("name") or node.child_by_field_name("condition"))
         return [Node("if", line, branches=[then_nodes, else_nodes], condition=f"#if {_squash(condition)}")]
 
@@ -356,8 +395,9 @@ class FunctionBuilder:
         value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
         return self._candidate("flag-write", assignment, strip(left), value, None, "")
 
-    def _candidate(self, kind: str, node: TSNode, target: TSNode, value: str | None, callee: str | None,
-                   suffix: str) -> list[Node]:
+    def _candidate(
+        self, kind: str, node: TSNode, target: TSNode, value: str | None, callee: str | None, suffix: str
+    ) -> list[Node]:
         """A field access that is a flag event if its class turns out to be a flag (``flags.py`` decides)."""
         if text_of(target.child_by_field_name("field")) not in self.flag_fields:
             return []
@@ -393,13 +433,22 @@ class FunctionBuilder:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
                 callee = text_of(target.child_by_field_name("field"))
                 nodes += self._expression(target.child_by_field_name("argument"))
-                nodes.append(Node("event", line, event=Event("call", self.path, line, self._text(call), callee=callee,
-                                                              via_pointer=True)))
+                nodes.append(
+                    Node(
+                        "event",
+                        line,
+                        event=Event("call", self.path, line, self._text(call), callee=callee, via_pointer=True),
+                    )
+                )
             return nodes
         if name in LOCK_OPS:
             op = LOCK_OPS[name]
-            taken = self._lock(op, args[op.arg] if len(args) > op.arg else None, call,
-                               subclass=args[op.subclass_arg] if op.subclass_arg is not None and len(args) > op.subclass_arg else None)
+            taken = self._lock(
+                op,
+                args[op.arg] if len(args) > op.arg else None,
+                call,
+                subclass=args[op.subclass_arg] if op.subclass_arg is not None and len(args) > op.subclass_arg else None,
+            )
             if taken and op.condition and conditional_locks:
                 self.taken_when[id(taken[0])] = op.condition  # _if puts it on the branch where it is held
             if name in DOWNGRADES:
@@ -428,7 +477,9 @@ class FunctionBuilder:
         if not value and access.value_arg is not None and len(args) > access.value_arg:
             value = _squash(text_of(args[access.value_arg]))
         kind = "flag-test" if value == "test" else "flag-write"
-        return self._candidate(kind, call, written, None if value == "test" else value, name, _bit(args, access.bit_arg))
+        return self._candidate(
+            kind, call, written, None if value == "test" else value, name, _bit(args, access.bit_arg)
+        )
 
     def _wake(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
         op = WAKE_OPS.get(name)
@@ -436,8 +487,21 @@ class FunctionBuilder:
             return []
         line = call.start_point[0] + 1
         queue, resolved = self.resolver.lock_class(args[op.queue_arg]) if len(args) > op.queue_arg else ("?", False)
-        return [Node("event", line, event=Event("wake", self.path, line, self._text(call), lock=queue + _bit(args, op.bit_arg),
-                                                 resolved=resolved, callee=name))]
+        return [
+            Node(
+                "event",
+                line,
+                event=Event(
+                    "wake",
+                    self.path,
+                    line,
+                    self._text(call),
+                    lock=queue + _bit(args, op.bit_arg),
+                    resolved=resolved,
+                    callee=name,
+                ),
+            )
+        ]
 
     def _note_passed(self, arg: TSNode, callee: str) -> None:
         """A function's name passed as an argument (``INIT_WORK(&w, fn)``) makes it a callback."""
@@ -447,15 +511,26 @@ class FunctionBuilder:
             if name not in self.locals and name not in self.params:
                 self.passed.add((name, callee))
 
-    def _lock(self, op: LockOp | None, arg: TSNode | None, call: TSNode, guard: bool = False,
-              subclass: TSNode | None = None) -> list[Node]:
+    def _lock(
+        self, op: LockOp | None, arg: TSNode | None, call: TSNode, guard: bool = False, subclass: TSNode | None = None
+    ) -> list[Node]:
         if op is None:
             return []
         lock, resolved = self.resolver.lock_class(arg)
         line = call.start_point[0] + 1
-        event = Event(op.action, self.path, line, self._text(call), lock=lock, lock_kind=op.kind, resolved=resolved,
-                      context=op.context, guard=guard, trylock=op.condition == "nonzero",
-                      subclass=_squash(text_of(subclass)) if subclass is not None else None)
+        event = Event(
+            op.action,
+            self.path,
+            line,
+            self._text(call),
+            lock=lock,
+            lock_kind=op.kind,
+            resolved=resolved,
+            context=op.context,
+            guard=guard,
+            trylock=op.condition == "nonzero",
+            subclass=_squash(text_of(subclass)) if subclass is not None else None,
+        )
         return [Node("event", line, event=event)]
 
     def _guard(self, op: LockOp | None, arg: TSNode | None, call: TSNode) -> list[Node]:
@@ -465,8 +540,17 @@ class FunctionBuilder:
         return taken
 
     def _release_of(self, acquired: Event) -> Node:
-        event = Event("release", acquired.file, acquired.line, f"end of scope of {acquired.text}", lock=acquired.lock,
-                      lock_kind=acquired.lock_kind, resolved=acquired.resolved, context=acquired.context, guard=True)
+        event = Event(
+            "release",
+            acquired.file,
+            acquired.line,
+            f"end of scope of {acquired.text}",
+            lock=acquired.lock,
+            lock_kind=acquired.lock_kind,
+            resolved=acquired.resolved,
+            context=acquired.context,
+            guard=True,
+        )
         return Node("event", event.line, event=event)
 
     def _wait(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
@@ -485,16 +569,39 @@ class FunctionBuilder:
         if op.bit_arg is not None:
             queue += _bit(args, op.bit_arg)
             flags = [queue]
-        event = Event("wait", self.path, line, self._text(call), lock=queue, resolved=resolved, callee=name,
-                      condition=_squash(text_of(condition)) if condition is not None else None, flags=flags)
+        event = Event(
+            "wait",
+            self.path,
+            line,
+            self._text(call),
+            lock=queue,
+            resolved=resolved,
+            callee=name,
+            condition=_squash(text_of(condition)) if condition is not None else None,
+            flags=flags,
+        )
         nodes.append(Node("event", line, event=event))
         if lock is not None:
             nodes += self._lock(WAIT_LOCK, lock, call)
         if op.after_arg is not None and len(args) > op.after_arg:
             nodes += self._expression(args[op.after_arg])
         if op.sets_bit:
-            nodes.append(Node("event", line, event=Event("flag-set", self.path, line, self._text(call), lock=queue,
-                                                          resolved=resolved, value="set", callee=name)))
+            nodes.append(
+                Node(
+                    "event",
+                    line,
+                    event=Event(
+                        "flag-set",
+                        self.path,
+                        line,
+                        self._text(call),
+                        lock=queue,
+                        resolved=resolved,
+                        value="set",
+                        callee=name,
+                    ),
+                )
+            )
         return nodes
 
     def _flags_read(self, condition: TSNode) -> list[str]:
@@ -523,7 +630,7 @@ class FunctionBuilder:
 
     def _text(self, node: TSNode) -> str:
         """The source as written (not as rewritten for the parser), on one line."""
-        text = _squash(self.parsed.source[node.start_byte:node.end_byte].decode("utf-8", "replace"))
+        text = _squash(self.parsed.source[node.start_byte : node.end_byte].decode("utf-8", "replace"))
         return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "..."
 
 

@@ -10,15 +10,18 @@ only; their functions are not part of the model.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 _INCLUDE = re.compile(rb'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.MULTILINE)
 MAX_HEADERS = 400
 
 
 def included_headers(
-    sources: dict[str, bytes], exists: Callable[[str], bool], read: Callable[[str], bytes], roots: list[str],
+    sources: dict[str, bytes],
+    exists: Callable[[str], bool],
+    read: Callable[[str], bytes],
+    roots: list[str],
     depth: int = 2,
 ) -> dict[str, bytes]:
     """Headers reachable from ``sources`` within ``depth`` include levels, by path."""

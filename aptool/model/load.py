@@ -43,7 +43,9 @@ def read_sources(
     for path in paths or [Path(".")]:
         if not path.exists():
             raise AptoolError(f"no such file or directory: {path}")
-        found = sorted(p for p in path.rglob("*") if p.suffix in C_SUFFIXES and p.is_file()) if path.is_dir() else [path]
+        found = (
+            sorted(p for p in path.rglob("*") if p.suffix in C_SUFFIXES and p.is_file()) if path.is_dir() else [path]
+        )
         for file in found:
             sources[str(file)] = file.read_bytes()
     if not sources:
@@ -51,7 +53,12 @@ def read_sources(
     top = tree_top(Path(next(iter(sources))).resolve().parent)
     roots: list[str] = []
     if top is not None:
-        candidates = [top / "include", top / "include/uapi", *top.glob("arch/*/include"), *top.glob("arch/*/include/uapi")]
+        candidates = [
+            top / "include",
+            top / "include/uapi",
+            *top.glob("arch/*/include"),
+            *top.glob("arch/*/include/uapi"),
+        ]
         roots = include_roots(str(top), [str(p.relative_to(top)) for p in candidates if p.is_dir()])
     resolved = {str(Path(p).resolve()): d for p, d in sources.items()}
     headers = included_headers(resolved, lambda p: Path(p).is_file(), lambda p: Path(p).read_bytes(), roots)
@@ -75,8 +82,9 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
     directories = sorted({str(Path(p).parent) for p in everything})
     with ObjectReader(repo) as reader:
         sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
-        headers = included_headers(sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"",
-                                   include_roots("", directories))
+        headers = included_headers(
+            sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"", include_roots("", directories)
+        )
     return sources, headers
 
 
@@ -126,9 +134,16 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
     flags = mark_flags(functions, candidates)
     mark_entries(functions, targets, passed)
     return CodeModel(
-        files=sorted(sources), lines=sum(d.count(b"\n") for d in sources.values()), functions=functions,
-        structs=decls.structs, globals=decls.globals, pointer_targets=targets, flags=flags,
-        parse_errors=errors, lost_functions=lost, headers=sorted(headers or {}),
+        files=sorted(sources),
+        lines=sum(d.count(b"\n") for d in sources.values()),
+        functions=functions,
+        structs=decls.structs,
+        globals=decls.globals,
+        pointer_targets=targets,
+        flags=flags,
+        parse_errors=errors,
+        lost_functions=lost,
+        headers=sorted(headers or {}),
     )
 
 
@@ -189,7 +204,7 @@ def _lost(path: str, unit: Parsed, kept_bodies: set[int]) -> list[Site]:
     for offset in function_bodies(unit.source):
         if offset in kept_bodies:
             continue
-        head = unit.source[max(0, offset - 400):offset]
+        head = unit.source[max(0, offset - 400) : offset]
         match = _NAME_BEFORE.search(head)
         name = match.group(1).decode("utf-8", "replace") if match else "?"
         found.append(Site(name, path, unit.source.count(b"\n", 0, offset) + 1, "function body not delimited"))

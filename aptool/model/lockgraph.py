@@ -112,8 +112,9 @@ class _Graph:
         if held.lock == lock and kind == "flag-wait":
             return  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
         key = (held.lock, lock)
-        edge = LockEdge(held.lock, lock, held.kind, kind, held.site, chain,
-                        through_flag="flag" in held.kind or "flag" in kind)
+        edge = LockEdge(
+            held.lock, lock, held.kind, kind, held.site, chain, through_flag="flag" in held.kind or "flag" in kind
+        )
         known = self.edges.get(key)
         if known is None or len(edge.chain) < len(known.chain):
             self.edges[key] = edge
@@ -166,7 +167,7 @@ class _Graph:
                     states = set()
                 elif kind == "goto":
                     if node.label in labels and depth < MAX_GOTO_DEPTH:
-                        run(top[labels[node.label] + 1:], states, depth + 1)
+                        run(top[labels[node.label] + 1 :], states, depth + 1)
                     states = set()
                 elif kind == "break":
                     flow.breaks |= states
@@ -189,7 +190,8 @@ class _Graph:
         """What a function holds when it starts: what its annotations say its caller holds."""
         return frozenset(
             _Held(a.lock, "annotation", Site(function.name, function.file, a.line, f"{a.kind}({a.lock})"))
-            for a in function.annotations if a.kind in ("__must_hold", "__releases")
+            for a in function.annotations
+            if a.kind in ("__must_hold", "__releases")
         )
 
     def step(self, function: Function, event: Event, state: frozenset[_Held], dropped: set[str]) -> frozenset[_Held]:

@@ -41,21 +41,81 @@ from tree_sitter import Node as TSNode
 from aptool.model.primitives import ANNOTATIONS
 
 # Kernel attribute macros: blanked before parsing.  Words stand alone, calls take arguments.
-ATTRIBUTE_WORDS: frozenset[str] = frozenset({
-    "__iomem", "__user", "__rcu", "__percpu", "__force", "__kernel", "__safe", "__private", "__bitwise",
-    "__must_check", "__cold", "__hot", "__pure", "__weak", "__used", "__visible", "__noreturn", "__sched",
-    "__init", "__exit", "__initdata", "__initconst", "__exitdata", "__refdata", "__ref", "__init_or_module",
-    "__read_mostly", "__ro_after_init", "__always_inline", "noinline", "noinline_for_stack", "__flatten",
-    "__maybe_unused", "__always_unused", "__attribute_const__", "__packed", "__latent_entropy", "notrace",
-    "asmlinkage", "__kprobes", "__nocfi", "__noclone", "__deprecated", "__randomize_layout",
-    "__no_randomize_layout", "__cacheline_aligned", "__cacheline_aligned_in_smp", "____cacheline_aligned",
-    "____cacheline_aligned_in_smp", "__nonstring", "__malloc", "__irq_entry", "__cpuidle", "__fastpath",
-    "EXPORT_FOR_TESTS", "EXPORT_FOR_TESTS_STATIC",
-})
-ATTRIBUTE_CALLS: frozenset[str] = frozenset({
-    "__printf", "__scanf", "__aligned", "__section", "__alloc_size", "__counted_by", "__diag_ignore",
-    "__cond_acquires", "__cond_releases", "__assume_aligned", "__designated_init",
-})
+ATTRIBUTE_WORDS: frozenset[str] = frozenset(
+    {
+        "__iomem",
+        "__user",
+        "__rcu",
+        "__percpu",
+        "__force",
+        "__kernel",
+        "__safe",
+        "__private",
+        "__bitwise",
+        "__must_check",
+        "__cold",
+        "__hot",
+        "__pure",
+        "__weak",
+        "__used",
+        "__visible",
+        "__noreturn",
+        "__sched",
+        "__init",
+        "__exit",
+        "__initdata",
+        "__initconst",
+        "__exitdata",
+        "__refdata",
+        "__ref",
+        "__init_or_module",
+        "__read_mostly",
+        "__ro_after_init",
+        "__always_inline",
+        "noinline",
+        "noinline_for_stack",
+        "__flatten",
+        "__maybe_unused",
+        "__always_unused",
+        "__attribute_const__",
+        "__packed",
+        "__latent_entropy",
+        "notrace",
+        "asmlinkage",
+        "__kprobes",
+        "__nocfi",
+        "__noclone",
+        "__deprecated",
+        "__randomize_layout",
+        "__no_randomize_layout",
+        "__cacheline_aligned",
+        "__cacheline_aligned_in_smp",
+        "____cacheline_aligned",
+        "____cacheline_aligned_in_smp",
+        "__nonstring",
+        "__malloc",
+        "__irq_entry",
+        "__cpuidle",
+        "__fastpath",
+        "EXPORT_FOR_TESTS",
+        "EXPORT_FOR_TESTS_STATIC",
+    }
+)
+ATTRIBUTE_CALLS: frozenset[str] = frozenset(
+    {
+        "__printf",
+        "__scanf",
+        "__aligned",
+        "__section",
+        "__alloc_size",
+        "__counted_by",
+        "__diag_ignore",
+        "__cond_acquires",
+        "__cond_releases",
+        "__assume_aligned",
+        "__designated_init",
+    }
+)
 LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
 _PARSER = tree_sitter.Parser(LANGUAGE)
 
@@ -63,7 +123,9 @@ _PARSER = tree_sitter.Parser(LANGUAGE)
 # starts with \b or \w* makes re try every byte, and this runs on every line of every file.
 _WORD = re.compile(rb"__[A-Za-z_]\w*|noinline\w*|notrace|asmlinkage|EXPORT_FOR_TESTS\w*")
 _WORD_SET = frozenset(w.encode() for w in ATTRIBUTE_WORDS)
-_CALLS = re.compile(rb"(" + b"|".join(re.escape(w.encode()) for w in sorted(ATTRIBUTE_CALLS | ANNOTATIONS)) + rb")\s*\(")
+_CALLS = re.compile(
+    rb"(" + b"|".join(re.escape(w.encode()) for w in sorted(ATTRIBUTE_CALLS | ANNOTATIONS)) + rb")\s*\("
+)
 # ``, struct T,`` or ``(struct T)`` in an argument list; not a compound literal ``(struct T){``.
 _TYPE_ARG = re.compile(rb"(struct|union)(?=\s+\w+\s*(?:,|\)(?!\s*\{)))")
 _ITERATOR = re.compile(rb"for_each|scoped_guard")
@@ -78,9 +140,11 @@ _DECLARER = re.compile(rb"DECLARE_|DEFINE_|LIST_HEAD")
 _DECLARER_LINE = re.compile(rb"[ \t]*(?:(?:static|extern|const)[ \t]+)*((?:DECLARE|DEFINE)_\w+|H?LIST_HEAD)[ \t]*\(")
 _NAME_LAST = re.compile(rb"(?:DECLARE|DEFINE)_(?:PER_CPU\w*|FLEX_ARRAY)")
 _BITFIELD_HINT = re.compile(rb"[ \t]:[ \t]*\w+[ \t]*;")
-_BITFIELD = re.compile(rb"[ \t]*(?:(?:unsigned|signed|const|volatile)[ \t]+)*"
-                       rb"(?:long long|long|int|short|char|bool|_Bool|__?[us](?:8|16|32|64)|[us](?:8|16|32|64))"
-                       rb"[ \t]*([ \t]):")
+_BITFIELD = re.compile(
+    rb"[ \t]*(?:(?:unsigned|signed|const|volatile)[ \t]+)*"
+    rb"(?:long long|long|int|short|char|bool|_Bool|__?[us](?:8|16|32|64)|[us](?:8|16|32|64))"
+    rb"[ \t]*([ \t]):"
+)
 # ``min_t(unsigned int, a, b)``: a type of two words as an argument
 _TYPE_FIRST = re.compile(rb"_t[ \t]*\(([ \t]*(?:unsigned|signed|const|long|short)[ \t][\w \t]*,)")
 _TYPED_MACROS = (b"min_t", b"max_t", b"clamp_t", b"min3_t", b"max3_t")
@@ -129,30 +193,30 @@ def recover(source: bytes) -> tuple[bytes, list[RawAnnotation]]:
             continue
         name = match.group(1).decode()
         if name in ANNOTATIONS:
-            argument = source[match.end():end - 1].decode("utf-8", "replace")
+            argument = source[match.end() : end - 1].decode("utf-8", "replace")
             annotations.append(RawAnnotation(match.start(), name, " ".join(argument.split())))
         _blank(data, match.start(), end)
     for match in _TYPE_ARG.finditer(source):
-        before = source[max(0, match.start() - 40):match.start()].rstrip()
+        before = source[max(0, match.start() - 40) : match.start()].rstrip()
         if before.endswith((b"(", b",")):
             _blank(data, match.start(), match.end())
     _loops(source, data)
     for match in _DOTS.finditer(source):
-        line = source[source.rfind(b"\n", 0, match.start()) + 1:match.start()]
+        line = source[source.rfind(b"\n", 0, match.start()) + 1 : match.start()]
         if _CASE_HEAD.fullmatch(line):
-            data[match.start():match.end()] = b"+  "
+            data[match.start() : match.end()] = b"+  "
         elif source.startswith(b")", match.end()):
             head = _VARIADIC_HEAD.fullmatch(line)
             if head is not None:
                 start = match.start() - len(line) + head.start(1)
-                data[start:match.end()] = b"...".ljust(match.end() - start)
+                data[start : match.end()] = b"...".ljust(match.end() - start)
     for match in _DECLARER.finditer(source):
         line_start = source.rfind(b"\n", 0, match.start()) + 1
         head = _DECLARER_LINE.match(source, line_start)
         if head is not None and head.start(1) == match.start():
             _declaration(source, data, head)
     for match in _TYPE_FIRST.finditer(source):
-        if source[max(0, match.start() - 5):match.start() + 2].endswith(_TYPED_MACROS):
+        if source[max(0, match.start() - 5) : match.start() + 2].endswith(_TYPED_MACROS):
             _blank(data, match.start(1), match.end(1))
     for match in _BITFIELD_HINT.finditer(source):
         line_start = source.rfind(b"\n", 0, match.start()) + 1
@@ -181,7 +245,7 @@ def _loops(source: bytes, data: bytearray) -> None:
         head = _LOOP_HEAD.match(source, line_start)
         if head is not None and _is_loop_macro(source, head):
             start = head.start(1)
-            data[start:head.end(1)] = b"while".ljust(head.end(1) - start)
+            data[start : head.end(1)] = b"while".ljust(head.end(1) - start)
 
 
 def _is_loop_macro(source: bytes, match: re.Match[bytes]) -> bool:
@@ -192,7 +256,7 @@ def _is_loop_macro(source: bytes, match: re.Match[bytes]) -> bool:
     end = closing(source, match.end() - 1)
     if end is None:
         return False
-    after = source[end:end + 200]
+    after = source[end : end + 200]
     if b"for_each" in name or name == b"scoped_guard":
         return after.lstrip()[:1] not in (b";", b"", b",", b")")  # not a plain call of a function so named
     return after.split(b"\n", 1)[0].strip() == b"{"
@@ -202,7 +266,7 @@ def _declaration(source: bytes, data: bytearray, match: re.Match[bytes]) -> None
     """``DEFINE_MUTEX(lock);`` -> ``DEFINE_MUTEX lock ;`` (the name stays where it was)."""
     open_at = match.end() - 1
     end = closing(source, open_at)
-    if end is None or source[end:end + 80].lstrip()[:1] != b";":
+    if end is None or source[end : end + 80].lstrip()[:1] != b";":
         return
     arguments = split_arguments(source, open_at + 1, end - 1)
     if not arguments:
@@ -241,7 +305,7 @@ def _directives(source: bytes, data: bytearray) -> None:
     directives: list[tuple[int, int, bytes]] = []  # (line start, line end, kind)
     for match in _DIRECTIVE.finditer(source):
         start = source.rfind(b"\n", 0, match.start()) + 1
-        if source[start:match.start()].strip():
+        if source[start : match.start()].strip():
             continue
         end = source.find(b"\n", match.end())
         directives.append((start, len(source) if end == -1 else end, match.group(1)))
@@ -374,7 +438,7 @@ def _matching_brace(source: bytes, open_at: int) -> int | None:
             depth -= 1
             if depth == 0:
                 return index + 1
-        elif char in (0x22, 0x27) or (char == 0x2F and source[index + 1:index + 2] in (b"*", b"/")):
+        elif char in (0x22, 0x27) or (char == 0x2F and source[index + 1 : index + 2] in (b"*", b"/")):
             return None  # a string, character or comment: leave it to the column-0 rule
     return None
 
@@ -386,9 +450,9 @@ def function_bodies(source: bytes) -> list[int]:
     found = []
     for match in _FUNCTION_BODY.finditer(source):
         before = source.rfind(b"\n", 0, max(match.start() - 1, 0))
-        previous = source[before + 1:match.start()].rstrip(b"\r\n")
+        previous = source[before + 1 : match.start()].rstrip(b"\r\n")
         end = source.find(b"\n", match.end())
-        line = source[match.start():len(source) if end == -1 else end].rstrip(b"\r")
+        line = source[match.start() : len(source) if end == -1 else end].rstrip(b"\r")
         if previous.endswith(b"\\") or line.endswith(b"\\"):
             continue
         found.append(match.end() - 1)

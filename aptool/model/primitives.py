@@ -142,19 +142,41 @@ class WaitOp:
 
 
 _WAIT_EVENTS = (
-    "wait_event", "wait_event_interruptible", "wait_event_killable", "wait_event_timeout",
-    "wait_event_interruptible_timeout", "wait_event_killable_timeout", "wait_event_freezable",
-    "wait_event_freezable_timeout", "wait_event_idle", "wait_event_idle_timeout", "wait_event_idle_exclusive",
-    "wait_event_idle_exclusive_timeout", "wait_event_interruptible_exclusive", "wait_event_killable_exclusive",
-    "wait_event_exclusive", "wait_event_hrtimeout", "wait_event_interruptible_hrtimeout",
-    "wait_event_interruptible_locked", "wait_event_interruptible_locked_irq", "io_wait_event",
-    "wait_var_event", "wait_var_event_killable", "wait_var_event_timeout", "wait_var_event_interruptible",
+    "wait_event",
+    "wait_event_interruptible",
+    "wait_event_killable",
+    "wait_event_timeout",
+    "wait_event_interruptible_timeout",
+    "wait_event_killable_timeout",
+    "wait_event_freezable",
+    "wait_event_freezable_timeout",
+    "wait_event_idle",
+    "wait_event_idle_timeout",
+    "wait_event_idle_exclusive",
+    "wait_event_idle_exclusive_timeout",
+    "wait_event_interruptible_exclusive",
+    "wait_event_killable_exclusive",
+    "wait_event_exclusive",
+    "wait_event_hrtimeout",
+    "wait_event_interruptible_hrtimeout",
+    "wait_event_interruptible_locked",
+    "wait_event_interruptible_locked_irq",
+    "io_wait_event",
+    "wait_var_event",
+    "wait_var_event_killable",
+    "wait_var_event_timeout",
+    "wait_var_event_interruptible",
 )
 _COMPLETIONS = (
-    "wait_for_completion", "wait_for_completion_io", "wait_for_completion_timeout",
-    "wait_for_completion_io_timeout", "wait_for_completion_interruptible",
-    "wait_for_completion_interruptible_timeout", "wait_for_completion_killable",
-    "wait_for_completion_killable_timeout", "wait_for_completion_state",
+    "wait_for_completion",
+    "wait_for_completion_io",
+    "wait_for_completion_timeout",
+    "wait_for_completion_io_timeout",
+    "wait_for_completion_interruptible",
+    "wait_for_completion_interruptible_timeout",
+    "wait_for_completion_killable",
+    "wait_for_completion_killable_timeout",
+    "wait_for_completion_state",
 )
 _BIT_WAITS = ("wait_on_bit", "wait_on_bit_io", "wait_on_bit_timeout", "wait_on_bit_action")
 
@@ -175,6 +197,7 @@ WAIT_OPS: dict[str, WaitOp] = {
 # The lock a _lock_irq wait drops and retakes.
 WAIT_LOCK = LockOp("spin", "acquire", context="irq")
 
+
 @dataclass(frozen=True)
 class WakeOp:
     queue_arg: int  # the wait queue, completion, word or variable
@@ -182,12 +205,28 @@ class WakeOp:
 
 
 WAKE_OPS: dict[str, WakeOp] = {
-    **{name: WakeOp(0) for name in (
-        "wake_up", "wake_up_all", "wake_up_nr", "wake_up_interruptible", "wake_up_interruptible_all",
-        "wake_up_interruptible_nr", "wake_up_interruptible_sync", "wake_up_interruptible_poll",
-        "wake_up_interruptible_sync_poll", "wake_up_locked", "wake_up_all_locked", "wake_up_poll", "wake_up_sync",
-        "complete", "complete_all", "complete_release", "wake_up_var",
-    )},
+    **{
+        name: WakeOp(0)
+        for name in (
+            "wake_up",
+            "wake_up_all",
+            "wake_up_nr",
+            "wake_up_interruptible",
+            "wake_up_interruptible_all",
+            "wake_up_interruptible_nr",
+            "wake_up_interruptible_sync",
+            "wake_up_interruptible_poll",
+            "wake_up_interruptible_sync_poll",
+            "wake_up_locked",
+            "wake_up_all_locked",
+            "wake_up_poll",
+            "wake_up_sync",
+            "complete",
+            "complete_all",
+            "complete_release",
+            "wake_up_var",
+        )
+    },
     "wake_up_bit": WakeOp(0, bit_arg=1),
     "clear_and_wake_up_bit": WakeOp(1, bit_arg=0),
 }
@@ -207,60 +246,184 @@ FIELD_ACCESSES: dict[str, FieldAccess] = {
     "smp_store_mb": FieldAccess(0, value_arg=1),
     "atomic_set": FieldAccess(0, value_arg=1),
     "atomic_set_release": FieldAccess(0, value_arg=1),
-    **{name: FieldAccess(1, value="set", bit_arg=0) for name in (
-        "set_bit", "__set_bit", "test_and_set_bit", "__test_and_set_bit", "test_and_set_bit_lock",
-    )},
-    **{name: FieldAccess(1, value="clear", bit_arg=0) for name in (
-        "clear_bit", "__clear_bit", "test_and_clear_bit", "__test_and_clear_bit", "clear_bit_unlock",
-        "__clear_bit_unlock", "clear_and_wake_up_bit",
-    )},
+    **{
+        name: FieldAccess(1, value="set", bit_arg=0)
+        for name in (
+            "set_bit",
+            "__set_bit",
+            "test_and_set_bit",
+            "__test_and_set_bit",
+            "test_and_set_bit_lock",
+        )
+    },
+    **{
+        name: FieldAccess(1, value="clear", bit_arg=0)
+        for name in (
+            "clear_bit",
+            "__clear_bit",
+            "test_and_clear_bit",
+            "__test_and_clear_bit",
+            "clear_bit_unlock",
+            "__clear_bit_unlock",
+            "clear_and_wake_up_bit",
+        )
+    },
     **{name: FieldAccess(1, value="test", bit_arg=0) for name in ("test_bit", "test_bit_acquire", "constant_test_bit")},
 }
 # Calls through which a wait condition reads a field (``READ_ONCE(x->busy)``): a field passed to any
 # other call (``!ipte_lock_held(vcpu->kvm)``) is a pointer being handed on, not a flag being read.
-FLAG_READERS: frozenset[str] = frozenset({
-    "READ_ONCE", "smp_load_acquire", "atomic_read", "atomic64_read", "atomic_long_read", "atomic_read_acquire",
-    "refcount_read", "kref_read", "list_empty", "list_empty_careful", "llist_empty", "hlist_empty",
-    "RB_EMPTY_ROOT", "RB_EMPTY_NODE", "percpu_ref_is_zero", "percpu_counter_sum", "completion_done",
-    "likely", "unlikely", "data_race",
-})
+FLAG_READERS: frozenset[str] = frozenset(
+    {
+        "READ_ONCE",
+        "smp_load_acquire",
+        "atomic_read",
+        "atomic64_read",
+        "atomic_long_read",
+        "atomic_read_acquire",
+        "refcount_read",
+        "kref_read",
+        "list_empty",
+        "list_empty_careful",
+        "llist_empty",
+        "hlist_empty",
+        "RB_EMPTY_ROOT",
+        "RB_EMPTY_NODE",
+        "percpu_ref_is_zero",
+        "percpu_counter_sum",
+        "completion_done",
+        "likely",
+        "unlikely",
+        "data_race",
+    }
+)
 
 # Values that clear a flag when assigned.
 CLEARING_VALUES: frozenset[str] = frozenset({"false", "0", "NULL", "clear", "0UL", "0U"})
 
 # Calls that may sleep, beside the locks and waits above.
-SLEEPING_CALLS: frozenset[str] = frozenset({
-    "msleep", "msleep_interruptible", "ssleep", "usleep_range", "usleep_range_state", "fsleep",
-    "schedule", "schedule_timeout", "schedule_timeout_interruptible", "schedule_timeout_uninterruptible",
-    "schedule_timeout_killable", "schedule_hrtimeout", "io_schedule", "io_schedule_timeout",
-    "copy_from_user", "copy_to_user", "get_user", "put_user", "strncpy_from_user", "clear_user",
-    "memdup_user", "vmemdup_user", "memdup_user_nul", "get_user_pages", "pin_user_pages",
-    "get_user_pages_fast", "pin_user_pages_fast", "get_user_pages_unlocked",
-    "cancel_work_sync", "cancel_delayed_work_sync", "flush_work", "flush_delayed_work", "flush_workqueue",
-    "drain_workqueue", "destroy_workqueue", "flush_scheduled_work", "kthread_stop", "kthread_flush_work",
-    "synchronize_rcu", "synchronize_srcu", "synchronize_rcu_expedited", "synchronize_net", "rcu_barrier",
-    "vmalloc", "vzalloc", "vmalloc_array", "kvmalloc", "kvzalloc", "kvcalloc", "kvmalloc_array",
-    "might_sleep", "cond_resched", "might_fault", "down", "down_interruptible", "down_killable",
-    "down_timeout", "request_firmware", "filp_open", "vfree",
-})
+SLEEPING_CALLS: frozenset[str] = frozenset(
+    {
+        "msleep",
+        "msleep_interruptible",
+        "ssleep",
+        "usleep_range",
+        "usleep_range_state",
+        "fsleep",
+        "schedule",
+        "schedule_timeout",
+        "schedule_timeout_interruptible",
+        "schedule_timeout_uninterruptible",
+        "schedule_timeout_killable",
+        "schedule_hrtimeout",
+        "io_schedule",
+        "io_schedule_timeout",
+        "copy_from_user",
+        "copy_to_user",
+        "get_user",
+        "put_user",
+        "strncpy_from_user",
+        "clear_user",
+        "memdup_user",
+        "vmemdup_user",
+        "memdup_user_nul",
+        "get_user_pages",
+        "pin_user_pages",
+        "get_user_pages_fast",
+        "pin_user_pages_fast",
+        "get_user_pages_unlocked",
+        "cancel_work_sync",
+        "cancel_delayed_work_sync",
+        "flush_work",
+        "flush_delayed_work",
+        "flush_workqueue",
+        "drain_workqueue",
+        "destroy_workqueue",
+        "flush_scheduled_work",
+        "kthread_stop",
+        "kthread_flush_work",
+        "synchronize_rcu",
+        "synchronize_srcu",
+        "synchronize_rcu_expedited",
+        "synchronize_net",
+        "rcu_barrier",
+        "vmalloc",
+        "vzalloc",
+        "vmalloc_array",
+        "kvmalloc",
+        "kvzalloc",
+        "kvcalloc",
+        "kvmalloc_array",
+        "might_sleep",
+        "cond_resched",
+        "might_fault",
+        "down",
+        "down_interruptible",
+        "down_killable",
+        "down_timeout",
+        "request_firmware",
+        "filp_open",
+        "vfree",
+    }
+)
 
 # Allocators that sleep only when given GFP_KERNEL-like flags.
-GFP_ALLOCATORS: frozenset[str] = frozenset({
-    "kmalloc", "kzalloc", "kcalloc", "kmalloc_array", "krealloc", "krealloc_array", "kmalloc_node",
-    "kzalloc_node", "kmem_cache_alloc", "kmem_cache_zalloc", "kmem_cache_alloc_node", "alloc_pages",
-    "alloc_page", "__get_free_pages", "__get_free_page", "get_zeroed_page", "devm_kzalloc", "devm_kmalloc",
-    "devm_kcalloc", "kstrdup", "kstrndup", "kmemdup", "mempool_alloc", "idr_alloc", "ida_alloc",
-    "xa_store", "xa_insert", "xa_alloc", "radix_tree_preload", "bio_alloc", "alloc_workqueue",
-})
-SLEEPING_GFP: frozenset[str] = frozenset({"GFP_KERNEL", "GFP_USER", "GFP_NOFS", "GFP_NOIO", "GFP_KERNEL_ACCOUNT",
-                                          "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE"})
+GFP_ALLOCATORS: frozenset[str] = frozenset(
+    {
+        "kmalloc",
+        "kzalloc",
+        "kcalloc",
+        "kmalloc_array",
+        "krealloc",
+        "krealloc_array",
+        "kmalloc_node",
+        "kzalloc_node",
+        "kmem_cache_alloc",
+        "kmem_cache_zalloc",
+        "kmem_cache_alloc_node",
+        "alloc_pages",
+        "alloc_page",
+        "__get_free_pages",
+        "__get_free_page",
+        "get_zeroed_page",
+        "devm_kzalloc",
+        "devm_kmalloc",
+        "devm_kcalloc",
+        "kstrdup",
+        "kstrndup",
+        "kmemdup",
+        "mempool_alloc",
+        "idr_alloc",
+        "ida_alloc",
+        "xa_store",
+        "xa_insert",
+        "xa_alloc",
+        "radix_tree_preload",
+        "bio_alloc",
+        "alloc_workqueue",
+    }
+)
+SLEEPING_GFP: frozenset[str] = frozenset(
+    {"GFP_KERNEL", "GFP_USER", "GFP_NOFS", "GFP_NOIO", "GFP_KERNEL_ACCOUNT", "GFP_HIGHUSER", "GFP_HIGHUSER_MOVABLE"}
+)
 
 # Lock annotations on function definitions (sparse's context annotations).
 ANNOTATIONS: frozenset[str] = frozenset({"__acquires", "__releases", "__must_hold"})
 
 # Types whose variables are locks themselves (a global ``DEFINE_MUTEX(x)`` is the lock ``x``).
-LOCK_TYPES: frozenset[str] = frozenset({
-    "mutex", "spinlock_t", "spinlock", "raw_spinlock_t", "raw_spinlock", "rwlock_t", "rw_semaphore",
-    "DEFINE_MUTEX", "DEFINE_SPINLOCK", "DEFINE_RAW_SPINLOCK", "DEFINE_RWLOCK", "DECLARE_RWSEM",
-    "DEFINE_SEMAPHORE",
-})
+LOCK_TYPES: frozenset[str] = frozenset(
+    {
+        "mutex",
+        "spinlock_t",
+        "spinlock",
+        "raw_spinlock_t",
+        "raw_spinlock",
+        "rwlock_t",
+        "rw_semaphore",
+        "DEFINE_MUTEX",
+        "DEFINE_SPINLOCK",
+        "DEFINE_RAW_SPINLOCK",
+        "DEFINE_RWLOCK",
+        "DECLARE_RWSEM",
+        "DEFINE_SEMAPHORE",
+    }
+)

@@ -117,7 +117,9 @@ class Resolver:
 _CONTAINER_OF = re.compile(
     r"^\(?\s*(?:container_of|container_of_const|list_entry|list_first_entry|list_last_entry|list_first_entry_or_null"
     r"|hlist_entry|hlist_entry_safe|rb_entry|rb_entry_safe|llist_entry)\s*\(.*,\s*(?:struct\s+)?(\w+)\s*,"
-    r"\s*[\w.\[\]]+\s*\)\s*\)?$", re.S)
+    r"\s*[\w.\[\]]+\s*\)\s*\)?$",
+    re.S,
+)
 
 
 def container_of_type(node: TSNode) -> str | None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 import logging
 import re
 from email import errors
-from typing import Any
 from email.message import EmailMessage
+from typing import Any
 
 import b4
 
 from aptool.archive.base import Archive
-
 from aptool.archive.mail import parse_mail
 from aptool.errors import MailError
 from aptool.series.data import (

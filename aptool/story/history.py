@@ -45,12 +45,14 @@ def build_history(repo: Path, data: StoryData) -> dict[str, Built]:
             parents.append(other)
             base = base | features[_name_of(other, marks)]
         own = base | frozenset(commit.change.add)
-        message = message_for(
-            commit.change.subject, commit.change.body, commit.author, signed=not commit.merge
-        )
+        message = message_for(commit.change.subject, commit.change.body, commit.author, signed=not commit.merge)
         mark = stream.commit(
-            f"refs/heads/{commit.branch}", commit.author, commit.date, message,
-            render_tree(data.templates, own), parents,
+            f"refs/heads/{commit.branch}",
+            commit.author,
+            commit.date,
+            message,
+            render_tree(data.templates, own),
+            parents,
         )
         marks[commit.name] = mark
         features[commit.name] = own

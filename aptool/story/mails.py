@@ -71,8 +71,16 @@ class Composer:
         number = 1
         if spec.cover_subject:
             body = (spec.cover_body or "") + "\n\n" + made.shortlog + "\n" + made.diffstat + trailer
-            mails.append(self._mail(spec.msgid.format(n=number), spec.author, spec.date,
-                                    f"[PATCH {version}0/{total}] {spec.cover_subject}", body, parent))
+            mails.append(
+                self._mail(
+                    spec.msgid.format(n=number),
+                    spec.author,
+                    spec.date,
+                    f"[PATCH {version}0/{total}] {spec.cover_subject}",
+                    body,
+                    parent,
+                )
+            )
             parent, number, trailer = mails[0], number + 1, ""
         for index, change in enumerate(spec.patches, start=1):
             counter = f"{index}/{total}" if total > 1 or spec.cover_subject else ""
@@ -80,8 +88,14 @@ class Composer:
             body = made.bodies[index - 1]
             if index == total and trailer:
                 body = body.rstrip("\n") + "\n" + trailer
-            mail = self._mail(spec.msgid.format(n=number), spec.author, spec.date + timedelta(seconds=number - 1),
-                              f"[{prefix}] {change.subject}", body, parent)
+            mail = self._mail(
+                spec.msgid.format(n=number),
+                spec.author,
+                spec.date + timedelta(seconds=number - 1),
+                f"[{prefix}] {change.subject}",
+                body,
+                parent,
+            )
             mails.append(mail)
             if parent is None or not spec.cover_subject:
                 parent = parent or mail
@@ -130,7 +144,9 @@ def _corrupt(mail: Mail, how: str) -> None:
         mail.extra_headers = ["MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="=-=aptool-lost=-="']
     elif how == "truncate":
         lines = mail.body.rstrip("\n").split("\n")
-        last_change = max(i for i, line in enumerate(lines) if line.startswith(("+", "-")) and not line.startswith(("+++", "---")))
+        last_change = max(
+            i for i, line in enumerate(lines) if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+        )
         del lines[last_change]
         mail.body = "\n".join(lines) + "\n"
     else:

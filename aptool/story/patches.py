@@ -52,9 +52,12 @@ def make_series(repo: Path, scratch: Path, data: StoryData, built: dict[str, Bui
             for change, author in steps:
                 features = features | frozenset(change.add)
                 mark = stream.commit(
-                    f"refs/heads/series/{spec.name}", author, when,
+                    f"refs/heads/series/{spec.name}",
+                    author,
+                    when,
                     message_for(change.subject, change.body, author),
-                    render_tree(data.templates, features), [parent],
+                    render_tree(data.templates, features),
+                    [parent],
                 )
                 unsent_marks.append(mark)
                 parent = f":{mark}"
@@ -62,10 +65,12 @@ def make_series(repo: Path, scratch: Path, data: StoryData, built: dict[str, Bui
             for number, change in enumerate(spec.patches):
                 features = features | frozenset(change.add)
                 mark = stream.commit(
-                    f"refs/heads/series/{spec.name}", spec.author,
+                    f"refs/heads/series/{spec.name}",
+                    spec.author,
                     spec.date - timedelta(hours=1) + timedelta(minutes=number),
                     message_for(change.subject, change.body, spec.author),
-                    render_tree(data.templates, features), [parent],
+                    render_tree(data.templates, features),
+                    [parent],
                 )
                 parent = f":{mark}"
             plan[spec.name] = (before, unsent_marks, int(parent[1:]))
@@ -77,8 +82,16 @@ def make_series(repo: Path, scratch: Path, data: StoryData, built: dict[str, Bui
             base_oid = oids[int(before[1:])] if before.startswith(":") else before
             tip_oid = oids[tip]
             output = run(
-                scratch, "format-patch", "--stdout", "--no-signature", "--zero-commit", "--abbrev=12",
-                "--stat=72", "--no-numbered", "--keep-subject", f"{base_oid}..{tip_oid}",
+                scratch,
+                "format-patch",
+                "--stdout",
+                "--no-signature",
+                "--zero-commit",
+                "--abbrev=12",
+                "--stat=72",
+                "--no-numbered",
+                "--keep-subject",
+                f"{base_oid}..{tip_oid}",
             )
             mails = [m for m in _SEPARATOR.split(output) if m]
             bodies = [mail.split(b"\n\n", 1)[1].decode() for mail in mails]
