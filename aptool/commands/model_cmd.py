@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from aptool.commands.common import JsonOption, print_json, reports_errors
+from aptool.commands.common import JsonOption, print_json
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.repo import open_repository
 
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from aptool.model import CodeModel, Event, LockEdge
 
 
-@reports_errors
 def model(
     paths: list[str] | None = typer.Argument(
         None, help="C files or directories; with --rev, paths in the tree (default: every C file)."
