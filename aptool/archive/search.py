@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from aptool.archive.mail import blob_pairs, message_id, parse_mail
+from aptool.archive.mail import blob_pairs, parse_mail
+from aptool.archive.msgid import message_id
 from aptool.errors import ArchiveError
 from aptool.git.run import run
 
