@@ -74,8 +74,8 @@ class MailIndex:
             return
         proc = run(None, "patch-id", "--stable", input=b"".join(chunks))
         for line in proc.stdout.decode().splitlines():
-            patch_id, number = line.split()
-            self.mails[int(number, 16)].patch_id = patch_id
+            patch_id, hex_number = line.split()
+            self.mails[int(hex_number, 16)].patch_id = patch_id
 
 
 def _matches(mail: IndexedMail, prefix: str, value: str) -> bool:
@@ -98,6 +98,6 @@ def _text_of(raw: bytes) -> str:
             try:
                 texts.append(part.get_content())
             except (LookupError, UnicodeError):
-                payload = part.get_payload(decode=True) or b""
-                texts.append(payload.decode("utf-8", "replace"))
+                payload = part.get_payload(decode=True)
+                texts.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else "")
     return "\n".join(texts)

@@ -21,7 +21,7 @@ from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers
 from aptool.errors import RepositoryError
 from aptool.git.repo import open_repository
 from aptool.git.run import git
-from aptool.series import Thread, require_version
+from aptool.series import Patch, Thread, require_version
 
 __all__ = ["BaseResult", "FileEvidence", "Prerequisite", "find_base"]
 
@@ -125,7 +125,7 @@ def _evidence(req: Requirement, history: BlobHistory, base: str) -> FileEvidence
     return FileEvidence(req.path, req.blob, "nothing")
 
 
-def _later_touches(prerequisites: list[Prerequisite], series_patches: list) -> list[FileEvidence]:  # type: ignore[type-arg]
+def _later_touches(prerequisites: list[Prerequisite], series_patches: list[Patch]) -> list[FileEvidence]:
     """Pre-images that an earlier patch (a prerequisite or the series' own) provides."""
     _, produced = requirements([p.patch for p in prerequisites] + list(series_patches))
     return [FileEvidence(path, blob, patch.message_id) for (path, blob), patch in produced.items()]

@@ -224,7 +224,7 @@ def _commits_only(repo: Path, oids: list[str]) -> list[str]:
     if not oids:
         return []
     out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
-    return [oid for oid, kind in zip(oids, out.splitlines()) if kind == "commit"]
+    return [oid for oid, kind in zip(oids, out.splitlines(), strict=True) if kind == "commit"]
 
 
 def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
@@ -272,7 +272,7 @@ def _record(record: bytes) -> tuple[bytes, int, bytes | None, list[tuple[str, by
     parent = bytes.fromhex(head[2].decode()) if len(head) > 2 else None
     changed: list[tuple[str, bytes | None]] = []
     items = fields[1:]
-    for meta, path in zip(items[0::2], items[1::2]):
+    for meta, path in zip(items[0::2], items[1::2], strict=False):
         meta = meta.lstrip(b"\n")
         if not meta.startswith(b":"):
             continue

@@ -24,6 +24,7 @@ from aptool.commands.common import (
 )
 
 if TYPE_CHECKING:
+    from aptool.archive import Archive
     from aptool.base import BaseResult
 
 
@@ -51,6 +52,7 @@ def base(
     from aptool.series import fetch_thread
 
     version = series_version(use_version, old_version)
+    source: Archive
     if mbox is not None:
         wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
     else:

@@ -135,7 +135,7 @@ def describe(event: Event) -> str:
         flags = f" until {', '.join(event.flags)}" if event.flags else ""
         return f"wait on {event.lock}{mark}{flags}: {event.condition or event.callee}"
     if event.kind == "call":
-        how = f"through .{event.callee}" if event.via_pointer else event.callee
+        how = f"through .{event.callee}" if event.via_pointer else event.callee or "?"
         return f"call {how} -> {', '.join(t.rsplit(':', 1)[-1] for t in event.targets)}"
     if event.kind == "sleep":
         return f"may sleep: {event.text}"

@@ -51,9 +51,9 @@ def _model(repo: Path, rev: str | None, scope: list[str]) -> CodeModel:
 def _patterns(model: CodeModel) -> list[str]:
     defined = {f.name for f in model.functions.values()}
     public = sorted({f.name for f in model.functions.values() if not f.static})
-    calls = [e for f in model.functions.values() for e in f.events() if e.kind == "call" and e.callee]
-    undefined = sorted({e.callee for e in calls if not e.via_pointer and e.callee not in defined} - {None})
-    fields = sorted({e.callee for e in calls if e.via_pointer} | set(model.pointer_targets))
+    calls = [(e.callee, e.via_pointer) for f in model.functions.values() for e in f.events() if e.kind == "call"]
+    undefined = sorted({c for c, via in calls if c and not via and c not in defined})
+    fields = sorted({c for c, via in calls if c and via} | set(model.pointer_targets))
     patterns = []
     if undefined:
         patterns.append(rf"^[A-Za-z_].*\b({_alternatives(undefined)})\(")  # a definition starts in column 0

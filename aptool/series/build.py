@@ -195,7 +195,7 @@ def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
     return [Trailer(t.name, t.value, lmsg.msgid) for t in trailers]
 
 
-def _trailers(ltrailers: list, default_source: str | None) -> list[Trailer]:  # type: ignore[type-arg]
+def _trailers(ltrailers: list[Any], default_source: str | None) -> list[Trailer]:
     result: list[Trailer] = []
     for ltr in ltrailers:
         source = getattr(getattr(ltr, "lmsg", None), "msgid", None) or default_source or ""
