@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import typer
 
 from aptool import __version__
@@ -41,4 +43,9 @@ app.command("demo")(demo_cmd.demo)
 
 
 def main() -> None:
+    """The ``aptool`` entry point: logging set up here, not when a module is imported."""
+    # b4 and liblore report through the "b4" logger (liblore's is its child);
+    # aptool says what matters in its own words, so theirs stay quiet.
+    logging.getLogger("b4").setLevel(logging.CRITICAL + 1)
+    logging.getLogger("liblore").setLevel(logging.CRITICAL + 1)
     app()

@@ -91,7 +91,7 @@ def apply_plan(
             total = len(plan.patches)
             reporter.begin(total)
             series_base = commit = base
-            for index, (patch, mail) in enumerate(zip(plan.patches, mails)):
+            for index, (patch, mail) in enumerate(zip(plan.patches, mails, strict=True)):
                 reporter.patch_started(index, total, patch)
                 outcome = _apply_one(wt, reader, patch, mail, index, commit, plan)
                 outcomes.append(outcome)
@@ -156,6 +156,7 @@ def _apply_one(
         postimage=state,
         prerequisite=index < plan.prerequisites,
         files=checks,
+        offsets=applied.offsets,
     )
 
 
@@ -204,6 +205,7 @@ def _record(
                     "method": o.method,
                     "postimage": o.postimage,
                     "prerequisite": o.prerequisite,
+                    "offsets": o.offsets,
                 }
                 for o in outcomes
             ],

@@ -115,6 +115,8 @@ def _no_exact_base(found: BaseResult, root: str) -> str:
     for evidence in found.unmet:
         blob = evidence.preimage or "(absent)"
         lines.append(f"  {evidence.path}: blob {blob} is in no commit of the repository or the archive")
+    lines += [f"  {note}" for note in found.notes if note.startswith("base-commit")]
     lines.append(f"  closest commit: {found.describe} ({found.base[:12]})")
-    lines.append("  use --closest to apply there with a three-way merge")
+    lines.append("  fetch the tree that holds these blobs, or use --closest to build the branch on the closest commit")
+    lines.append("  (marked inexact; each patch reports whether it applied cleanly, with offsets or by a three-way merge)")
     return "\n".join(lines)

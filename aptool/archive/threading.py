@@ -14,9 +14,9 @@ def thread_of(messages: list[bytes], msgid: str, location: str) -> list[bytes]:
     Uses the same reference walk as b4 so both tools agree on what a thread is.
     """
     parsed = [parse_mail(raw) for raw in messages]
-    by_id = {get_clean_msgid(m): raw for m, raw in zip(parsed, messages)}
+    by_id = {get_clean_msgid(m): raw for m, raw in zip(parsed, messages, strict=True)}
     if msgid not in by_id:
         raise ArchiveError(f"no message <{msgid}> in {location}")
     strict = get_strict_thread(parsed, msgid) or []
     wanted = {get_clean_msgid(m) for m in strict}
-    return [raw for m, raw in zip(parsed, messages) if get_clean_msgid(m) in wanted]
+    return [raw for m, raw in zip(parsed, messages, strict=True) if get_clean_msgid(m) in wanted]

@@ -96,6 +96,7 @@ def render_result(result: ApplyResult) -> str:
         )
         lines.append(f"  [{number:>{width}}/{total}] {patch.method:<9} {check:<18} {patch.subject}{role}")
         lines.append(f"  {' ' * (2 * width + 3)} <{patch.message_id}>")
+        lines += [f"  {' ' * (2 * width + 3)} {moved}" for moved in patch.offsets]
     if result.status == "up-to-date":
         lines.append(f"Branch {result.branch} is up to date ({result.tip[:12]})")
     else:
