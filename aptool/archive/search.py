@@ -74,7 +74,9 @@ class MailIndex:
             self._compute_patch_ids()
         found = [m for m in self.mails if all(_matches(m, p, v) for p, v in parsed)]
         if phrases:
-            found = [m for m in found if all(p in _body_text(m) for p in phrases)]
+            # Words in sequence, whatever punctuation or spaces lie between, as public-inbox's phrases match.
+            patterns = [re.compile(r"\W+".join(re.escape(w) for w in re.findall(r"\w+", p))) for p in phrases]
+            found = [m for m in found if all(pattern.search(_body_text(m)) for pattern in patterns)]
         return [m.raw for m in found]
 
     def _compute_patch_ids(self) -> None:
@@ -94,8 +96,8 @@ class MailIndex:
             ["git", "patch-id", "--stable"], input=b"".join(chunks), capture_output=True, env=git_env()
         )
         for line in proc.stdout.decode().splitlines():
-            patch_id, number = line.split()
-            self.mails[int(number, 16)].patch_id = patch_id
+            patch_id, serial = line.split()
+            self.mails[int(serial, 16)].patch_id = patch_id
 
 
 def _matches(mail: IndexedMail, prefix: str, value: str) -> bool:

@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from aptool.commands.common import (
+    AllowIncompleteOption,
     ArchiveOption,
     JsonOption,
+    MboxOption,
     NoCacheOption,
     TimeoutOption,
     print_json,
@@ -20,17 +22,20 @@ from aptool.commands.common import (
 
 if TYPE_CHECKING:
     from aptool.apply.plan import ApplyResult
+    from aptool.archive import Archive
 
 
 @reports_errors
 def apply_series(
-    msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
+    msgid: str | None = typer.Argument(
+        None, help="Message-ID, <Message-ID>, id:Message-ID or an archive URL (optional with --mbox)."
+    ),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to make the branch in."),
     archive: str | None = ArchiveOption,
+    mbox: Path | None = MboxOption,
+    allow_incomplete: bool = AllowIncompleteOption,
     version: int | None = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
-    branch: str | None = typer.Option(
-        None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."
-    ),
+    branch: str | None = typer.Option(None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."),
     worktree: Path | None = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
     force: bool = typer.Option(False, "--force", help="Rebuild the branch when it exists."),
     closest: bool = typer.Option(
@@ -44,7 +49,9 @@ def apply_series(
 
     The work happens in a scratch worktree under .git/aptool/; your HEAD, index,
     work tree, stash and other refs are never touched.  Exit 0: built or up to
-    date; 1: a patch did not apply or verify; 2: could not run.
+    date; 1: a patch did not apply or verify, no exact base without --closest,
+    or the series lacks a patch or a declared dependency without
+    --allow-incomplete; 2: could not run.
     """
     from aptool.apply.plan import ApplyFailure
     from aptool.apply.progress import reporter_for
@@ -53,11 +60,18 @@ def apply_series(
     # SIGTERM and SIGHUP end the run through its cleanup (SIGKILL cannot; the next run cleans up).
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _exit_on_signal)
+    source: Archive | str | None = archive
+    wanted = msgid or ""
+    if mbox is not None or not msgid:
+        from aptool.commands.common import series_source
+
+        wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
     try:
         result = apply_thread(
             repo,
-            msgid,
-            archive=archive,
+            wanted,
+            archive=source,
+            allow_incomplete=allow_incomplete,
             version=version,
             branch=branch,
             worktree=worktree,

@@ -165,6 +165,19 @@ def require_version(thread: Thread, number: int | None) -> SeriesVersion:
     return chosen
 
 
+def newer_versions(thread: Thread, chosen: SeriesVersion) -> list[str]:
+    """Notes on versions newer than ``chosen`` in the thread (the named message was in an older one)."""
+    notes = []
+    for number, version in sorted(thread.versions.items()):
+        if number > chosen.version:
+            state = "complete" if version.complete else version.missing_text()
+            notes.append(
+                f"the thread also has v{number} ({len(version.patches)} of {version.total} patches, {state}); "
+                f"v{chosen.version} holds the message named (--version {number} for v{number})"
+            )
+    return notes
+
+
 def _holding(thread: Thread) -> SeriesVersion | None:
     holding = [v for _, v in sorted(thread.versions.items()) if thread.root in v.message_ids]
     return holding[-1] if holding else thread.latest
@@ -253,7 +266,7 @@ def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
     return [Trailer(t.name, whole_value(t, lmsg.body), lmsg.msgid) for t in trailers]
 
 
-def _trailers(ltrailers: list, default_source: str | None) -> list[Trailer]:  # type: ignore[type-arg]
+def _trailers(ltrailers: list[b4.LoreTrailer], default_source: str | None) -> list[Trailer]:
     result: list[Trailer] = []
     for ltr in ltrailers:
         source_msg = getattr(ltr, "lmsg", None)
@@ -272,7 +285,7 @@ def whole_value(ltr: b4.LoreTrailer, body: str) -> str:
     b4 keeps ``# comments`` in ``extinfo`` and drops parenthesised ones.
     """
     value = ltr.value
-    address = ltr.addr[1] if getattr(ltr, "addr", None) else None
+    address = ltr.addr[1] if ltr.addr else None
     if address:
         line = rf"^{re.escape(ltr.name)}:\s*(.*<{re.escape(address)}>.*?)\s*$"
         pattern = re.compile(line, re.IGNORECASE | re.MULTILINE)
@@ -332,6 +345,22 @@ def _first_match(pattern: re.Pattern[str], texts: list[str]) -> str | None:
         if match:
             return match.group(1)
     return None
+
+
+def newest_series(messages: list[bytes], location: str) -> str:
+    """The Message-ID that names the newest complete series among ``messages`` (``b4 am -m FILE``).
+
+    Its cover letter, else its first patch; the newest series of all when
+    none is complete.  Raises :class:`MailError` when the mails hold no patch.
+    """
+    thread = parse_thread(messages, "")
+    versions = sorted(thread.versions.values(), key=lambda v: (v.complete, v.date, v.version))
+    for version in reversed(versions):
+        if version.cover is not None:
+            return version.cover.message_id
+        if version.patches:
+            return version.patches[0].message_id
+    raise MailError(f"no patches in {location}")
 
 
 def fetch_thread(archive: Archive, msgid: str, *, repo: Path | str | None = None) -> Thread:
