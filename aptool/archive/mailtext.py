@@ -168,7 +168,8 @@ def _mailinfo(raw: bytes) -> MailText:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        # Bytes git leaves unconverted (a patch in another charset) pass through unchanged.
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
         return ""
 
