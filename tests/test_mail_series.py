@@ -39,6 +39,7 @@ def user_clone(author: Path, tmp: Path) -> Path:
     user = tmp / "user"
     run_git(tmp, "clone", "-q", str(author), str(user))
     run_git(user, "reset", "-q", "--hard", "base")
+    run_git(user, "remote", "remove", "origin")  # the maintainer has none of the author's later commits
     return user
 
 

@@ -90,6 +90,8 @@ def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: lis
                 continue  # b4 prep also lists the patch-ids of that series: those are what count
         else:
             found = _by_message_ids(dep, finder)
+        if found and all(p.message_id in own for p in found):
+            continue  # the series' own earlier patch: it is applied anyway, and never as a prerequisite
         found = [p for p in found if p.message_id not in own]
         if not found:
             if unresolved is not None:
