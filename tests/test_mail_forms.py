@@ -183,7 +183,8 @@ def test_an_unresolvable_dependency_is_reported(deps: tuple[Path, list[bytes], l
     assert json.loads(base.stdout)["unresolved"] == ["depends-on <nowhere@example.org>"]
     refused = apply(user, mbox, "s-1@example.org")
     assert (
-        refused.exit_code == 1 and "declared dependency depends-on <nowhere@example.org> could not be resolved" in refused.stderr
+        refused.exit_code == 1
+        and "declared dependency depends-on <nowhere@example.org> could not be resolved" in refused.stderr
     )
     assert apply(user, mbox, "s-1@example.org", "--allow-incomplete", "--branch", "anyway").exit_code == 0
 

@@ -154,6 +154,8 @@ def _no_exact_base(found: BaseResult, root: str) -> str:
         blob = evidence.preimage or "(absent)"
         lines.append(f"  {evidence.path}: blob {blob} is in no commit of the repository or the archive")
     lines += [f"  {note}" for note in found.notes if note.startswith("base-commit")]
+    if any(note.endswith(" is not in this repository") for note in found.notes if note.startswith("base-commit")):
+        lines.append("  the declared base-commit is in a tree you have not fetched: fetch it")
     lines.append(f"  closest commit: {found.describe} ({found.base[:12]})")
     lines.append("  fetch the tree that holds these blobs, or use --closest to build the branch on the closest commit")
     lines.append("  (marked inexact; each patch then says whether it applied cleanly, with offsets or three-way)")

@@ -110,7 +110,7 @@ def _verify_base_commit(
         return None
     full = git(repo, "rev-parse", "--verify", "--quiet", f"{declared}^{{commit}}", check=False).strip()
     if not full:
-        notes.append(f"base-commit {declared} is not in this repository: fetch the tree that has it")
+        notes.append(f"base-commit {declared} is not in this repository")
         return None
     if not history.contains(full):
         notes.append(f"base-commit {declared} is not reachable from any ref")

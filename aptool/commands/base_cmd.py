@@ -123,5 +123,12 @@ def render_base(result: BaseResult) -> str:
         lines += [f"  {u.path} {u.preimage}" for u in result.unmet]
     if result.notes:
         lines.append("Notes:")
-        lines += [f"  {note}" for note in result.notes]
+        lines += [f"  {note}{_advice(note)}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _advice(note: str) -> str:
+    """What to do about a note, where there is something to do."""
+    if note.startswith("base-commit ") and note.endswith(" is not in this repository"):
+        return ": fetch the tree that has it"
+    return ""
