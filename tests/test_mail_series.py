@@ -256,8 +256,9 @@ def test_logging_is_configured_in_main_not_at_import() -> None:
     code = (
         "import logging, aptool.series.build, aptool.apply.am, aptool.archive.local, aptool.cli\n"
         "print(logging.getLogger('b4').level, logging.getLogger('liblore').level)\n"
-        "import aptool.cli as c; c.app = lambda: None; c.main()\n"
+        "import sys; sys.argv = ['aptool', '--version']\n"
+        "try:\n    aptool.cli.main()\nexcept SystemExit:\n    pass\n"
         "print(logging.getLogger('b4').level > logging.CRITICAL)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == [str(logging.NOTSET), str(logging.NOTSET), "True"]
+    assert out.split()[:2] == [str(logging.NOTSET), str(logging.NOTSET)] and out.split()[-1] == "True"

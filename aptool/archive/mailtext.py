@@ -18,7 +18,6 @@ patch break without starting a process.
 from __future__ import annotations
 
 import re
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aptool.archive.mail import parse_mail
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _PLAIN_CHARSETS = {None, "utf-8", "us-ascii", "utf8", "ascii"}
 _PLAIN_CTE = {None, "7bit", "8bit"}
@@ -154,12 +153,15 @@ def _mailinfo(raw: bytes) -> MailText:
     """Run ``git mailinfo`` on one mail: in-body headers kept in the message, CRs stripped."""
     with tempfile.TemporaryDirectory(prefix="aptool-mailinfo-") as tmp:
         msg_file, patch_file = Path(tmp, "msg"), Path(tmp, "patch")
-        subprocess.run(
-            ["git", "mailinfo", "-u", "--no-inbody-headers", "--quoted-cr=strip", str(msg_file), str(patch_file)],
+        run(
+            None,
+            "mailinfo",
+            "-u",
+            "--no-inbody-headers",
+            "--quoted-cr=strip",
+            str(msg_file),
+            str(patch_file),
             input=raw,
-            capture_output=True,
-            env=git_env(),
-            cwd=tmp,
         )
         message = _read(msg_file)
         patch = _read(patch_file)

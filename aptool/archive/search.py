@@ -12,13 +12,13 @@ charsets, CRLF), the text ``git am`` applies (:mod:`aptool.archive.mailtext`).
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, field
 
-from aptool.archive.mail import blob_pairs, message_id
+from aptool.archive.mail import blob_pairs
 from aptool.archive.mailtext import decode_mail, decode_many
+from aptool.archive.msgid import message_id
 from aptool.errors import ArchiveError
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _TERM = re.compile(r"^(dfpre|dfpost|patchid|m):(\S+)$")
 _PHRASE = re.compile(r'(?:(?:nq|b):)?"([^"]+)"')
@@ -92,9 +92,7 @@ class MailIndex:
             chunks.append(mail.patch.encode("utf-8", "replace") + b"\n")
         if not chunks:
             return
-        proc = subprocess.run(
-            ["git", "patch-id", "--stable"], input=b"".join(chunks), capture_output=True, env=git_env()
-        )
+        proc = run(None, "patch-id", "--stable", input=b"".join(chunks))
         for line in proc.stdout.decode().splitlines():
             patch_id, serial = line.split()
             self.mails[int(serial, 16)].patch_id = patch_id

@@ -17,17 +17,18 @@ from aptool.commands.common import (
     JsonOption,
     MboxOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     print_json,
-    reports_errors,
     series_source,
+    series_version,
 )
 
 if TYPE_CHECKING:
     from aptool.base import BaseResult
 
 
-@reports_errors
 def base(
     msgid: str | None = typer.Argument(
         None, help="Message-ID of any message of the series' thread, or its archive URL (optional with --mbox)."
@@ -35,7 +36,8 @@ def base(
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
     archive: str | None = ArchiveOption,
     mbox: Path | None = MboxOption,
-    version: int | None = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     allow_incomplete: bool = AllowIncompleteOption,
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
@@ -51,6 +53,7 @@ def base(
     from aptool.commands.indexing import IndexProgress
     from aptool.series import fetch_thread, newer_versions
 
+    version = series_version(use_version, old_version)
     wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
     thread = fetch_thread(source, wanted, repo=repo if repo.is_dir() else None)
     if wanted in thread.problems:

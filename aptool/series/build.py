@@ -18,8 +18,9 @@ from typing import Any
 import b4
 
 from aptool.archive.base import Archive
-from aptool.archive.mail import parse_mail, references
+from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import decode_mail, decode_many, decoded_mail, normalize_line_ends
+from aptool.archive.msgid import message_id, references
 from aptool.errors import MailError
 from aptool.series.b4env import b4_settings
 from aptool.series.data import (
@@ -66,7 +67,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     for raw in messages:
         raw = normalize_line_ends(raw)
         msg = parse_mail(raw)
-        msgid = b4.LoreMessage.get_clean_msgid(msg)
+        msgid = message_id(msg)
         broken = mime_problem(msg)
         if broken and msgid:
             problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
@@ -80,7 +81,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
         for (raw, _), text, subject in zip(kept, texts, subjects, strict=True):
             decoded = decoded_mail(raw, text, subject)
             dmsg = parse_mail(decoded)
-            msgid = b4.LoreMessage.get_clean_msgid(dmsg)
+            msgid = message_id(dmsg)
             if msgid:
                 clean[msgid] = decoded
             mailbox.add_message(dmsg)
@@ -124,7 +125,7 @@ def _normalized_subjects(msgs: list[EmailMessage]) -> list[str | None]:
     covers: dict[str, tuple[int, int]] = {}
     for msg, subject in zip(msgs, fixed, strict=True):
         counter, version = prefix_counter(subject), prefix_version(subject)
-        msgid = b4.LoreMessage.get_clean_msgid(msg)
+        msgid = message_id(msg)
         if msgid and counter and counter[0] == 0 and version and version > 1:
             covers[msgid] = (version, counter[1])
     for index, (msg, subject) in enumerate(zip(msgs, fixed, strict=True)):
