@@ -24,7 +24,10 @@ _TERM = re.compile(r"^(dfpre|dfpost|patchid|m):(\S+)$")
 _PHRASE = re.compile(r'(?:(?:nq|b):)?"([^"]+)"')
 _INDEX_LINE = re.compile(r"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 # A mail whose index lines a plain byte scan could miss or misread.
-_ENCODED = re.compile(rb"^content-transfer-encoding:\s*(base64|quoted-printable)|format=flowed|\r\n", re.I | re.M)
+_ENCODED = re.compile(
+    rb"^content-transfer-encoding:\s*(base64|quoted-printable)|^content-type:\s*multipart/|format=flowed|\r\n",
+    re.I | re.M,
+)
 
 
 @dataclass
@@ -50,7 +53,7 @@ class MailIndex:
                 continue
             mail = IndexedMail(raw, msgid)
             self.mails.append(mail)
-            if blob_pairs(raw) or _ENCODED.search(raw) or b"multipart/" in raw.lower():
+            if blob_pairs(raw) or _ENCODED.search(raw):
                 candidates.append(mail)
         for mail, text in zip(candidates, decode_many([m.raw for m in candidates]), strict=True):
             mail.patch = text.patch
