@@ -174,7 +174,7 @@ def newer_versions(thread: Thread, chosen: SeriesVersion) -> list[str]:
             state = "complete" if version.complete else version.missing_text()
             notes.append(
                 f"the thread also has v{number} ({len(version.patches)} of {version.total} patches, {state}); "
-                f"v{chosen.version} holds the message named (--version {number} for v{number})"
+                f"v{chosen.version} holds the message named (-v {number} for v{number})"
             )
     return notes
 
