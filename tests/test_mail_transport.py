@@ -125,6 +125,13 @@ def test_another_charset_is_read_as_git_reads_it(world: World, tmp_path: Path) -
     assert "lib/names.c: the mail's post-image is" in result.output
 
 
+def test_a_charset_git_cannot_convert_keeps_its_patch(world: World) -> None:
+    """``charset=yes``: git mailinfo -u gives up; the mail is read unconverted rather than losing its patch."""
+    mail = reencode(world.series, "quoted-printable").replace(b'charset="utf-8"', b"charset=yes")
+    assert world.files(mail) == world.files(world.series)
+    assert "Zoë Müller" in decode_mail(mail).patch
+
+
 def test_whole_mbox_with_crlf_line_ends(world: World, tmp_path: Path) -> None:
     mbox = write_mbox(tmp_path / "crlf.mbox", [world.prereq, world.series])
     mbox.write_bytes(mbox.read_bytes().replace(b"\n", b"\r\n"))

@@ -155,19 +155,27 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _mailinfo(raw: bytes) -> MailText:
-    """Run ``git mailinfo`` on one mail: in-body headers kept in the message, CRs stripped."""
+    """Run ``git mailinfo`` on one mail: in-body headers kept in the message, CRs stripped.
+
+    A charset git cannot convert (``charset=yes`` turns up on the lists)
+    makes ``git mailinfo -u`` fail; the mail is then read without recoding
+    (``-n``), as b4 falls back to UTF-8, instead of losing its patch.
+    """
     with tempfile.TemporaryDirectory(prefix="aptool-mailinfo-") as tmp:
         msg_file, patch_file = Path(tmp, "msg"), Path(tmp, "patch")
-        run(
-            None,
-            "mailinfo",
-            "-u",
-            "--no-inbody-headers",
-            "--quoted-cr=strip",
-            str(msg_file),
-            str(patch_file),
-            input=raw,
-        )
+        for recode in ("-u", "-n"):
+            proc = run(
+                None,
+                "mailinfo",
+                recode,
+                "--no-inbody-headers",
+                "--quoted-cr=strip",
+                str(msg_file),
+                str(patch_file),
+                input=raw,
+            )
+            if proc.returncode == 0:
+                break
         message = _read(msg_file)
         patch = _read(patch_file)
     return MailText(message, patch)

@@ -335,7 +335,9 @@ def mime_problem(msg: EmailMessage) -> str | None:
         if part.get_content_maintype() == "text" and not part.is_multipart():
             try:
                 part.get_content()
-            except (LookupError, UnicodeError, ValueError) as err:
+            except LookupError:
+                pass  # a charset Python does not know: git reads the bytes unconverted, and so does aptool
+            except (UnicodeError, ValueError) as err:
                 return f"undecodable text part ({err})"
     return None
 
