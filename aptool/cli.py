@@ -8,6 +8,7 @@ option value, a missing argument, an unknown option) and any
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -112,5 +113,9 @@ app.command("demo")(demo_cmd.demo)
 
 
 def main() -> None:
-    """The ``aptool`` entry point."""
+    """The ``aptool`` entry point: logging set up here, not when a module is imported."""
+    # b4 and liblore report through the "b4" logger (liblore's is its child);
+    # aptool says what matters in its own words, so theirs stay quiet.
+    logging.getLogger("b4").setLevel(logging.CRITICAL + 1)
+    logging.getLogger("liblore").setLevel(logging.CRITICAL + 1)
     typer.main.get_command(app).main(prog_name="aptool")

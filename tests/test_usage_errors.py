@@ -38,7 +38,7 @@ runner = CliRunner()
             "aptool: invalid value for '--timeout': Input should be a valid number, unable to parse string as a"
             " number (see 'aptool base --help')",
         ),
-        (["base"], "aptool: missing argument 'msgid' (see 'aptool base --help')"),
+        (["base"], "aptool: a Message-ID is needed (or --mbox FILE to take the newest series in a file)"),
         (["thread"], "aptool: missing argument 'msgid' (see 'aptool thread --help')"),
         (
             ["base", "x@example.org", "--frob"],
@@ -101,7 +101,8 @@ def test_no_exact_base_is_one_line_then_the_data(story, tmp_path: Path) -> None:
     assert len(errors) == 1
     assert re.fullmatch(
         rf"aptool: no exact base for <{re.escape(root)}>: no commit holds every pre-image; closest commit: "
-        rf"\S+ \({story.commits['master'][:12]}\), where --closest applies it with a three-way merge",
+        rf"\S+ \({story.commits['master'][:12]}\); fetch the tree that has them, or use --closest "
+        r"to build the branch there \(marked inexact\)",
         errors[0],
     ), errors[0]
     after = result.stderr.split(errors[0] + "\n", 1)[1].splitlines()

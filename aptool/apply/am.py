@@ -11,9 +11,7 @@ come from the mail; ``git am`` keeps them.
 
 from __future__ import annotations
 
-import argparse
 import io
-import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +22,9 @@ from aptool.apply import steps
 from aptool.apply.plan import ApplyFailure, link_for
 from aptool.apply.worktree import ScratchWorktree
 from aptool.archive.mail import parse_mail
-from aptool.series.data import Patch
-
-logging.getLogger("b4").setLevel(logging.ERROR)
+from aptool.archive.mailtext import decode_mail
+from aptool.series.b4env import b4_settings
+from aptool.series.data import Patch, Trailer
 
 _THREE_WAY = "Falling back to patching base and 3-way merge"
 _FILE_IN_MESSAGE = (
@@ -53,37 +51,49 @@ _GUIDANCE = (
 )
 
 
-def _b4_config(repo: Path) -> None:
-    """b4 reads its settings once per process; without them ``get_am_message`` fails."""
-    if not b4.MAIN_CONFIG:
-        b4.setup_config(argparse.Namespace(config={}), topdir=str(repo))
-
-
 def am_mail(patch: Patch, linkmask: str, repo: Path) -> bytes:
     """The mail ``git am`` gets: the patch with follow-up trailers and a ``Link:`` added."""
     if not patch.raw:
         raise ApplyFailure("the patch mail's text is not available", patch=patch)
-    _b4_config(repo)
-    lmsg = b4.LoreMessage(parse_mail(patch.raw))
-    lmsg.followup_trailers = [b4.LoreTrailer(name=t.name, value=t.value) for t in patch.followup_trailers]
-    link = b4.LoreTrailer(name="Link", value=link_for(linkmask, patch.message_id))
-    try:
-        msg = lmsg.get_am_message(add_trailers=True, extras=[link])
-    except SystemExit:  # b4 refuses bodies with Unicode control-flow characters
-        raise ApplyFailure(
-            "the patch contains suspicious Unicode control characters (see b4's --allow-unicode-control-chars)",
-            patch=patch,
-        ) from None
-    out = io.BytesIO()
-    b4.save_git_am_mbox([msg], out)
+    with b4_settings(repo):
+        lmsg = b4.LoreMessage(parse_mail(patch.raw))
+        lmsg.followup_trailers = [_lore_trailer(t) for t in patch.followup_trailers]
+        link = b4.LoreTrailer(name="Link", value=link_for(linkmask, patch.message_id))
+        try:
+            msg = lmsg.get_am_message(add_trailers=True, extras=[link])
+        except SystemExit:  # b4 refuses bodies with Unicode control-flow characters
+            raise ApplyFailure(
+                "the patch contains suspicious Unicode control characters (see b4's --allow-unicode-control-chars)",
+                patch=patch,
+            ) from None
+        out = io.BytesIO()
+        b4.save_git_am_mbox([msg], out)
     return out.getvalue()
+
+
+def _lore_trailer(trailer: Trailer) -> b4.LoreTrailer:
+    """b4's trailer for ours, its value kept whole (b4 would drop a ``(comment)`` after the address)."""
+    ltr = b4.LoreTrailer(name=trailer.name, value=trailer.value)
+    ltr.value = trailer.value
+    return ltr
 
 
 @dataclass
 class Applied:
-    method: str  # "exact", "three-way", "fuzz"
+    """How a patch went in.
+
+    ``method``: ``exact`` (on the exact base, as sent), ``clean`` (on an
+    inexact base, every hunk where the mail put it), ``offset`` (hunks found at
+    other lines), ``three-way`` (git's three-way merge), ``fuzz`` (reduced context).
+    """
+
+    method: str
     output: str = ""
     attempts: list[str] = field(default_factory=list)
+    offsets: list[str] = field(default_factory=list)  # git apply's "Hunk #1 succeeded at 20 (offset 3 lines)."
+
+
+_HUNK_MOVED = re.compile(r"^(Hunk #\d+ succeeded at \d+ \((?:offset -?\d+ lines?|with fuzz \d+)[^)]*\)\.)$", re.M)
 
 
 _STATUS_LINE = re.compile(r"^[ACDMRT]\t")  # "M<TAB>path" while git reconstructs a base tree
@@ -121,18 +131,20 @@ def apply_mail(wt: ScratchWorktree, patch: Patch, mail: bytes, index: int, *, fa
     three-way merge cannot place is retried on a full checkout, then with
     ``git apply`` and reduced context.
     """
+    moved = _hunks_moved(wt, patch) if fallbacks else []
     code, text = _run_am(wt, mail, index)
     if code == 0:
-        return Applied("three-way" if _THREE_WAY in text else "exact", text)
+        return _applied(text, moved, fallbacks)
     steps.checkpoint("am-stopped")
     conflicted = _conflicted(wt) or files_in_message(text) or [f.path for f in patch.files]
     first_failure = text
     if fallbacks and not wt.full:
         wt.git("am", "--abort")
         wt.widen()
+        moved = _hunks_moved(wt, patch)
         code, text = _run_am(wt, mail, index)
         if code == 0:
-            return Applied("three-way" if _THREE_WAY in text else "exact", text)
+            return _applied(text, moved, fallbacks)
     if fallbacks:
         fuzzed = _apply_reduced_context(wt)
         if fuzzed is not None:
@@ -143,6 +155,29 @@ def apply_mail(wt: ScratchWorktree, patch: Patch, mail: bytes, index: int, *, fa
         files=conflicted,
         git_message=git_message(first_failure),
     )
+
+
+def _applied(text: str, moved: list[str], inexact: bool) -> Applied:
+    if _THREE_WAY in text:
+        return Applied("three-way", text)
+    if not inexact:
+        return Applied("exact", text)
+    return Applied("offset" if moved else "clean", text, offsets=moved)
+
+
+def _hunks_moved(wt: ScratchWorktree, patch: Patch) -> list[str]:
+    """Hunks ``git apply`` would place at other lines than the mail says (``git am`` does not tell)."""
+    text = decode_mail(patch.raw).patch if patch.raw else ""
+    if not text:
+        return []
+    patch_file = wt.state_path("aptool-check.patch")
+    patch_file.write_text(text, encoding="utf-8", errors="surrogateescape")
+    try:
+        proc = wt.git("apply", "--check", "-v", str(patch_file))
+    finally:
+        patch_file.unlink(missing_ok=True)
+    output = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+    return _HUNK_MOVED.findall(output) if proc.returncode == 0 else []
 
 
 def _conflicted(wt: ScratchWorktree) -> list[str]:

@@ -156,6 +156,7 @@ def _apply_one(
         postimage=state,
         prerequisite=index < plan.prerequisites,
         files=checks,
+        offsets=applied.offsets,
     )
 
 
@@ -204,6 +205,7 @@ def _record(
                     "method": o.method,
                     "postimage": o.postimage,
                     "prerequisite": o.prerequisite,
+                    "offsets": o.offsets,
                 }
                 for o in outcomes
             ],

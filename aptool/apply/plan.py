@@ -57,10 +57,11 @@ class PatchOutcome:
     message_id: str
     subject: str
     commit: str
-    method: str  # "exact" (applied as sent), "three-way", "fuzz" (reduced context)
+    method: str  # "exact" (exact base, as sent), "clean", "offset", "three-way", "fuzz" (see am.Applied)
     postimage: str  # "match", "differs", "unchecked"
     prerequisite: bool = False
     files: list[FileCheck] = field(default_factory=list)
+    offsets: list[str] = field(default_factory=list)  # hunks git placed at other lines than the mail says
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

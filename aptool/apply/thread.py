@@ -15,7 +15,7 @@ from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
 from aptool.archive import Archive, normalize_msgid, open_archive
 from aptool.git.repo import read_config
-from aptool.series import fetch_thread
+from aptool.series import fetch_thread, newer_versions
 
 if TYPE_CHECKING:
     from aptool.base import BaseResult
@@ -34,29 +34,64 @@ def apply_thread(
     reporter: Reporter | None = None,
     timeout: float = 30.0,
     use_cache: bool = True,
+    allow_incomplete: bool = False,
 ) -> ApplyResult:
     """Find the base of the series in ``msgid``'s thread and build its branch in ``repo``.
 
     ``archive`` is an open archive, or a URL or path as ``--archive`` takes
     (None: the configured one).  Without ``closest``, a series that has no
     exact base fails (exit 1) naming the file and blob that could not be found.
+    Without ``allow_incomplete``, a series that lacks a patch or a declared
+    dependency fails (exit 1) naming what is missing; with it, the gaps are
+    recorded in the branch's note and said in the result.
     """
     from aptool.base import find_base
 
     repo = Path(repo)
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
     source = _archive(archive, repo, timeout, use_cache)
-    thread = fetch_thread(source, normalize_msgid(msgid))
+    thread = fetch_thread(source, normalize_msgid(msgid), repo=repo)
     found = find_base(
         repo, thread, version=version, archive=source, progress=reporter.indexing if reporter is not None else None
     )
+    gaps = gaps_of(found)
+    if gaps and not allow_incomplete:
+        raise ApplyFailure(
+            _incomplete(found, gaps),
+            detail="use --allow-incomplete to build it anyway (the gap is recorded in the branch's note)",
+        )
     if not found.exact and not closest:
         line, unmet = _no_exact_base(found, thread.root)
         raise ApplyFailure(line, detail=unmet)
     plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
     plan.record["archive"] = source.location
     plan.record["thread"] = thread.root
-    return apply_plan(plan, worktree=worktree, force=force, reporter=reporter)
+    if gaps:
+        plan.record["incomplete"] = gaps
+    result = apply_plan(plan, worktree=worktree, force=force, reporter=reporter)
+    result.notes += [f"warning: {gap} (built anyway: --allow-incomplete)" for gap in gaps]
+    series = found.series
+    taken = [p for p in series.patches if p.from_version is not None]
+    if taken:
+        result.notes.append(
+            f"v{series.version} is a partial re-roll; taken from earlier versions: "
+            + ", ".join(f"{p.counter}/{p.total} (v{p.from_version}, <{p.message_id}>)" for p in taken)
+        )
+    result.notes += [f"note: {text}" for text in newer_versions(thread, series)]
+    return result
+
+
+def gaps_of(found: BaseResult) -> list[str]:
+    """What the series lacks: ``incomplete, missing 2/3``, ``declared dependency X could not be resolved``."""
+    series = found.series
+    gaps = [f"incomplete, missing {', '.join(f'{n}/{series.total}' for n in series.missing)}"] if series.missing else []
+    gaps += [f"declared dependency {value} could not be resolved" for value in found.unresolved]
+    return gaps
+
+
+def _incomplete(found: BaseResult, gaps: list[str]) -> str:
+    series = found.series
+    return f"v{series.version} of {series.subject!r} is not whole: {'; '.join(gaps)}"
 
 
 def plan_from_base(
@@ -71,6 +106,10 @@ def plan_from_base(
             "subject": series.subject,
             "cover": series.cover.message_id if series.cover else None,
             "message_ids": [p.message_id for p in series.patches],
+            "complete": series.complete,
+            "from_earlier_versions": {
+                p.message_id: f"v{p.from_version}" for p in series.patches if p.from_version is not None
+            },
         },
         "prerequisites": [
             {"message_id": p.message_id, "subject": p.subject, "found_by": p.found_by} for p in found.prerequisites
@@ -113,13 +152,21 @@ def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, u
 
 
 def _no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
-    """The refusal in one line, and the unmet pre-images as the data that go with it."""
+    """The refusal in one line, and the unmet pre-images (and a base-commit not fetched) as its data.
+
+    The hint promises no three-way merge: with --closest git may apply the
+    patches cleanly, with offsets, three-way or with reduced context.
+    """
     line = (
         f"no exact base for <{root}>: no commit holds every pre-image; closest commit: "
-        f"{found.describe} ({found.base[:12]}), where --closest applies it with a three-way merge"
+        f"{found.describe} ({found.base[:12]}); fetch the tree that has them, or use --closest "
+        "to build the branch there (marked inexact)"
     )
-    unmet = [
+    detail = [
         f"{evidence.path}: blob {evidence.preimage or '(absent)'} is in no commit of the repository or the archive"
         for evidence in found.unmet
     ]
-    return line, "\n".join(unmet)
+    for note in found.notes:
+        if note.startswith("base-commit ") and note.endswith(" is not in this repository"):
+            detail.append(f"{note}: it is in a tree you have not fetched")
+    return line, "\n".join(detail)

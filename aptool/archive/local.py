@@ -7,9 +7,12 @@ from pathlib import Path
 
 from liblore.utils import split_and_dedupe_as_bytes
 
+from aptool.archive.mailtext import normalize_line_ends
 from aptool.archive.search import MailIndex
 from aptool.archive.threading import thread_of
 from aptool.errors import ArchiveError
+
+FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 
 
 def read_messages(path: Path) -> list[bytes]:
@@ -19,7 +22,7 @@ def read_messages(path: Path) -> list[bytes]:
     if path.is_dir() and (path / "cur").is_dir():
         box = mailbox.Maildir(str(path), create=False)
         return split_and_dedupe_as_bytes(
-            b"".join(b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + box.get_bytes(k) + b"\n" for k in box.keys()),
+            b"".join(FROM_LINE + normalize_line_ends(box.get_bytes(k)) + b"\n" for k in box.keys()),
             [],
         )
     files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
@@ -29,10 +32,11 @@ def read_messages(path: Path) -> list[bytes]:
             chunk = file.read_bytes()
         except OSError as err:
             raise ArchiveError(f"cannot read {file}: {err.strerror}") from None
+        chunk = normalize_line_ends(chunk)  # an mbox saved with CRLF line ends, as git mailsplit reads it
         if chunk.startswith(b"From "):
             data += chunk if chunk.endswith(b"\n") else chunk + b"\n"
         elif _is_single_mail(chunk):
-            data += b"From mboxrd@z Thu Jan  1 00:00:00 1970\n" + chunk + b"\n"
+            data += FROM_LINE + chunk + b"\n"
     messages = split_and_dedupe_as_bytes(data, [])
     if not messages:
         raise ArchiveError(f"no mail found in {path}")

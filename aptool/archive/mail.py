@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
 import re
 from email.message import EmailMessage
+
+from liblore.utils import parse_message
 
 _INDEX_LINE = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 
 
 def parse_mail(raw: bytes) -> EmailMessage:
-    """Parse one mail the way the rest of aptool (and b4) expects it."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    assert isinstance(msg, EmailMessage)
-    return msg
+    """Parse one mail with liblore's policy, the one b4 parses with (UTF-8 headers, no line folding)."""
+    return parse_message(raw)
 
 
 def blob_pairs(raw: bytes) -> list[tuple[str, str]]:

@@ -98,3 +98,14 @@ def archive_from_url(text: str) -> str | None:
                 prefix = prefix[: -len("/r")] + "/all"
             return f"{parts.scheme}://{parts.netloc}{prefix}"
     return None
+
+
+def references(msg: EmailMessage) -> list[str]:
+    """Message-IDs a mail replies to, bare: References first, then In-Reply-To."""
+    found: list[str] = []
+    for header in ("References", "In-Reply-To"):
+        for value in msg.get_all(header, []) or []:
+            for ref in re.findall(r"<([^<>\s]+)>", str(value)):
+                if ref not in found:
+                    found.append(ref)
+    return found

@@ -17,7 +17,7 @@ from aptool.base.index import Progress
 from aptool.base.prerequisites import find_prerequisites
 from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import choose, closest
-from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers
+from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers, required_declared
 from aptool.errors import RepositoryError
 from aptool.git.repo import open_repository
 from aptool.git.run import git
@@ -50,10 +50,12 @@ def find_base(
     prerequisites: list[Prerequisite] = []
     unmet_pairs: list[tuple[str, str]] = []
     missing = [(r.path, r.blob) for r in needed if r.blob is not None and not history.has_holder(r.path, r.blob)]
-    if missing:
-        finder = PatchFinder(archive, notes)
-        offers = declared_offers(series, finder) + mentioned_offers(thread, finder)
-        prerequisites, unmet_pairs = find_prerequisites(missing, offers, history, finder)
+    finder = PatchFinder(archive, notes)
+    unresolved: list[str] = []
+    declared = required_declared(series, declared_offers(series, finder, unresolved), history, notes)
+    if missing or declared:
+        offers = declared + (mentioned_offers(thread, finder) if missing else [])
+        prerequisites, unmet_pairs = find_prerequisites(missing, offers, history, finder, required=declared)
         if prerequisites:
             needed, _ = requirements([p.patch for p in prerequisites] + series.patches)
     verified = _verify_base_commit(repo, series.base_commit, needed, history, notes)
@@ -87,6 +89,7 @@ def find_base(
         unmet=unmet,
         notes=notes,
         rule=rule,
+        unresolved=unresolved,
     )
 
 

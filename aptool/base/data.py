@@ -41,6 +41,7 @@ class BaseResult:
     unmet: list[FileEvidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rule: str = ""  # how the base was chosen among the candidates
+    unresolved: list[str] = field(default_factory=list)  # declared dependencies nothing in the archive matched
 
     def patches_in_order(self) -> list[Patch]:
         """Prerequisites first, then the series, in the order they apply."""
@@ -57,12 +58,19 @@ class BaseResult:
                 "version": self.series.version,
                 "subject": self.series.subject,
                 "message_ids": [p.message_id for p in self.series.patches],
+                "complete": self.series.complete,
+                "missing": [f"{n}/{self.series.total}" for n in self.series.missing],
+                "partial_reroll": self.series.partial_reroll,
+                "from_earlier_versions": {
+                    p.message_id: f"v{p.from_version}" for p in self.series.patches if p.from_version is not None
+                },
             },
             "prerequisites": [
                 {"message_id": p.message_id, "subject": p.subject, "found_by": p.found_by} for p in self.prerequisites
             ],
             "files": [_evidence(e) for e in self.files],
             "unmet": [_evidence(e) for e in self.unmet],
+            "unresolved": list(self.unresolved),
             "notes": list(self.notes),
         }
 

@@ -23,11 +23,20 @@ def find_prerequisites(
     offers: list[Offer],
     history: BlobHistory,
     finder: PatchFinder,
+    required: list[Offer] | None = None,
 ) -> tuple[list[Prerequisite], list[tuple[str, str]]]:
-    """Prerequisites providing every ``missing`` (path, blob), and what nothing provides."""
+    """Prerequisites providing every ``missing`` (path, blob), and what nothing provides.
+
+    ``required`` offers (declared dependencies) are taken whatever files they
+    touch; their own missing pre-images are followed like the series'.
+    """
     chosen: dict[str, Offer] = {}
     unmet: list[tuple[str, str]] = []
     queue = list(missing)
+    for offer in required or []:
+        if offer.patch.message_id not in chosen:
+            chosen[offer.patch.message_id] = offer
+            queue += _missing_preimages(offer.patch, history)
     done: set[tuple[str, str]] = set()
     while queue and len(chosen) < MAX_PREREQUISITES:
         path, blob = queue.pop(0)
@@ -41,13 +50,19 @@ def find_prerequisites(
         if provider.patch.message_id in chosen:
             continue
         chosen[provider.patch.message_id] = provider
-        for change in provider.patch.files:
-            pre = change.preimage
-            source = change.old_path if change.is_rename else change.path
-            if pre and not history.has_holder(source, pre):
-                queue.append((source, pre))
+        queue += _missing_preimages(provider.patch, history)
     ordered = _order(list(chosen.values()))
     return [Prerequisite(o.patch.message_id, o.patch.subject, o.found_by, o.patch) for o in ordered], unmet
+
+
+def _missing_preimages(patch: Patch, history: BlobHistory) -> list[tuple[str, str]]:
+    found = []
+    for change in patch.files:
+        pre = change.preimage
+        source = change.old_path if change.is_rename else change.path
+        if pre and not history.has_holder(source, pre):
+            found.append((source, pre))
+    return found
 
 
 def _providing(offers: list[Offer], path: str, blob: str) -> list[Offer]:

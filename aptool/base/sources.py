@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from aptool.archive.base import Archive
 from aptool.archive.msgid import message_id, named_in_value
+from aptool.base.history import BlobHistory
 from aptool.errors import AptoolError
-from aptool.series import Patch, SeriesVersion, Thread, parse_thread
+from aptool.series import Dependency, Patch, SeriesVersion, Thread, parse_thread
 
 
 @dataclass
@@ -66,29 +67,106 @@ def _upgrade_note(asked: SeriesVersion, chosen: SeriesVersion) -> str | None:
     return None
 
 
-def declared_offers(version: SeriesVersion, finder: PatchFinder) -> list[Offer]:
-    """Patches named by ``prerequisite-*``, ``Depends-on:`` and ``Based-on:`` trailers."""
+def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: list[str] | None = None) -> list[Offer]:
+    """Patches named by ``prerequisite-*``, ``Depends-on:`` and ``Based-on:`` trailers.
+
+    The series' own patches are never among them.  A declaration nothing in
+    the archive matches is added to ``unresolved`` (and said in a note).
+    """
+    own = version.message_ids
+    patch_ids = any(dep.kind == "patch-id" for dep in version.dependencies)
     offers: list[Offer] = []
-    for dep in version.dependencies:
+    # Patch-ids first: they name exact patches, as ``b4 shazam`` applies them.
+    for dep in sorted(version.dependencies, key=lambda d: d.kind != "patch-id"):
         if dep.kind == "patch-id":
-            if finder.archive is None:
-                continue
-            for raw in finder.archive.search(f"patchid:{dep.value}"):
-                msgid = message_id(raw)
-                if msgid:
-                    patches, _ = finder.patches_named(msgid)
-                    offers += [Offer(p, "declared: prerequisite-patch-id", 0) for p in patches if p.message_id == msgid]
+            found = _by_patch_id(dep.value, finder)
         elif dep.kind == "change-id":
-            finder.notes.append(f"prerequisite-change-id {dep.value}: public-inbox cannot search by change-id")
+            found = _by_change_id(dep.value, finder)
+            if not found and patch_ids:
+                continue  # b4 prep also lists the patch-ids of that series: those are what count
         else:
-            for msgid in named_in_value(dep.value):
-                patches, upgrade = finder.patches_named(msgid)
-                if upgrade:
-                    finder.notes.append(upgrade)
-                if not patches:
-                    finder.notes.append(f"declared ({dep.kind}) <{msgid}> is not a patch in the archive")
-                offers += [Offer(p, f"declared: {dep.kind}", 0) for p in patches]
+            found = _by_message_ids(dep, finder)
+        if found and all(p.message_id in own for p in found):
+            continue  # the series' own earlier patch: it is applied anyway, and never as a prerequisite
+        found = [p for p in found if p.message_id not in own]
+        if not found:
+            if unresolved is not None:
+                unresolved.append(f"{dep.kind} {dep.value}")
+            finder.notes.append(f"declared dependency {dep.value} ({dep.kind}) could not be resolved in the archive")
+            continue
+        offers += [Offer(p, f"declared: {_TRAILER[dep.kind]}", 0) for p in found]
     return offers
+
+
+_TRAILER = {
+    "patch-id": "prerequisite-patch-id",
+    "message-id": "prerequisite-message-id",
+    "change-id": "prerequisite-change-id",
+    "depends-on": "Depends-on",
+    "based-on": "Based-on",
+}
+
+
+def required_declared(
+    version: SeriesVersion, offers: list[Offer], history: BlobHistory, notes: list[str]
+) -> list[Offer]:
+    """The declared offers to apply: one per patch, none the repository already holds."""
+    chosen: dict[str, Offer] = {}
+    for offer in offers:
+        if offer.patch.message_id in chosen:
+            continue
+        changes = [f for f in offer.patch.files if f.postimage]
+        if changes and all(history.has_holder(f.path, f.postimage or "") for f in changes):
+            notes.append(f"declared prerequisite <{offer.patch.message_id}> is already in the repository")
+            continue
+        chosen[offer.patch.message_id] = offer
+    return list(chosen.values())
+
+
+def _by_patch_id(patch_id: str, finder: PatchFinder) -> list[Patch]:
+    """The patch with this ``git patch-id --stable``: the newest version's, when several versions carry it."""
+    if finder.archive is None:
+        return []
+    found: list[Patch] = []
+    for raw in finder.archive.search(f"patchid:{patch_id}"):
+        msgid = message_id(raw)
+        if msgid:
+            patches, _ = finder.patches_named(msgid)
+            found += [p for p in patches if p.message_id == msgid]
+    found.sort(key=lambda p: (p.version, p.date), reverse=True)
+    return found[:1]
+
+
+def _by_change_id(value: str, finder: PatchFinder) -> list[Patch]:
+    """The patches of the series ``b4 prep`` named ``change-id[:vN]`` (its covers say ``change-id: ID``)."""
+    if finder.archive is None:
+        return []
+    change_id, _, wanted = value.partition(":")
+    try:
+        hits = finder.archive.search(f'nq:"change-id: {change_id}"')
+    except AptoolError as err:
+        finder.notes.append(f"prerequisite-change-id {value}: {err.message}")
+        return []
+    for raw in hits:
+        msgid = message_id(raw)
+        thread = finder.thread(msgid) if msgid else None
+        if thread is None:
+            continue
+        number = int(wanted.lstrip("v")) if wanted.lstrip("v").isdigit() else None
+        chosen = thread.version(number)
+        if chosen is not None and chosen.patches:
+            return list(chosen.patches)
+    return []
+
+
+def _by_message_ids(dep: Dependency, finder: PatchFinder) -> list[Patch]:
+    found: list[Patch] = []
+    for msgid in named_in_value(dep.value):
+        patches, upgrade = finder.patches_named(msgid)
+        if upgrade:
+            finder.notes.append(upgrade)
+        found += patches
+    return found
 
 
 def mentioned_offers(thread: Thread, finder: PatchFinder) -> list[Offer]:

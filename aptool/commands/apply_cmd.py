@@ -10,8 +10,10 @@ from typing import TYPE_CHECKING
 import typer
 
 from aptool.commands.common import (
+    AllowIncompleteOption,
     ArchiveOption,
     JsonOption,
+    MboxOption,
     NoCacheOption,
     OldVersionOption,
     TimeoutOption,
@@ -22,12 +24,17 @@ from aptool.commands.common import (
 
 if TYPE_CHECKING:
     from aptool.apply.plan import ApplyResult
+    from aptool.archive import Archive
 
 
 def apply_series(
-    msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
+    msgid: str | None = typer.Argument(
+        None, help="Message-ID, <Message-ID>, id:Message-ID or an archive URL (optional with --mbox)."
+    ),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to make the branch in."),
     archive: str | None = ArchiveOption,
+    mbox: Path | None = MboxOption,
+    allow_incomplete: bool = AllowIncompleteOption,
     use_version: int | None = UseVersionOption,
     old_version: int | None = OldVersionOption,
     branch: str | None = typer.Option(None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."),
@@ -44,7 +51,9 @@ def apply_series(
 
     The work happens in a scratch worktree under .git/aptool/; your HEAD, index,
     work tree, stash and other refs are never touched.  Exit 0: built or up to
-    date; 1: a patch did not apply or verify; 2: could not run.
+    date; 1: a patch did not apply or verify, no exact base without --closest,
+    or the series lacks a patch or a declared dependency without
+    --allow-incomplete; 2: could not run.
     """
     from aptool.apply.plan import ApplyFailure
     from aptool.apply.progress import reporter_for
@@ -54,11 +63,18 @@ def apply_series(
     # SIGTERM and SIGHUP end the run through its cleanup (SIGKILL cannot; the next run cleans up).
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _exit_on_signal)
+    source: Archive | str | None = archive
+    wanted = msgid or ""
+    if mbox is not None or not msgid:
+        from aptool.commands.common import series_source
+
+        wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
     try:
         result = apply_thread(
             repo,
-            msgid,
-            archive=archive,
+            wanted,
+            archive=source,
+            allow_incomplete=allow_incomplete,
             version=version,
             branch=branch,
             worktree=worktree,
@@ -97,6 +113,7 @@ def render_result(result: ApplyResult) -> str:
         )
         lines.append(f"  [{number:>{width}}/{total}] {patch.method:<9} {check:<18} {patch.subject}{role}")
         lines.append(f"  {' ' * (2 * width + 3)} <{patch.message_id}>")
+        lines += [f"  {' ' * (2 * width + 3)} {moved}" for moved in patch.offsets]
     if result.status == "up-to-date":
         lines.append(f"Branch {result.branch} is up to date ({result.tip[:12]})")
     else:

@@ -12,31 +12,33 @@ from typing import TYPE_CHECKING
 import typer
 
 from aptool.commands.common import (
+    AllowIncompleteOption,
     ArchiveOption,
     JsonOption,
+    MboxOption,
     NoCacheOption,
     OldVersionOption,
     TimeoutOption,
     UseVersionOption,
-    open_thread_source,
     print_json,
+    series_source,
     series_version,
 )
 
 if TYPE_CHECKING:
-    from aptool.archive import Archive
     from aptool.base import BaseResult
 
 
 def base(
-    msgid: str = typer.Argument(..., help="Message-ID of any message of the series' thread, or its archive URL."),
+    msgid: str | None = typer.Argument(
+        None, help="Message-ID of any message of the series' thread, or its archive URL (optional with --mbox)."
+    ),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
     archive: str | None = ArchiveOption,
-    mbox: Path | None = typer.Option(
-        None, "--mbox", help="Read the thread from this mbox file; prerequisites then come only from it."
-    ),
+    mbox: Path | None = MboxOption,
     use_version: int | None = UseVersionOption,
     old_version: int | None = OldVersionOption,
+    allow_incomplete: bool = AllowIncompleteOption,
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
     as_json: bool = JsonOption,
@@ -44,20 +46,16 @@ def base(
     """Find the exact base commit of a series and the prerequisite patches it needs.
 
     Exit 0: an exact base; 1: no commit holds every pre-image (the closest
-    one is named); 2: could not run.
+    one is named), or the series lacks a patch or a declared dependency
+    (unless --allow-incomplete); 2: could not run.
     """
-    from aptool.archive import LocalArchive, normalize_msgid
     from aptool.base import find_base
     from aptool.commands.indexing import IndexProgress
-    from aptool.series import fetch_thread
+    from aptool.series import fetch_thread, newer_versions
 
     version = series_version(use_version, old_version)
-    source: Archive
-    if mbox is not None:
-        wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
-    else:
-        wanted, source = open_thread_source(msgid, archive, timeout=timeout, no_cache=no_cache, repo=repo)
-    thread = fetch_thread(source, wanted)
+    wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
+    thread = fetch_thread(source, wanted, repo=repo if repo.is_dir() else None)
     if wanted in thread.problems:
         from aptool.errors import MailError
 
@@ -67,19 +65,35 @@ def base(
         result = find_base(repo, thread, version=version, archive=source, progress=progress)
     finally:
         progress.close()
+    result.notes += newer_versions(thread, result.series)
+    gaps = series_gaps(result)
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | {"gaps": gaps})
     else:
         typer.echo(render_base(result))
-    raise typer.Exit(0 if result.exact else 1)
+    raise typer.Exit(0 if result.exact and (allow_incomplete or not gaps) else 1)
+
+
+def series_gaps(result: BaseResult) -> list[str]:
+    """What the series lacks, one line each: a patch that never arrived, a declared dependency not found."""
+    series = result.series
+    gaps = [f"the series is incomplete: {series.missing_text()}"] if not series.complete else []
+    gaps += [f"declared dependency {value} could not be resolved" for value in result.unresolved]
+    return gaps
 
 
 def render_base(result: BaseResult) -> str:
     """The answer as a reviewer reads it: base, prerequisites in order, evidence per file."""
     series = result.series
-    lines = [
-        f"Series: v{series.version} {series.subject} ({len(series.patches)} patch{'es' * (len(series.patches) != 1)})"
-    ]
+    count = f"{len(series.patches)} of {series.total} patch{'es' * (series.total != 1)}"
+    lines = [f"Series: v{series.version} {series.subject} ({count})"]
+    lines += [f"  {gap.upper()[:1]}{gap[1:]}" for gap in series_gaps(result)]
+    taken = [p for p in series.patches if p.from_version is not None]
+    if taken:
+        lines.append(
+            f"  v{series.version} is a partial re-roll; from earlier versions: "
+            + ", ".join(f"{p.counter}/{p.total} (v{p.from_version})" for p in taken)
+        )
     if result.exact:
         lines.append(f"Base: {result.base} ({result.describe})")
         lines.append(f"  {result.rule}")
@@ -94,11 +108,14 @@ def render_base(result: BaseResult) -> str:
             lines.append(f"     found by: {prereq.found_by}")
     lines.append("Pre-images:")
     width = max((len(f.path) for f in result.files), default=0)
+    own = {p.message_id: p for p in series.patches}
     for evidence in result.files:
-        blob = evidence.preimage or "(new file)"
+        blob = "(new file)" if evidence.preimage is None else evidence.preimage or "(any blob)"
         source = evidence.satisfied_by
         where = "base" if source == "base" else "NOT FOUND" if source == "nothing" else source
-        if source not in ("base", "nothing", "new file"):
+        if source in own:
+            where = f"series patch {own[source].counter}/{own[source].total} <{source}>"
+        elif source not in ("base", "nothing", "new file"):
             where = f"prerequisite <{source}>"
         lines.append(f"  {evidence.path:<{width}}  {blob:<12}  {where}")
     for evidence in result.unmet:
@@ -109,5 +126,12 @@ def render_base(result: BaseResult) -> str:
         lines += [f"  {u.path} {u.preimage}" for u in result.unmet]
     if result.notes:
         lines.append("Notes:")
-        lines += [f"  {note}" for note in result.notes]
+        lines += [f"  {note}{_advice(note)}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _advice(note: str) -> str:
+    """What to do about a note, where there is something to do."""
+    if note.startswith("base-commit ") and note.endswith(" is not in this repository"):
+        return ": fetch the tree that has it"
+    return ""

@@ -28,6 +28,49 @@ ArchiveOption = typer.Option(
 TimeoutOption = typer.Option(30.0, "--timeout", help="Seconds to wait for the archive.")
 NoCacheOption = typer.Option(False, "--no-cache", help="Do not read or write the thread cache.")
 JsonOption = typer.Option(False, "--json", help="Print the result as JSON.")
+MboxOption = typer.Option(
+    None,
+    "--mbox",
+    help="Read the series from this mbox file (no network); without a Message-ID, "
+    "take the newest complete series in it, as b4 am -m does.",
+)
+AllowIncompleteOption = typer.Option(
+    False,
+    "--allow-incomplete",
+    help="Go on with a series that lacks a patch or a declared dependency (the gap is recorded).",
+)
+
+
+def series_source(
+    msgid_text: str | None,
+    archive: str | None,
+    mbox: Path | None,
+    *,
+    timeout: float = 30.0,
+    no_cache: bool = False,
+    repo: Path | None = None,
+) -> tuple[str, Archive]:
+    """The Message-ID to work on and the archive holding it, from a Message-ID and/or ``--mbox``.
+
+    ``--mbox FILE`` alone names the newest complete series in the file.
+    """
+    from aptool.archive import LocalArchive, normalize_msgid
+    from aptool.errors import AptoolError
+
+    if mbox is None:
+        if not msgid_text:
+            raise AptoolError("a Message-ID is needed (or --mbox FILE to take the newest series in a file)")
+        return open_thread_source(msgid_text, archive, timeout=timeout, no_cache=no_cache, repo=repo)
+    if archive is not None:
+        raise AptoolError("--mbox and --archive name two sources; give one")
+    source = LocalArchive(mbox)
+    if msgid_text:
+        return normalize_msgid(msgid_text), source
+    from aptool.series import newest_series
+
+    return newest_series(source.messages, str(mbox)), source
+
+
 UseVersionOption = typer.Option(
     None, "-v", "--use-version", min=1, help="The series version to use, as b4 names it (default: the newest)."
 )

@@ -63,6 +63,9 @@ def render_thread(found: Thread) -> str:
 
 def _render_version(version: SeriesVersion) -> list[str]:
     state = "complete" if version.complete else f"missing {', '.join(map(str, version.missing))}"
+    if version.partial_reroll:
+        taken = ", ".join(f"{p.counter}/{p.total}" for p in version.patches if p.from_version is not None)
+        state += f" as a partial re-roll ({taken} from earlier versions)"
     lines = [
         "",
         f"v{version.version}: {version.subject}",
@@ -81,7 +84,8 @@ def _render_version(version: SeriesVersion) -> list[str]:
 
 
 def _render_patch(patch: Patch) -> list[str]:
-    lines = [f"  [{patch.counter}/{patch.total}] {patch.subject}  <{patch.message_id}>"]
+    taken = f"  (v{patch.from_version}'s)" if patch.from_version is not None else ""
+    lines = [f"  [{patch.counter}/{patch.total}] {patch.subject}  <{patch.message_id}>{taken}"]
     for change in patch.files:
         pre = change.preimage or "0000000"
         post = change.postimage or "0000000"
@@ -89,6 +93,12 @@ def _render_patch(patch: Patch) -> list[str]:
         if change.is_rename:
             kind = f" (renamed from {change.old_path})"
         blobs = f"{pre}..{post}" if change.has_index else "no index line"
+        if change.old_mode and change.new_mode and change.old_mode != change.new_mode:
+            kind += f" (mode {change.old_mode} => {change.new_mode})"
+        elif change.new_mode == "120000":
+            kind += " (symlink)"
+        if change.is_binary:
+            kind += " (binary)"
         lines.append(f"      {change.path}{kind}  {blobs}  +{change.added}/-{change.removed}")
     for trailer in patch.trailers:
         lines.append(f"      {trailer.name}: {trailer.value}")

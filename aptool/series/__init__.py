@@ -1,6 +1,6 @@
 """Stage 2 of the data flow: series versions, patches, trailers and mentions."""
 
-from aptool.series.build import fetch_thread, parse_thread, require_version
+from aptool.series.build import fetch_thread, newer_versions, newest_series, parse_thread, require_version
 from aptool.series.data import Cover, Dependency, FileChange, Mention, Patch, SeriesVersion, Thread, Trailer
 
 __all__ = [
@@ -13,6 +13,8 @@ __all__ = [
     "Thread",
     "Trailer",
     "fetch_thread",
+    "newer_versions",
+    "newest_series",
     "parse_thread",
     "require_version",
 ]

@@ -8,18 +8,21 @@ does not keep: per-file blob ids, declared dependencies and mentions.
 
 from __future__ import annotations
 
-import logging
+import copy
 import re
 from email import errors
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import b4
 
 from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
-from aptool.archive.msgid import message_id
+from aptool.archive.mailtext import decode_mail, decode_many, decoded_mail, normalize_line_ends
+from aptool.archive.msgid import message_id, references
 from aptool.errors import MailError
+from aptool.series.b4env import b4_settings
 from aptool.series.data import (
     Cover,
     Dependency,
@@ -33,8 +36,7 @@ from aptool.series.data import (
 )
 from aptool.series.diff import diff_text, file_changes
 from aptool.series.mentions import find_mentions
-
-logging.getLogger("b4").setLevel(logging.ERROR)
+from aptool.series.subject import normalize_subject, prefix_counter, prefix_version, with_version
 
 # Declared dependencies, as b4 writes them and as people write them by hand.
 _DEPENDENCY = re.compile(
@@ -52,28 +54,45 @@ _KIND = {
 }
 
 
-def parse_thread(messages: list[bytes], root: str) -> Thread:
-    """The series versions, messages and mentions of one thread."""
-    parsed: list[tuple[bytes, EmailMessage]] = []
+def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = None) -> Thread:
+    """The series versions, messages and mentions of one thread.
+
+    Every mail is first decoded as ``git am`` will read it (see
+    :mod:`aptool.archive.mailtext`) and its subject prefix normalised, so b4,
+    the diff parser and ``git am`` all see the same text.  b4 runs with the
+    settings of ``repo`` (None: b4's defaults) and never asks the network.
+    """
+    kept: list[tuple[bytes, EmailMessage]] = []
     problems: dict[str, str] = {}
     for raw in messages:
+        raw = normalize_line_ends(raw)
         msg = parse_mail(raw)
         msgid = message_id(msg)
         broken = mime_problem(msg)
         if broken and msgid:
             problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
             continue
-        parsed.append((raw, msg))
-    mailbox = b4.LoreMailbox()
-    for _, msg in parsed:
-        mailbox.add_message(msg)
-    raw_by_id = {msgid: raw for raw, msg in parsed if (msgid := message_id(msg))}
-
-    versions: dict[int, SeriesVersion] = {}
-    for revision in sorted(mailbox.series):
-        lser = mailbox.get_series(revision, sloppytrailers=False, codereview_trailers=False)
-        if lser is not None:
-            versions[revision] = _version(lser, raw_by_id, problems)
+        kept.append((raw, msg))
+    texts = decode_many([raw for raw, _ in kept])
+    subjects = _normalized_subjects([msg for _, msg in kept])
+    clean: dict[str, bytes] = {}
+    with b4_settings(repo):
+        mailbox = b4.LoreMailbox()
+        for (raw, _), text, subject in zip(kept, texts, subjects, strict=True):
+            decoded = decoded_mail(raw, text, subject)
+            dmsg = parse_mail(decoded)
+            msgid = message_id(dmsg)
+            if msgid:
+                clean[msgid] = decoded
+            mailbox.add_message(dmsg)
+        versions: dict[int, SeriesVersion] = {}
+        for revision in sorted(mailbox.series):
+            # One mailbox per version, as ``b4 am`` asks for one: get_series()
+            # adds the cover letter again on a second call, and a partial
+            # re-roll calls it for the previous version.
+            lser = copy.deepcopy(mailbox).get_series(revision, sloppytrailers=False, codereview_trailers=False)
+            if lser is not None:
+                versions[revision] = _version(lser, clean, problems)
 
     thread_messages: list[ThreadMessage] = []
     mentions: list[Mention] = []
@@ -94,11 +113,41 @@ def parse_thread(messages: list[bytes], root: str) -> Thread:
     return Thread(root=root, messages=thread_messages, versions=versions, mentions=mentions, problems=problems)
 
 
+def _normalized_subjects(msgs: list[EmailMessage]) -> list[str | None]:
+    """Per mail, its normalised subject, or None when it needs no change.
+
+    A patch whose prefix states no version, sent in reply to a cover letter
+    that states one (``[PATCH v2 0/3]`` above ``[PATCH 1/3]``), takes the
+    cover's version.
+    """
+    originals = [str(msg.get("Subject", "") or "") for msg in msgs]
+    fixed = [normalize_subject(s) for s in originals]
+    covers: dict[str, tuple[int, int]] = {}
+    for msg, subject in zip(msgs, fixed, strict=True):
+        counter, version = prefix_counter(subject), prefix_version(subject)
+        msgid = message_id(msg)
+        if msgid and counter and counter[0] == 0 and version and version > 1:
+            covers[msgid] = (version, counter[1])
+    for index, (msg, subject) in enumerate(zip(msgs, fixed, strict=True)):
+        counter = prefix_counter(subject)
+        if counter is None or counter[0] == 0 or prefix_version(subject) is not None:
+            continue
+        for parent in references(msg)[:1] + references(msg)[-1:]:
+            if parent in covers and covers[parent][1] == counter[1]:
+                fixed[index] = with_version(subject, covers[parent][0])
+                break
+    return [new if new != old else None for old, new in zip(originals, fixed, strict=True)]
+
+
 def require_version(thread: Thread, number: int | None) -> SeriesVersion:
     """The version the user asked for, or a one-line error saying what the thread has.
 
-    A broken message the user named, or a broken patch of the chosen version,
-    is an error here rather than a silently shorter series.
+    Without ``number``, the newest version that holds the Message-ID the user
+    named (as its cover letter or one of its patches); the newest version
+    when the named message is a reply.  A broken message the user named, or
+    a broken patch of the chosen version, is an error here rather than a
+    silently shorter series.  An incomplete version is returned as it is:
+    callers decide (``complete``, ``missing``).
     """
     if thread.root in thread.problems:
         raise MailError(thread.problems[thread.root])
@@ -106,7 +155,7 @@ def require_version(thread: Thread, number: int | None) -> SeriesVersion:
         if thread.problems:
             raise MailError(next(iter(thread.problems.values())))
         raise MailError(f"no patches in thread <{thread.root}>")
-    chosen = thread.version(number)
+    chosen = thread.version(number) if number is not None else _holding(thread)
     if chosen is None:
         have = ", ".join(f"v{n}" for n in sorted(thread.versions))
         raise MailError(f"thread <{thread.root}> has no v{number} (it has {have})")
@@ -115,6 +164,24 @@ def require_version(thread: Thread, number: int | None) -> SeriesVersion:
     if not chosen.patches:
         raise MailError(f"v{chosen.version} of <{thread.root}> has a cover letter but no patches")
     return chosen
+
+
+def newer_versions(thread: Thread, chosen: SeriesVersion) -> list[str]:
+    """Notes on versions newer than ``chosen`` in the thread (the named message was in an older one)."""
+    notes = []
+    for number, version in sorted(thread.versions.items()):
+        if number > chosen.version:
+            state = "complete" if version.complete else version.missing_text()
+            notes.append(
+                f"the thread also has v{number} ({len(version.patches)} of {version.total} patches, {state}); "
+                f"v{chosen.version} holds the message named (-v {number} for v{number})"
+            )
+    return notes
+
+
+def _holding(thread: Thread) -> SeriesVersion | None:
+    holding = [v for _, v in sorted(thread.versions.items()) if thread.root in v.message_ids]
+    return holding[-1] if holding else thread.latest
 
 
 def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes], problems: dict[str, str]) -> SeriesVersion:
@@ -142,8 +209,8 @@ def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes], problems: dict[st
         version=lser.revision,
         total=lser.expected,
         subject=first.subject if first else "(untitled)",
-        author_name=lser.fromname or "",
-        author_email=lser.fromemail or "",
+        author_name=lser.fromname or (first.fromname if first else ""),
+        author_email=lser.fromemail or (first.fromemail if first else ""),
         cover=_cover(cover_lmsg) if cover_lmsg else None,
         patches=patches,
         complete=not missing,
@@ -151,14 +218,18 @@ def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes], problems: dict[st
         base_commit=_first_match(_BASE_COMMIT, texts),
         dependencies=_dependencies(cover_lmsg, lser),
         broken=broken,
+        partial_reroll=bool(getattr(lser, "partial_reroll", False)),
     )
 
 
 def _patch(lmsg: b4.LoreMessage, lser: b4.LoreSeries, raw_by_id: dict[str, bytes]) -> Patch:
-    diff = diff_text(lmsg.body)
+    raw = raw_by_id.get(lmsg.msgid, b"")
+    patch_text = decode_mail(raw).patch if raw else lmsg.body
+    diff = diff_text(patch_text)
     files: list[FileChange] = file_changes(diff, lmsg.msgid) if diff else []
     if diff and not files:
         raise MailError(f"patch <{lmsg.msgid}> has a diff header but no file changes")
+    taken_from = getattr(lmsg, "reroll_from_revision", None)
     return Patch(
         **_message_fields(lmsg),
         version=lser.revision,
@@ -167,7 +238,8 @@ def _patch(lmsg: b4.LoreMessage, lser: b4.LoreSeries, raw_by_id: dict[str, bytes
         files=files,
         patch_id=lmsg.git_patch_id,
         in_reply_to=lmsg.in_reply_to,
-        raw=raw_by_id.get(lmsg.msgid, b""),
+        raw=raw,
+        from_version=taken_from if taken_from is not None and taken_from != lser.revision else None,
     )
 
 
@@ -192,17 +264,41 @@ def _message_fields(lmsg: b4.LoreMessage) -> dict[str, Any]:
 def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
     """The trailers the author wrote (b4 keeps ``.trailers`` only for replies)."""
     _, _, trailers, _, _ = b4.LoreMessage.get_body_parts(lmsg.body)
-    return [Trailer(t.name, t.value, lmsg.msgid) for t in trailers]
+    return [Trailer(t.name, whole_value(t, lmsg.body), lmsg.msgid) for t in trailers]
 
 
-def _trailers(ltrailers: list[Any], default_source: str | None) -> list[Trailer]:
+def _trailers(ltrailers: list[b4.LoreTrailer], default_source: str | None) -> list[Trailer]:
     result: list[Trailer] = []
     for ltr in ltrailers:
-        source = getattr(getattr(ltr, "lmsg", None), "msgid", None) or default_source or ""
-        trailer = Trailer(ltr.name, ltr.value, source)
+        source_msg = getattr(ltr, "lmsg", None)
+        source = getattr(source_msg, "msgid", None) or default_source or ""
+        body = getattr(source_msg, "body", "") or ""
+        trailer = Trailer(ltr.name, whole_value(ltr, body), source)
         if trailer not in result:  # b4 attaches follow-ups again on each get_series call
             result.append(trailer)
     return result
+
+
+def whole_value(ltr: b4.LoreTrailer, body: str) -> str:
+    """The trailer's value as written, with what b4 drops after the address.
+
+    ``Acked-by: A <a@example.org> (for the Kconfig part)`` keeps its comment;
+    b4 keeps ``# comments`` in ``extinfo`` and drops parenthesised ones.
+    """
+    value = ltr.value
+    address = ltr.addr[1] if ltr.addr else None
+    if address:
+        line = rf"^{re.escape(ltr.name)}:\s*(.*<{re.escape(address)}>.*?)\s*$"
+        pattern = re.compile(line, re.IGNORECASE | re.MULTILINE)
+        match = pattern.search(body)
+        if match:
+            tail = match.group(1).split(f"<{address}>", 1)[1].strip()
+            if tail and not tail.startswith("#"):
+                value = f"{value} {tail}"
+    extinfo = (ltr.extinfo or "").strip()
+    if extinfo.startswith("#") and extinfo not in value:
+        value = f"{value} {extinfo}"
+    return value
 
 
 def _dependencies(cover: b4.LoreMessage | None, lser: b4.LoreSeries) -> list[Dependency]:
@@ -239,7 +335,9 @@ def mime_problem(msg: EmailMessage) -> str | None:
         if part.get_content_maintype() == "text" and not part.is_multipart():
             try:
                 part.get_content()
-            except (LookupError, UnicodeError, ValueError) as err:
+            except LookupError:
+                pass  # a charset Python does not know: git reads the bytes unconverted, and so does aptool
+            except (UnicodeError, ValueError) as err:
                 return f"undecodable text part ({err})"
     return None
 
@@ -252,6 +350,22 @@ def _first_match(pattern: re.Pattern[str], texts: list[str]) -> str | None:
     return None
 
 
-def fetch_thread(archive: Archive, msgid: str) -> Thread:
-    """Ask the archive for the thread holding ``msgid`` and assemble its series."""
-    return parse_thread(archive.thread(msgid), msgid)
+def newest_series(messages: list[bytes], location: str) -> str:
+    """The Message-ID that names the newest complete series among ``messages`` (``b4 am -m FILE``).
+
+    Its cover letter, else its first patch; the newest series of all when
+    none is complete.  Raises :class:`MailError` when the mails hold no patch.
+    """
+    thread = parse_thread(messages, "")
+    versions = sorted(thread.versions.values(), key=lambda v: (v.complete, v.date, v.version))
+    for version in reversed(versions):
+        if version.cover is not None:
+            return version.cover.message_id
+        if version.patches:
+            return version.patches[0].message_id
+    raise MailError(f"no patches in {location}")
+
+
+def fetch_thread(archive: Archive, msgid: str, *, repo: Path | str | None = None) -> Thread:
+    """Ask the archive for the thread holding ``msgid`` and assemble its series (b4 set up for ``repo``)."""
+    return parse_thread(archive.thread(msgid), msgid, repo=repo)

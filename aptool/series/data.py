@@ -31,6 +31,13 @@ class FileChange:
     has_index: bool = True
     added: int = 0
     removed: int = 0
+    old_mode: str | None = None  # "100644", "100755", "120000" (symlink); None when the diff does not say
+    new_mode: str | None = None
+
+    @property
+    def mode_only(self) -> bool:
+        """Only the mode changes: no index line, no content, no rename."""
+        return not self.has_index and not self.is_rename and self.old_mode != self.new_mode
 
 
 @dataclass(frozen=True)
@@ -83,7 +90,8 @@ class Patch:
     followup_trailers: list[Trailer] = field(default_factory=list)
     patch_id: str | None = None  # git patch-id --stable of the diff
     in_reply_to: str | None = None
-    raw: bytes = field(default=b"", repr=False)  # the mail as sent, for git am
+    raw: bytes = field(default=b"", repr=False)  # the decoded mail, as git am reads it
+    from_version: int | None = None  # a partial re-roll took this patch from an earlier version
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -121,10 +129,26 @@ class SeriesVersion:
     base_commit: str | None = None
     dependencies: list[Dependency] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)  # Message-IDs of patches that could not be read
+    partial_reroll: bool = False  # b4 completed it with patches of the previous version
+
+    @property
+    def message_ids(self) -> set[str]:
+        """The Message-IDs that make up this version: its cover and its patches."""
+        ids = {p.message_id for p in self.patches}
+        if self.cover is not None:
+            ids.add(self.cover.message_id)
+        return ids
+
+    def missing_text(self) -> str:
+        """``patch 2/3 missing`` for the one-line answers."""
+        names = ", ".join(f"{n}/{self.total}" for n in self.missing)
+        return f"patch{'es' * (len(self.missing) != 1)} {names} missing"
 
     @property
     def date(self) -> str:
-        """When the series was sent: the first patch's (or cover's) date."""
+        """When the series was sent: the first patch's (or cover's) date; a partial re-roll's newest patch."""
+        if self.partial_reroll and self.patches:
+            return max(p.date for p in self.patches)
         if self.cover is not None:
             return self.cover.date
         return self.patches[0].date if self.patches else ""
@@ -137,6 +161,7 @@ class SeriesVersion:
             "author": {"name": self.author_name, "email": self.author_email},
             "complete": self.complete,
             "missing": self.missing,
+            "partial_reroll": self.partial_reroll,
             "base_commit": self.base_commit,
             "dependencies": [asdict(d) for d in self.dependencies],
             "cover": asdict(self.cover) if self.cover else None,

@@ -1,4 +1,13 @@
-"""A patch's diff, parsed with unidiff, reduced to what the base stage needs per file."""
+"""A patch's diff, cut out the way ``git apply`` reads it, then parsed per file with unidiff.
+
+``git apply`` reads a mail's patch text (everything after ``git mailinfo``'s
+patch break) as a sequence of file diffs with text between them that it
+ignores: a file diff starts at ``diff --git`` (or a ``---``/``+++`` pair), its
+hunks are exactly as long as their ``@@`` lines say, and whatever follows the
+last hunk -- a signature, a ``base-commit:`` block, a comment, a second diff
+pasted further down -- is not part of that file.  Several diffs in one mail
+are one patch, as ``git am`` applies them.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +19,107 @@ from unidiff.errors import UnidiffParseError
 from aptool.errors import MailError
 from aptool.series.data import FileChange
 
-_INDEX = re.compile(r"^index ([0-9a-f]+)\.\.([0-9a-f]+)")
+_INDEX = re.compile(r"^index ([0-9a-f]+)\.\.([0-9a-f]+)(?: (\d{6}))?")
 _NULL_BLOB = re.compile(r"^0+$")
-# Where the diff ends in a mailed patch: the signature ("-- ") or a base-commit block.
-_DIFF_START = re.compile(r"^diff --git ", re.MULTILINE)
-_DIFF_END = re.compile(r"^(-- ?$|base-commit: |prerequisite-)", re.MULTILINE)
+_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
+_EXTENDED = (
+    "old mode ",
+    "new mode ",
+    "deleted file mode ",
+    "new file mode ",
+    "copy from ",
+    "copy to ",
+    "rename from ",
+    "rename to ",
+    "rename old ",
+    "rename new ",
+    "similarity index ",
+    "dissimilarity index ",
+    "index ",
+    "Binary files ",
+)
+_MODE = re.compile(r"^(old mode|new mode|new file mode|deleted file mode) (\d{6})$")
 
 
-def diff_text(body: str) -> str | None:
-    """The diff part of a patch mail's body, or None when it has none."""
-    start = _DIFF_START.search(body)
-    if start is None:
+def diff_text(patch: str) -> str | None:
+    """The file diffs of a mail's patch text, without the text around them; None when there is none."""
+    lines = patch.splitlines(keepends=True)
+    sections: list[str] = []
+    at = 0
+    while at < len(lines):
+        end = _file_diff_end(lines, at)
+        if end is None:
+            at += 1
+            continue
+        sections.append("".join(lines[at:end]))
+        at = end
+    if not sections:
         return None
-    end = _DIFF_END.search(body, start.start())
-    return body[start.start() : end.start() if end else len(body)]
+    return "".join(s if s.endswith("\n") else s + "\n" for s in sections)
+
+
+def _file_diff_end(lines: list[str], at: int) -> int | None:
+    """Where the file diff starting at ``lines[at]`` ends, or None when none starts there."""
+    line = lines[at]
+    if line.startswith("diff --git "):
+        pos = at + 1
+        while pos < len(lines) and lines[pos].startswith(_EXTENDED):
+            pos += 1
+        if pos < len(lines) and lines[pos].startswith("GIT binary patch"):
+            return _binary_end(lines, pos + 1)
+        if pos + 1 < len(lines) and lines[pos].startswith("--- ") and lines[pos + 1].startswith("+++ "):
+            return _hunks_end(lines, pos + 2)
+        return pos  # header only: a mode change, a pure rename, an empty file
+    if (
+        line.startswith("--- ")
+        and at + 2 < len(lines)
+        and lines[at + 1].startswith("+++ ")
+        and _HUNK.match(lines[at + 2])
+    ):
+        return _hunks_end(lines, at + 2)
+    return None
+
+
+def _hunks_end(lines: list[str], pos: int) -> int:
+    """Past the last hunk that starts at ``pos``, counting lines as the ``@@`` header says."""
+    while pos < len(lines):
+        match = _HUNK.match(lines[pos])
+        if match is None:
+            break
+        old = int(match.group(1)) if match.group(1) is not None else 1
+        new = int(match.group(2)) if match.group(2) is not None else 1
+        pos += 1
+        while pos < len(lines) and (old > 0 or new > 0):
+            first = lines[pos][:1]
+            if first in (" ", "\n", "\r"):
+                old, new = old - 1, new - 1
+            elif first == "-":
+                old -= 1
+            elif first == "+":
+                new -= 1
+            elif first != "\\":
+                break
+            pos += 1
+        while pos < len(lines) and lines[pos].startswith("\\"):
+            pos += 1  # "\ No newline at end of file"
+    return pos
+
+
+def _binary_end(lines: list[str], pos: int) -> int:
+    """Past the forward and reverse blocks of a ``GIT binary patch``."""
+    for _ in range(2):
+        if pos >= len(lines) or not lines[pos].startswith(("literal ", "delta ")):
+            break
+        pos += 1
+        while pos < len(lines) and lines[pos].strip():
+            pos += 1
+        while pos < len(lines) and not lines[pos].strip():
+            pos += 1
+    return pos
 
 
 def file_changes(diff: str, msgid: str) -> list[FileChange]:
-    """Per-file pre/post blob ids, in the order the diff touches the files."""
+    """Per-file pre/post blob ids and modes, in the order the diff touches the files."""
     try:
         patchset = PatchSet(diff)
     except UnidiffParseError as err:
@@ -36,16 +128,24 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
     for patched in patchset:
         pre = post = None
         has_index = False
+        modes: dict[str, str] = {}
         for line in patched.patch_info or []:
             match = _INDEX.match(line)
             if match:
                 pre, post, has_index = match.group(1), match.group(2), True
+                if match.group(3):
+                    modes.setdefault("mode", match.group(3))
+            mode = _MODE.match(line.rstrip("\n"))
+            if mode:
+                modes[mode.group(1)] = mode.group(2)
         old_path = _strip_prefix(patched.source_file)
         new_path = _strip_prefix(patched.target_file)
         if patched.is_added_file:
             old_path = new_path
         if patched.is_removed_file:
             new_path = old_path
+        old_mode = modes.get("old mode") or modes.get("deleted file mode") or modes.get("mode")
+        new_mode = modes.get("new mode") or modes.get("new file mode") or modes.get("mode")
         changes.append(
             FileChange(
                 path=new_path,
@@ -59,6 +159,8 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
                 has_index=has_index,
                 added=patched.added,
                 removed=patched.removed,
+                old_mode=None if patched.is_added_file else old_mode,
+                new_mode=None if patched.is_removed_file else new_mode,
             )
         )
     return changes
