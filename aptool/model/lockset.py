@@ -46,6 +46,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
+from aptool.model.pointers import NameIndex
+from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 
 MAX_STATES = 12  # distinct states kept per program point before they are merged into one
 MAX_REACHED = 400  # reached events kept per function summary (the shortest chain of each kind is kept first)
@@ -255,7 +257,7 @@ def recursion_allowed(held: Held, taken: Event | Held, in_irq_context: bool = Fa
 class _Step:
     """A point of the control-flow graph: an event, a branch (``cond`` per successor), an exit, or nothing."""
 
-    op: str  # event, branch, exit, nop, goto
+    op: str  # event, branch, exit, nop, goto, loop (a loop's head)
     event: Event | None = None
     succ: list[int] = field(default_factory=list)
     cond: list[tuple[str, bool] | None] = field(default_factory=list)  # branch: the assumption per successor
@@ -342,7 +344,7 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             entries.reverse()
             current = cfg.add(_Step("branch", succ=entries or [current], cond=[None] * max(len(entries), 1)))
         elif kind in ("loop", "do"):
-            head = cfg.add(_Step("nop", line=node.line))
+            head = cfg.add(_Step("loop", line=node.line))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
             current = body_entry if kind == "do" else head
@@ -432,6 +434,25 @@ def _tests(condition: str, var: str) -> bool | None:
     return None
 
 
+def _lock_argument(text: str) -> str:
+    """``spin_lock_nested(&n->lock, 1)`` -> ``&n->lock``: the expression a lock call names its lock by."""
+    start = text.find("(")
+    if start < 0:
+        return ""
+    depth = 0
+    for index in range(start + 1, len(text)):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            if depth == 0:
+                return text[start + 1 : index].strip()
+            depth -= 1
+        elif char == "," and depth == 0:
+            return text[start + 1 : index].strip()
+    return text[start + 1 :].strip()
+
+
 # --- the walk ------------------------------------------------------------------------------
 
 
@@ -446,6 +467,30 @@ class _Analysis:
         self.open_coded = open_coded_locks(model) if flags_as_locks else {}
         self.results: dict[str, FunctionLocks] = {}
         self.edges: dict[tuple[str, str | None, str, str | None], LockEdge] = {}
+        self.works: dict[str, set[str]] = {}  # work function id -> the work classes it runs as
+        self.queued: dict[str, set[str]] = {}  # workqueue class -> the work classes queued on it
+        self.reclassed: set[str] = set()  # classes lockdep_set_class*() splits into classes of their own
+        self.bindings()
+
+    def bindings(self) -> None:
+        """Work items and their functions (``INIT_WORK``), workqueues and their items, ``lockdep_set_class``."""
+        index = NameIndex(self.model.functions)
+        for function in self.model.functions.values():
+            for event in function.events():
+                if event.kind != "call" or not event.callee:
+                    continue
+                args = event.args
+                if event.callee in WORK_INITS:
+                    work, fn = WORK_INITS[event.callee]
+                    if len(args) > fn and args[work] and args[fn]:
+                        for target in index.resolve(args[fn], function.file):
+                            self.works.setdefault(target, set()).add(args[work])
+                elif event.callee in QUEUE_WORKS:
+                    queue, work = QUEUE_WORKS[event.callee]
+                    if len(args) > work and args[queue] and args[work]:
+                        self.queued.setdefault(args[queue], set()).add(args[work])
+                elif event.callee in SET_CLASS and args and args[0]:
+                    self.reclassed.add(args[0])
 
     # The order: callees before callers, without recursion.
     def order(self) -> list[str]:
@@ -481,6 +526,8 @@ class _Analysis:
         if event.kind == "acquire" and event.lock:
             return [(event.lock, event.lock_kind or "lock")]
         if event.kind == "wait" and event.lock and event.lock_kind:  # synchronize_srcu, flush_work
+            if event.lock_kind == "work" and event.lock in self.queued:  # flush_workqueue: each item on it
+                return [(work, "work") for work in sorted(self.queued[event.lock])]
             return [(event.lock, event.lock_kind)]
         if self.flags_as_locks and event.kind == "flag-set" and event.lock in self.open_coded:
             return [(event.lock, "flag")]
@@ -500,6 +547,8 @@ class _Analysis:
                 return  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
             if (subclass or "").startswith("nest_lock"):
                 return  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
+            if lock in self.reclassed and held.subclass == subclass:
+                return  # lockdep_set_class*(): which instance has which key is not known here
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
         if known is not None and (
@@ -526,7 +575,9 @@ class _Analysis:
             for a in function.annotations
             if a.kind in ("__must_hold", "__releases") or a.kind.startswith("lockdep_assert_held")
         )
-        return _State(held)
+        site = Site(function.name, function.file, function.line, "work function")
+        works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
+        return _State(held | works)
 
     def walk(self, function: Function) -> FunctionLocks:
         result = FunctionLocks(function)
@@ -551,6 +602,9 @@ class _Analysis:
                 if step.op == "event" and step.event is not None:
                     for after in self.step(function, params, step.event, state, result, seen_events):
                         outgoing.extend((s, after) for s in step.succ)
+                elif step.op == "loop" and state.assumed:  # the loop may change what its conditions test
+                    forgot = _State(state.held, state.dropped, frozenset(), state.pending)
+                    outgoing.extend((s, forgot) for s in step.succ)
                 elif step.op == "branch":
                     for succ, cond in zip(step.succ, step.cond, strict=False):
                         assumed = self.assume(state, cond, step.tracked)
@@ -632,8 +686,11 @@ class _Analysis:
         kind = event.kind
         if kind == "release" or (kind == "flag-clear" and event.lock in self.open_coded and self.flags_as_locks):
             released = [h for h in state.held if h.lock == lock]
+            if len(released) > 1:  # two of a class (a nesting): the one taken through the same expression
+                same = [h for h in released if _lock_argument(h.site.text) == _lock_argument(event.text)]
+                released = same or released
             if released:
-                held = frozenset(h for h in state.held if h.lock != lock)
+                held = state.held.difference(released)
                 dropped = state.dropped | {lock or ""} if any(h.declared for h in released) else state.dropped
                 return [_State(held, dropped, state.assumed, state.pending)]
             result.releases_unheld.append(own)
