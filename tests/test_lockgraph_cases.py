@@ -246,7 +246,7 @@ def test_class_resolution() -> None:
     assert taken(found, "arrays") == [("bucket.lock", "spin"), ("table.locks", "spin"), ("bucket.lock", "spin")]
     for name in ("via_macro", "via_return"):
         assert taken(found, name) == [("obj.m", "mutex")]
-    reached = [e for e in found.functions[fid(found, "caller_of_helper")].reached.values() if e.event.kind == "acquire"]
+    reached = [e for e in found.reached(fid(found, "caller_of_helper")) if e.event.kind == "acquire"]
     assert [(e.lock, e.chain[0].function, e.chain[-1].function) for e in reached] == [
         ("obj.m", "caller_of_helper", "via_param_helper")
     ]

@@ -90,30 +90,87 @@ class Held:
     via: str | None = None
 
 
-@dataclass(frozen=True)
 class HeldEvent:
     """An event a function reaches, with what is held there.
 
     ``event``: the model's :class:`Event` (in function ``function``, an id); ``lock``: its class
-    with a parameter resolved to the caller's argument; ``chain``: the call sites from the function
-    down to the event, whose own site is last; ``held``: the locks held there on that path, taken
-    by the function or anything it called on the way (not by its callers); ``dropped``: the
-    caller's locks released on the way (not held there even when the caller held them);
-    ``uncertain``: the chain goes through a call resolved by a function-pointer field name alone.
+    with a parameter resolved to the caller's argument (``None`` for events without one);
+    ``chain`` (tuple of :class:`Site`): the call sites from the function down to the event,
+    whose own site is last; ``held`` (frozenset of :class:`Held`): the locks held there on that
+    path, taken by the function or anything it called on the way (not by its callers);
+    ``dropped`` (frozenset of classes): the caller's locks released on the way (not held there
+    even when the caller held them); ``uncertain``: the chain goes through a call resolved by a
+    function-pointer field name alone; ``param``: the lock is the function's parameter number
+    ``param`` (its class is the caller's argument).
+
+    A callee's event seen from a caller shares the callee's record: ``chain`` and ``held`` are
+    put together when asked for (summaries stay cheap on large call graphs).
     """
 
-    event: Event
-    function: str
-    lock: str | None
-    chain: tuple[Site, ...]
-    held: frozenset[Held]
-    dropped: frozenset[str] = frozenset()
-    uncertain: bool = False
-    param: int | None = None  # the lock is the function's parameter number ``param``
+    __slots__ = (
+        "_below",
+        "_chain",
+        "_held",
+        "_outer",
+        "_site",
+        "dropped",
+        "event",
+        "function",
+        "length",
+        "lock",
+        "param",
+        "uncertain",
+    )
+
+    def __init__(
+        self,
+        event: Event,
+        function: str,
+        lock: str | None,
+        site: Site,
+        outer: frozenset[Held],
+        dropped: frozenset[str] = frozenset(),
+        uncertain: bool = False,
+        param: int | None = None,
+        below: HeldEvent | None = None,
+    ) -> None:
+        self.event = event
+        self.function = function
+        self.lock = lock
+        self.dropped = dropped
+        self.uncertain = uncertain
+        self.param = param
+        self.length: int = 1 if below is None else below.length + 1
+        self._site = site
+        self._outer = outer
+        self._below = below
+        self._chain: tuple[Site, ...] | None = None
+        self._held: frozenset[Held] | None = None
+
+    @property
+    def chain(self) -> tuple[Site, ...]:
+        if self._chain is None:
+            sites = []
+            node: HeldEvent | None = self
+            while node is not None:
+                sites.append(node._site)
+                node = node._below
+            self._chain = tuple(sites)
+        return self._chain
+
+    @property
+    def held(self) -> frozenset[Held]:
+        if self._held is None:
+            inner = self._below.held if self._below is not None else frozenset()
+            self._held = self._outer | frozenset(h for h in inner if not h.declared) if inner else self._outer
+        return self._held
 
     @property
     def site(self) -> Site:
         return self.chain[-1]
+
+    def __repr__(self) -> str:
+        return f"HeldEvent({self.event.kind} {self.lock} at {self.site}, held={sorted(h.lock for h in self.held)})"
 
 
 @dataclass(frozen=True)
@@ -138,22 +195,50 @@ class Effect:
 
 
 @dataclass
+@dataclass
 class FunctionLocks:
     """Everything the walk knows about one function.
 
-    ``events``: its own events, one per distinct held set they are reached with, then the
-    acquisitions, sleeps and waits of its callees at the calls where it holds something (where it
-    holds nothing, the callee's own list says it all); ``exits``: one per return and distinct
+    ``own_events``: its own events (list of :class:`HeldEvent`), one per distinct held set they
+    are reached with; ``events`` adds the acquisitions, sleeps and waits of its callees at the
+    calls where it holds something (where it holds nothing, the callee's own list says it all;
+    put together on first use); ``exits``: list of :class:`Exit`, one per return and distinct
     state; ``effect``: what a call leaves behind; ``releases_unheld``: releases of a lock not held
     on that path (its caller's, or a bug: ``Function.annotations`` tells which).
     """
 
     function: Function
-    events: list[HeldEvent] = field(default_factory=list)
+    own_events: list[HeldEvent] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     effect: Effect = field(default_factory=Effect)
     releases_unheld: list[HeldEvent] = field(default_factory=list)
-    reached: dict[tuple[Any, ...], HeldEvent] = field(default_factory=dict)  # the summary callers compose
+    # The summary callers compose, as bits of the analysis' key table (see _Analysis.key).
+    own: dict[int, list[tuple[frozenset[str], HeldEvent]]] = field(default_factory=dict)  # bit -> (dropped, event)
+    links: dict[tuple[str, frozenset[str]], _Link] = field(default_factory=dict)  # (callee, dropped) -> first call
+    locked_calls: list[_Link] = field(default_factory=list)  # calls made holding something
+    own_mask: int = 0  # own keys reached with nothing dropped
+    mask: int = 0  # every key reachable from here
+    _events: list[HeldEvent] | None = None
+    _analysis: _Analysis | None = None
+
+    @property
+    def events(self) -> list[HeldEvent]:
+        if self._events is None:
+            self._events = list(self.own_events)
+            if self._analysis is not None:
+                self._events += self._analysis.callee_events(self)
+        return self._events
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A call: where, to whom, the caller's locks released before it, what the caller holds there."""
+
+    site: Site
+    event: Event
+    target: str
+    dropped: frozenset[str]
+    held: frozenset[Held]
 
 
 @dataclass
@@ -202,13 +287,23 @@ class OpenCodedLock:
 
 
 @dataclass
+@dataclass
 class LockSet:
-    """The result of :func:`analyse`."""
+    """The result of :func:`analyse`: per function, the edges, the open-coded locks."""
 
     model: CodeModel
     functions: dict[str, FunctionLocks]
     edges: list[LockEdge]
     open_coded: dict[str, OpenCodedLock]
+    analysis: _Analysis
+
+    def reached(self, fid: str) -> list[HeldEvent]:
+        """Every acquisition, sleep and wait ``fid`` or its callees can do, with a call chain each.
+
+        ``held`` is what is held inside ``fid``'s part of the chain; ``dropped`` what was released
+        of the caller's on the way.  One entry per kind of event (class, kind, subclass, callee).
+        """
+        return self.analysis.reached(self.functions[fid])
 
 
 # --- questions the checks ask of a held set -----------------------------------------------
@@ -470,6 +565,13 @@ class _Analysis:
         self.works: dict[str, set[str]] = {}  # work function id -> the work classes it runs as
         self.queued: dict[str, set[str]] = {}  # workqueue class -> the work classes queued on it
         self.reclassed: set[str] = set()  # classes lockdep_set_class*() splits into classes of their own
+        self.keys: dict[tuple[Any, ...], int] = {}  # (what, class, kind, subclass, trylock, param) -> bit
+        self.key_list: list[tuple[Any, ...]] = []
+        self.take_mask = 0  # keys that order after what is held: blocking acquisitions
+        self.param_mask = 0  # keys whose class is a parameter of the function that has them
+        self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
+        self.safe: dict[tuple[str, str], int] = {}  # (function, class) -> keys reachable without dropping class
+        self.witnesses: dict[tuple[str, int, str | None, bool], HeldEvent | None] = {}
         self.bindings()
 
     def bindings(self) -> None:
@@ -519,7 +621,22 @@ class _Analysis:
 
     def run(self) -> None:
         for fid in self.order():
-            self.results[fid] = self.walk(self.model.functions[fid])
+            result = self.walk(self.model.functions[fid])
+            result._analysis = self
+            self.results[fid] = result
+
+    def key(self, key: tuple[Any, ...]) -> int:
+        """The bit of a reached-event key: ``(what, class, kind, subclass, trylock, param)``."""
+        bit = self.keys.get(key)
+        if bit is None:
+            bit = len(self.key_list)
+            self.keys[key] = bit
+            self.key_list.append(key)
+            if key[0] == "take" and key[2] != "flag" and not key[4]:
+                self.take_mask |= 1 << bit
+            if key[5] is not None:
+                self.param_mask |= 1 << bit
+        return bit
 
     # What an event takes, for the graph: (class, kind) pairs.
     def takes(self, event: Event) -> list[tuple[str, str]]:
@@ -535,12 +652,10 @@ class _Analysis:
             return [(flag, "flag-wait") for flag in event.flags if flag in self.open_coded]
         return []
 
-    def emit(
-        self, held: Held, lock: str, kind: str, subclass: str | None, chain: tuple[Site, ...], uncertain: bool
-    ) -> None:
-        if held.kind in CONTEXT_KINDS or kind in CONTEXT_KINDS or kind == "srcu-read" and held.kind == "srcu-read":
-            return
-        if kind == "rcu-read" or held.kind == "rcu-read":
+    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> None:
+        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order."""
+        hkind = held.kind
+        if hkind in CONTEXT_KINDS or kind in CONTEXT_KINDS or (kind == "srcu-read" and hkind == "srcu-read"):
             return
         if held.lock == lock:
             if kind == "flag-wait":
@@ -551,18 +666,18 @@ class _Analysis:
                 return  # lockdep_set_class*(): which instance has which key is not known here
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
-        if known is not None and (
-            len(known.chain) < len(chain) or (known.uncertain <= uncertain and len(known.chain) == len(chain))
-        ):
-            return
+        if known is not None:
+            length = len(known.chain)
+            if length < found.length or (length == found.length and known.uncertain <= uncertain):
+                return
         self.edges[key] = LockEdge(
             held.lock,
             lock,
-            held.kind,
+            hkind,
             kind,
             held.site,
-            list(chain),
-            through_flag="flag" in held.kind or "flag" in kind,
+            list(found.chain),
+            through_flag="flag" in hkind or "flag" in kind,
             held_subclass=held.subclass,
             acquired_subclass=subclass,
             uncertain=uncertain,
@@ -588,12 +703,15 @@ class _Analysis:
         work = [entry]
         queued = {entry}
         seen_events: set[tuple[int, frozenset[Held]]] = set()
+        done: dict[int, set[_State]] = {}
         exits: list[tuple[_Step, _State]] = []
         while work:
             index = work.pop()
             queued.discard(index)
             step = cfg.steps[index]
-            current = list(states.get(index, ()))
+            finished = done.setdefault(index, set())
+            current = [s for s in states.get(index, ()) if s not in finished]
+            finished.update(current)
             outgoing: list[tuple[int, _State]] = []
             if step.op == "exit":
                 exits.extend((step, s) for s in current)
@@ -658,13 +776,14 @@ class _Analysis:
             return state
         return _State(held, state.dropped, assumed, pending)
 
-    def record(self, result: FunctionLocks, key: tuple[Any, ...], found: HeldEvent) -> None:
-        known = result.reached.get(key)
-        if known is None:
-            if len(result.reached) < MAX_REACHED:
-                result.reached[key] = found
-        elif len(found.chain) < len(known.chain):
-            result.reached[key] = found
+    def record(self, result: FunctionLocks, key: tuple[Any, ...], dropped: frozenset[str], found: HeldEvent) -> None:
+        """An event the function itself reaches (or a callee's, its parameter resolved here)."""
+        bit = self.key(key)
+        variants = result.own.setdefault(bit, [])
+        if not dropped:
+            result.own_mask |= 1 << bit
+        if all(known != dropped for known, _ in variants):
+            variants.append((dropped, found))
 
     def step(
         self,
@@ -679,10 +798,10 @@ class _Analysis:
         mark = (id(event), state.held)
         lock = event.lock
         param = params.get(lock) if lock is not None and not event.resolved else None
-        own = HeldEvent(event, function.id, lock, (site,), state.held, state.dropped, param=param)
+        own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
         if mark not in seen:
             seen.add(mark)
-            result.events.append(own)
+            result.own_events.append(own)
         kind = event.kind
         if kind == "release" or (kind == "flag-clear" and event.lock in self.open_coded and self.flags_as_locks):
             released = [h for h in state.held if h.lock == lock]
@@ -699,17 +818,17 @@ class _Analysis:
             return self.call(function, params, event, state, result)
         taken = self.takes(event)
         if kind in ("sleep", "wait") and not taken:
-            self.record(result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param, state.dropped), own)
+            self.record(result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own)
         held = state.held
         dropped = state.dropped
         pending = state.pending
         subclass = _subclass(event.subclass)
         for name, lock_kind in taken:
-            found = HeldEvent(event, function.id, name, (site,), state.held, state.dropped, param=param)
-            self.record(result, ("take", name, lock_kind, subclass, event.trylock, param, state.dropped), found)
+            found = HeldEvent(event, function.id, name, site, state.held, state.dropped, param=param)
+            self.record(result, ("take", name, lock_kind, subclass, event.trylock, param), state.dropped, found)
             if lock_kind != "flag" and not event.trylock:  # setting a flag never blocks; only waiting does
                 for h in held:
-                    self.emit(h, name, lock_kind, subclass, (site,), False)
+                    self.emit(h, name, lock_kind, subclass, found, False)
             if lock_kind in ("flag-wait", "srcu-sync", "work"):
                 continue  # waited for, not kept
             if name in dropped and not any(h.lock == name for h in held):
@@ -729,54 +848,205 @@ class _Analysis:
     ) -> list[_State]:
         site = _site(function, event)
         after: list[_State] = []
+        held_now = state.held
         for target in event.targets:
             summary = self.results.get(target)
             if summary is None:  # outside the model, or a recursive call still being summarised
                 continue
-            uncertain = event.guessed
-            for key, reached in summary.reached.items():
-                lock = reached.lock
-                param = None
-                if reached.param is not None:  # the callee's parameter: the caller's argument
-                    argument = event.args[reached.param] if reached.param < len(event.args) else ""
-                    if not argument:
-                        continue
-                    lock = argument
-                    param = params.get(argument) if argument in params else None
-                caller_held = frozenset(h for h in state.held if h.lock not in reached.dropped)
-                inner = frozenset(h for h in reached.held if not h.declared)
-                chain = (site, *reached.chain)
-                both_uncertain = uncertain or reached.uncertain
-                if key[0] == "take" and lock is not None:
-                    lock_kind = key[2]
-                    if lock_kind != "flag" and not reached.event.trylock:
-                        for h in caller_held:
-                            self.emit(h, lock, lock_kind, key[3], chain, both_uncertain)
-                dropped = state.dropped | (reached.dropped - {h.lock for h in state.held})
-                composed = HeldEvent(
-                    reached.event,
-                    reached.function,
-                    lock,
-                    chain,
-                    caller_held | inner,
-                    dropped,
-                    both_uncertain,
-                    param,
-                )
-                if caller_held:
-                    result.events.append(composed)
-                self.record(result, (key[0], lock, key[2], key[3], key[4], param, frozenset(dropped)), composed)
             effect = summary.effect
-            if not effect.held and not effect.dropped:
-                continue
-            held = frozenset(h for h in state.held if h.lock not in effect.dropped)
-            dropped = state.dropped | (effect.dropped - {h.lock for h in state.held})
-            for h in effect.held:
-                held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
-            after.append(_State(held, dropped, state.assumed, state.pending))
+            if effect.held or effect.dropped:
+                held = frozenset(h for h in held_now if h.lock not in effect.dropped)
+                dropped = state.dropped | (effect.dropped - {h.lock for h in held_now})
+                for h in effect.held:
+                    held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
+                after.append(_State(held, dropped, state.assumed, state.pending))
+            link = _Link(site, event, target, state.dropped, held_now)
+            first = (target, state.dropped) not in result.links
+            if first:
+                result.links[(target, state.dropped)] = link
+            if summary.mask & self.param_mask and (first or held_now):
+                self.resolve_parameters(params, link, summary, result)
+            if held_now:
+                result.locked_calls.append(link)
+                self.order_after(link, summary)
         if not after or len(after) < len(event.targets):
             after.append(state)
         return list(dict.fromkeys(after))
+
+    def resolve_parameters(
+        self, params: dict[str, int], link: _Link, summary: FunctionLocks, result: FunctionLocks
+    ) -> None:
+        """The callee's events on a lock it was passed: their class is this call's argument."""
+        args = link.event.args
+        for bit in _bits(summary.mask & self.param_mask):
+            key = self.key_list[bit]
+            argument = args[key[5]] if key[5] < len(args) else ""
+            if not argument:
+                continue
+            below = self.witness(summary, bit, None)
+            if below is None:
+                continue
+            resolved = (key[0], argument, key[2], key[3], key[4], params.get(argument))
+            found = HeldEvent(
+                below.event,
+                below.function,
+                argument,
+                link.site,
+                link.held,
+                link.dropped,
+                link.event.guessed or below.uncertain,
+                params.get(argument),
+                below,
+            )
+            if key[0] == "take" and key[2] != "flag" and not key[4]:
+                for h in link.held:
+                    self.emit(h, argument, key[2], key[3], found, found.uncertain)
+            self.record(result, resolved, link.dropped, found)
+
+    def order_after(self, link: _Link, summary: FunctionLocks) -> None:
+        """Edges from each lock held at a call to what the callee takes without releasing it first."""
+        for held in link.held:
+            if held.kind in CONTEXT_KINDS:
+                continue
+            done = self.emitted.get((held.lock, held.subclass), 0)
+            new = self.safe_mask(summary, held.lock) & self.take_mask & ~done & ~self.param_mask
+            if not new:
+                continue
+            for bit in _bits(new):
+                key = self.key_list[bit]
+                below = self.witness(summary, bit, held.lock, certain=True)
+                uncertain = below is None or link.event.guessed
+                if below is None:
+                    below = self.witness(summary, bit, held.lock)
+                    if below is None:
+                        continue
+                found = HeldEvent(
+                    below.event, below.function, key[1], link.site, link.held, link.dropped, uncertain, None, below
+                )
+                self.emit(held, key[1], key[2], key[3], found, uncertain)
+                if not uncertain:
+                    done |= 1 << bit
+            self.emitted[(held.lock, held.subclass)] = done
+
+    def safe_mask(self, summary: FunctionLocks, lock: str) -> int:
+        """Keys reachable from the function on a path that does not release ``lock`` first."""
+        key = (summary.function.id, lock)
+        if key in self.safe:
+            return self.safe[key]
+        stack = [summary]
+        order: list[FunctionLocks] = []
+        seen = {summary.function.id}
+        while stack:  # every function below, callees before callers
+            current = stack.pop()
+            order.append(current)
+            for (target, dropped), _ in current.links.items():
+                if lock in dropped or target in seen or (target, lock) in self.safe:
+                    continue
+                seen.add(target)
+                stack.append(self.results[target])
+        for current in reversed(order):
+            mask = current.own_mask
+            for bit, variants in current.own.items():
+                if any(dropped and lock not in dropped for dropped, _ in variants):
+                    mask |= 1 << bit
+            for (target, dropped), _ in current.links.items():
+                if lock not in dropped:
+                    mask |= self.safe.get((target, lock), 0) & ~self.param_mask
+            self.safe[(current.function.id, lock)] = mask
+        return self.safe[key]
+
+    def witness(self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False) -> HeldEvent | None:
+        """The shortest chain from the function to an event of key ``bit`` that does not release ``avoid``
+        (and goes through no guessed pointer call, if ``certain``), as a :class:`HeldEvent`."""
+        memo = (summary.function.id, bit, avoid, certain)
+        if memo in self.witnesses:
+            return self.witnesses[memo]
+        flag = 1 << bit
+        parents: dict[str, tuple[str, _Link] | None] = {summary.function.id: None}
+        queue = [summary]
+        head = 0
+        found: tuple[FunctionLocks, HeldEvent] | None = None
+        while head < len(queue) and found is None:
+            current = queue[head]
+            head += 1
+            for dropped, event in current.own.get(bit, ()):
+                if avoid is None or avoid not in dropped:
+                    found = (current, event)
+                    break
+            if found is not None:
+                break
+            for (target, dropped), link in current.links.items():
+                if target in parents or (avoid is not None and avoid in dropped) or (certain and link.event.guessed):
+                    continue
+                below = self.results[target]
+                if not below.mask & flag:
+                    continue
+                parents[target] = (current.function.id, link)
+                queue.append(below)
+        result: HeldEvent | None = None
+        if found is not None:
+            holder, event = found
+            hops: list[_Link] = []
+            fid = holder.function.id
+            while parents[fid] is not None:
+                parent, link = parents[fid]  # type: ignore[misc]
+                hops.append(link)
+                fid = parent
+            result = event
+            for link in hops:  # from the event up to the function
+                uncertain = result.uncertain or link.event.guessed
+                result = HeldEvent(
+                    result.event,
+                    result.function,
+                    result.lock,
+                    link.site,
+                    link.held,
+                    link.dropped,
+                    uncertain,
+                    None,
+                    result,
+                )
+        self.witnesses[memo] = result
+        return result
+
+    def reached(self, summary: FunctionLocks) -> list[HeldEvent]:
+        found = []
+        for bit in _bits(summary.mask):
+            event = self.witness(summary, bit, None)
+            if event is not None:
+                found.append(event)
+        return found
+
+    def callee_events(self, summary: FunctionLocks) -> list[HeldEvent]:
+        """The callees' events at the calls where the function holds something, with what is held."""
+        found = []
+        seen: set[tuple[str, str, frozenset[Held]]] = set()
+        for link in summary.locked_calls:
+            mark = (link.site.text + str(link.site.line), link.target, link.held)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            below_summary = self.results[link.target]
+            for bit in _bits(below_summary.mask):
+                below = self.witness(below_summary, bit, None)
+                if below is None:
+                    continue
+                held = frozenset(h for h in link.held if self.safe_mask(below_summary, h.lock) >> bit & 1)
+                if held:
+                    found.append(
+                        HeldEvent(
+                            below.event,
+                            below.function,
+                            below.lock,
+                            link.site,
+                            held,
+                            link.dropped,
+                            below.uncertain or link.event.guessed,
+                            None,
+                            below,
+                        )
+                    )
+        return found
 
     def finish(self, function: Function, result: FunctionLocks, exits: list[tuple[_Step, _State]]) -> None:
         must: dict[str, Held] | None = None
@@ -793,6 +1063,12 @@ class _Analysis:
             must = mine if must is None else {k: v for k, v in must.items() if k in mine}
             dropped |= state.dropped
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
+        mask = 0
+        for bit in result.own:
+            mask |= 1 << bit
+        for target, _ in result.links:
+            mask |= self.results[target].mask & ~self.param_mask  # parameters were resolved at the call
+        result.mask = mask
 
 
 def open_coded_locks(model: CodeModel) -> dict[str, OpenCodedLock]:
@@ -830,11 +1106,22 @@ def entry_paths(model: CodeModel) -> dict[str, list[Site]]:
     return paths
 
 
+def _bits(mask: int) -> list[int]:
+    """The set bits of ``mask``, lowest first."""
+    text = bin(mask)[:1:-1]
+    found = []
+    index = text.find("1")
+    while index >= 0:
+        found.append(index)
+        index = text.find("1", index + 1)
+    return found
+
+
 def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
     """Walk every function of ``model``: held sets at every event, exits, summaries, lock-order edges.
 
     ``flags_as_locks``: count open-coded locks (see :func:`open_coded_locks`) as locks.  Never
-    raises on any model; work is bounded per function (``MAX_STATES``, ``MAX_REACHED``).
+    raises on any model; work per function is bounded (``MAX_STATES``).
     """
     analysis = _Analysis(model, flags_as_locks)
     analysis.run()
@@ -846,9 +1133,9 @@ def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
     edges = sorted(
         analysis.edges.values(), key=lambda e: (e.held, e.acquired, e.held_subclass or "", e.acquired_subclass or "")
     )
-    return LockSet(model, analysis.results, edges, analysis.open_coded)
+    return LockSet(model, analysis.results, edges, analysis.open_coded, analysis)
 
 
 def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[LockEdge]:
-    """Every held -> acquired pair in scope (subclasses apart), with the shortest chain found, sorted."""
+    """Every held -> acquired pair in scope (subclasses apart), with a shortest chain, sorted."""
     return analyse(model, flags_as_locks=flags_as_locks).edges
