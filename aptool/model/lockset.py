@@ -1033,7 +1033,9 @@ class _Analysis:
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
                 after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
-            link = _Link(site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary))
+            link = _Link(
+                site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary, state.facts)
+            )
             first = (target, state.dropped, state.facts) not in result.links
             if first:
                 result.links[(target, state.dropped, state.facts)] = link
@@ -1366,15 +1368,22 @@ def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[
     return analyse(model, flags_as_locks=flags_as_locks).edges
 
 
-def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tuple[tuple[int, str, int | None], ...]:
+def _passes(
+    event: Event, params: dict[str, int], callee: FunctionLocks, facts: frozenset[_Fact] = frozenset()
+) -> tuple[tuple[int, str, int | None], ...]:
     """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
-    a constant, or the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    a constant, a variable a branch or assignment pinned to one (``if (!trans) helper(trans)``), or
+    the caller's own parameter (whose constant, if its caller passes one, goes on)."""
     found: list[tuple[int, str, int | None]] = []
+    pinned = {name: value for name, value, equal in facts if equal and value != REASSIGNED}
     for index in sorted(callee.sensitive):
         if index >= len(event.args):
             continue
         argument = event.args[index]
-        if argument in params:
+        known = pinned.get("=" + argument) or pinned.get(argument)
+        if known is not None:
+            found.append((index, known, None))
+        elif argument in params:
             found.append((index, "", params[argument]))
         elif argument and _constant(argument):
             found.append((index, _normal(argument), None))
