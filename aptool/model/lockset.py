@@ -713,7 +713,7 @@ class _Analysis:
         self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
-        self.witnesses: dict[tuple[str, int, str | None, bool, _Consts], HeldEvent | None] = {}
+        self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.bindings()
 
     def bindings(self) -> None:
@@ -1175,59 +1175,73 @@ class _Analysis:
     def witness(
         self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False, consts: _Consts = ()
     ) -> HeldEvent | None:
-        """A shortest chain from the function (called with ``consts``) to an event of key ``bit`` that does
-        not release ``avoid`` (and goes through no guessed pointer call, if ``certain``)."""
-        memo = (summary.function.id, bit, avoid, certain, consts)
-        if memo in self.witnesses:
-            return self.witnesses[memo]
+        """A chain from the function (called with ``consts``) to an event of key ``bit`` that does not
+        release ``avoid`` (and goes through no guessed pointer call, if ``certain``), or None.
+
+        It goes down the call graph (a DAG: recursion is cut) one call at a time, taking a callee that
+        does the event itself if there is one, else the first call in source order that reaches it;
+        every step down is remembered, so chains share their tails."""
+        memo = self.witnesses
         flag = 1 << bit
-        start = (summary.function.id, consts)
-        parents: dict[tuple[str, _Consts], tuple[tuple[str, _Consts], _Link] | None] = {start: None}
-        queue = [start]
-        head = 0
-        found: tuple[tuple[str, _Consts], HeldEvent] | None = None
-        while head < len(queue) and found is None:
-            node = queue[head]
-            head += 1
-            current = self.results[node[0]]
-            given = _given(current, node[1])
-            for dropped, facts, event in current.own.get(bit, ()):
-                if (avoid is None or avoid not in dropped) and _consistent(facts, given):
-                    found = (node, event)
-                    break
-            if found is not None:
+        path: list[tuple[tuple[str, _Consts, int, str | None, bool], _Link]] = []
+        node = (summary.function.id, consts, bit, avoid, certain)
+        found: HeldEvent | None = None
+        while True:
+            if node in memo:
+                found = memo[node]
                 break
-            masks = self.reached_masks
-            for link, child in self.calls(current, node[1], given):
+            fid, node_consts = node[0], node[1]
+            current = self.results[fid]
+            given = _given(current, node_consts)
+            own = next(
+                (
+                    event
+                    for dropped, facts, event in current.own.get(bit, ())
+                    if (avoid is None or avoid not in dropped) and _consistent(facts, given)
+                ),
+                None,
+            )
+            if own is not None:
+                memo[node] = found = own
+                break
+            step: tuple[_Link, tuple[str, _Consts]] | None = None
+            for link, child in sorted(self.calls(current, node_consts, given), key=lambda c: c[0].site.line):
                 if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
                     continue
-                if child in parents:
-                    continue
-                mask = masks.get((child[0], child[1], avoid))
+                mask = self.reached_masks.get((child[0], child[1], avoid))
                 if mask is None:
                     mask = self.reach(child[0], child[1], avoid)
                 if not mask & flag:
                     continue
-                parents[child] = (node, link)
-                queue.append(child)
-        result: HeldEvent | None = None
-        if found is not None:
-            node, result = found
-            while parents[node] is not None:  # from the event up to the function
-                node, link = parents[node]  # type: ignore[misc]
-                result = HeldEvent(
-                    result.event,
-                    result.function,
-                    result.lock,
+                if step is None:
+                    step = (link, child)
+                below = self.results[child[0]].own.get(bit)
+                if below and any(avoid is None or avoid not in d for d, _, _ in below):
+                    step = (link, child)  # the callee does it itself: the shortest way down
+                    break
+            if step is None:
+                memo[node] = None
+                break
+            path.append((node, step[0]))
+            node = (step[1][0], step[1][1], bit, avoid, certain)
+            if len(path) > len(self.results):  # cannot happen in a DAG; a guard all the same
+                found = None
+                break
+        for key, link in reversed(path):
+            if found is not None:
+                found = HeldEvent(
+                    found.event,
+                    found.function,
+                    found.lock,
                     link.site,
                     link.held,
                     link.dropped,
-                    result.uncertain or link.event.guessed,
+                    found.uncertain or link.event.guessed,
                     None,
-                    result,
+                    found,
                 )
-        self.witnesses[memo] = result
-        return result
+            memo[key] = found
+        return found
 
     def reached(self, summary: FunctionLocks) -> list[HeldEvent]:
         found = []
@@ -1411,7 +1425,7 @@ def _join(known: dict[_State, None], after: _State, single: bool, merged: set[in
             groups.setdefault((state.held, state.dropped), []).append(state)
         fewer = dict.fromkeys(_merge(group) for group in groups.values())
         known.clear()
-        if len(fewer) > MAX_STATES:
+        if len(fewer) > MAX_STATES // 2:  # would be back here soon: one state from now on
             fewer = {_merge(fewer): None}
             merged.add(index)
         known.update(fewer)
