@@ -42,7 +42,7 @@ def render(result: Result) -> list[str]:
     lines.append("")
     for blocked in result.blocked:
         by = ", ".join(thread_label(t) for t in blocked.held_by)
-        owner = f" (held by {by})" if by else " (nothing will ever do it)"
+        owner = f" ({blocked.relation} {by})" if by else " (nothing will ever do it)"
         holds = ", ".join(blocked.holds) or "nothing"
         lines.append(
             f" {thread_label(blocked.thread)} waits for {blocked.waits_for}{owner} at "

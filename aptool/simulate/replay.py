@@ -20,6 +20,7 @@ from aptool.simulate.machine import (
     C_WAITC,
     C_WAITL,
     Machine,
+    lock_key,
 )
 from aptool.simulate.program import (
     ACQUIRE,
@@ -133,7 +134,7 @@ def _blocked(machine: Machine, state: int, flag_owner: dict[str, int]) -> list[B
         step = machine.programs[thread].steps[pc]
         op = machine.ops[thread][pc]
         site = step.site or Site("?", "?", 0)
-        waits_for, held_by = _wants(machine, state, thread, step, op.code, holders, flag_owner)
+        waits_for, held_by, relation = _wants(machine, state, thread, step, op.code, holders, flag_owner)
         found.append(
             Blocked(
                 thread,
@@ -144,6 +145,7 @@ def _blocked(machine: Machine, state: int, flag_owner: dict[str, int]) -> list[B
                 _holds(machine, state, thread, flag_owner),
                 waits_for,
                 held_by,
+                relation,
             )
         )
     return found
@@ -157,30 +159,31 @@ def _wants(
     code: int,
     holders: dict[str, list[int]],
     flag_owner: dict[str, int],
-) -> tuple[str, list[int]]:
-    """What a blocked thread waits for, and which threads it waits on."""
+) -> tuple[str, list[int], str]:
+    """What a blocked thread waits for, which threads it waits on, and how (held by, set by...)."""
     event = step.event
     if code in (C_ACQX, C_ACQS, C_TRYX, C_TRYS):
-        from aptool.simulate.machine import lock_key
-
         key = lock_key(step)
         owners = holders.get(key, [])
-        if not owners and code == C_ACQS:
-            waiting = [
+        exclusive = [u for u in owners if not dict(machine.held_locks(state, u)).get(key, False)]
+        if code == C_ACQS and not exclusive:
+            writers = [
                 u
                 for u in range(len(machine.ops))
-                if u != thread and machine.ops[u][machine.field_of(state, u)[0]].code == C_ACQX
+                if u != thread
+                and machine.ops[u][machine.field_of(state, u)[0]].code == C_ACQX
+                and lock_key(machine.programs[u].steps[machine.field_of(state, u)[0]]) == key
             ]
-            return f"{key} (a writer waits for it first)", waiting
-        return key, owners
+            return key, writers, "queued behind the writer"
+        return key, owners, "held by"
     if code == C_WAIT and event is not None:
         setters = sorted({flag_owner[f] for f in event.flags if f in flag_owner and machine.flag_set(state, f)})
-        return event.condition or step.lock, setters
+        return event.condition or step.lock, setters, "set by"
     if code == C_WAITL:
-        return f"a wake_up({step.lock})", []
+        return f"wake_up({step.lock})", [], ""
     if code == C_WAITC and event is not None:
-        return f"complete({step.lock})", []
-    return step.kind, []
+        return f"complete({step.lock})", [], ""
+    return step.kind, [], ""
 
 
 def _kind(blocked: list[Blocked]) -> str:

@@ -45,7 +45,8 @@ class Blocked:
     text: str
     holds: list[str]
     waits_for: str  # what it needs: a lock, a flag to change, a wake, a complete()
-    held_by: list[int] = field(default_factory=list)  # the threads that hold it (or set the flag)
+    held_by: list[int] = field(default_factory=list)  # the threads it waits on
+    relation: str = ""  # how: "held by", "set by" (a flag), "queued behind the writer"
 
 
 @dataclass
