@@ -71,7 +71,6 @@ class Op:
     next: tuple[int, ...] = ()
     fail: tuple[int, ...] = ()
     footprint: int = 0  # the resources this step touches (for the reduction)
-    reducible: bool = True  # taking it alone cannot make another thread a waiting writer
 
 
 @dataclass
@@ -85,6 +84,7 @@ class Machine:
     completions: list[str] = field(default_factory=list)
     ops: list[list[Op]] = field(default_factory=list)
     future: list[list[int]] = field(default_factory=list)  # per thread and step: resources touched from here on
+    touches: list[list[int]] = field(default_factory=list)  # per thread and step: what the step touches
     pc_bits: int = 1
     width: int = 1
     global_shift: int = 0
@@ -253,13 +253,9 @@ def build_machine(programs: list[Program], outside: frozenset[str] = frozenset()
             op.footprint = numbering.resource(step)
             ops.append(op)
         _skip_noops(ops)
-        for op in ops:
-            op.reducible = not any(
-                ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in machine.fair_locks
-                for n in (*op.next, *op.fail)
-            )
         machine.ops.append(ops)
         machine.future.append(_future(ops))
+        machine.touches.append([_touches(ops, op, machine.fair_locks) for op in ops])
     machine.starts = [_resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
     return machine
 
@@ -286,6 +282,16 @@ def _skip_noops(ops: list[Op]) -> None:
         if op.code != -1:
             op.next = tuple(_resolve(ops, list(op.next))) if op.code != C_END else ()
             op.fail = tuple(_resolve(ops, list(op.fail))) if op.fail else ()
+
+
+def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
+    """What a step touches; a step that makes its thread a waiting writer touches that lock too
+    (readers of a fair lock queue behind a waiting writer)."""
+    found = op.footprint
+    for n in (*op.next, *op.fail):
+        if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
+            found |= ops[n].footprint
+    return found
 
 
 def _future(ops: list[Op]) -> list[int]:

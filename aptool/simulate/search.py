@@ -1,12 +1,13 @@
 """Breadth-first search over the interleavings, with a visited-state hash and a partial-order reduction.
 
 Breadth first, so the first state found where no thread can move is reached
-by a shortest schedule.  The reduction: where a thread's next step is a
-release, or touches nothing any other thread can still touch, that step
-alone is explored from the state (it commutes with everything the others
-can do); if it leads back to a state already seen, the state is expanded in
-full (so that no thread is ignored around a loop).  Deadlocks, the only
-thing searched for, are all kept.
+by a shortest schedule (of the reduced graph).  The reduction is a
+persistent set per state: from the threads whose next step can move, the
+smallest set closed under conflicts (another thread can still touch what a
+member's step touches) is explored and the other threads wait; a release
+conflicts with nothing, as no other thread can take the lock before it.
+Persistent sets keep every deadlock state, which is all that is searched
+for.
 
 Input: a :class:`Machine` and a bound on the states.  Output: a
 :class:`Search` with the path to the first deadlock, if any.
@@ -15,8 +16,8 @@ Input: a :class:`Machine` and a bound on the states.  Output: a
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 from aptool.simulate.machine import (
     C_ACQS,
@@ -31,7 +32,6 @@ from aptool.simulate.machine import (
     C_WAITL,
     C_WAKE,
     Machine,
-    Op,
 )
 
 
@@ -50,132 +50,145 @@ class Search:
 
 
 def successors(machine: Machine, state: int, only: int | None = None, reduce: bool = True) -> list[int]:
-    """The states one step after ``state`` (of thread ``only``, or of any thread, reduced)."""
-    return expand(machine, state, only, reduce)[0]
+    """The states one step after ``state``: of thread ``only``, or of a persistent set of threads."""
+    step = _stepper(machine, reduce and only is None)
+    return step(state, only)
 
 
-def expand(machine: Machine, state: int, only: int | None = None, reduce: bool = True) -> tuple[list[int], bool]:
-    """The successors of ``state``, and whether they are one thread's alone (the reduction applied)."""
-    ops = machine.ops
+def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list[int]]:  # noqa: C901
+    """A fast successor function over ``machine``'s tables (closures over locals: this is the hot loop)."""
     width = machine.width
     pc_bits = machine.pc_bits
     pc_mask = (1 << pc_bits) - 1
     field_mask = (1 << width) - 1
-    nthreads = len(ops)
+    nthreads = len(machine.ops)
+    threads = range(nthreads)
     gshift = machine.global_shift
-    g = state >> gshift
-    pcs = []
-    helds = []
-    anyheld = 0
-    for t in range(nthreads):
-        value = (state >> (t * width)) & field_mask
-        pcs.append(value & pc_mask)
-        held = value >> pc_bits
-        helds.append(held)
-        anyheld |= held
-    threads = range(nthreads) if only is None else (only,)
-    if reduce and only is None and nthreads > 1:
-        chosen = _ample(machine, state, pcs, helds, anyheld)
-        if chosen is not None:
-            return chosen, True
-    out: list[int] = []
-    for t in threads:
-        _moves(machine, state, t, pcs, helds, anyheld, g, out)
-    return out, False
-
-
-def _ample(machine: Machine, state: int, pcs: list[int], helds: list[int], anyheld: int) -> list[int] | None:
-    """A thread whose next step commutes with everything else: its successors alone, else None."""
+    shifts = [t * width for t in threads]
+    tables = [
+        [(op.code, op.a, op.b, op.c, op.passing, op.next, op.fail or op.next, op.footprint) for op in ops]
+        for ops in machine.ops
+    ]
     future = machine.future
-    ops = machine.ops
-    marks = [future[t][pc] for t, pc in enumerate(pcs)]
-    before = list(accumulate(marks, lambda a, b: a | b, initial=0))
-    after = list(accumulate(reversed(marks), lambda a, b: a | b, initial=0))[::-1]
-    g = state >> machine.global_shift
-    for t, pc in enumerate(pcs):
-        op = ops[t][pc]
-        code = op.code
-        if code == C_END or not op.reducible:
-            continue
-        others = before[t] | after[t + 1]
-        if code != C_REL and op.footprint & others:
-            continue
-        out: list[int] = []
-        _moves(machine, state, t, pcs, helds, anyheld, g, out)
-        if out:
-            return out
-    return None
+    touches = machine.touches
+
+    def writer_waiting(pcs: list[int], t: int, exclusive: int) -> bool:
+        for u in threads:
+            if u != t:
+                op = tables[u][pcs[u]]
+                if op[0] == C_ACQX and op[1] == exclusive:
+                    return True
+        return False
+
+    def step(state: int, only: int | None) -> list[int]:
+        pcs = []
+        helds = []
+        anyheld = 0
+        rest = state
+        for _ in threads:
+            value = rest & field_mask
+            rest >>= width
+            pcs.append(value & pc_mask)
+            held = value >> pc_bits
+            helds.append(held)
+            anyheld |= held
+        g = rest
+        moves: list[list[int]] = []
+        movers = 0
+        for t in threads:
+            out: list[int] = []
+            moves.append(out)
+            if only is not None and t != only:
+                continue
+            pc = pcs[t]
+            code, a, b, c, passing, nexts, fails, _ = tables[t][pc]
+            if code == C_END:
+                continue
+            held = helds[t]
+            shift = shifts[t]
+            base = state - ((pc | (held << pc_bits)) << shift)
+            if code <= C_REL:
+                if code == C_ACQX:
+                    if anyheld & b:
+                        continue
+                    held |= a
+                elif code == C_REL:
+                    bits = held & a
+                    if bits:
+                        held &= ~(3 << ((bits.bit_length() - 1) & ~1))
+                elif code == C_ACQS:
+                    if anyheld & b or (anyheld & c and writer_waiting(pcs, t, b)):
+                        continue
+                    held |= a
+                elif anyheld & b:  # a trylock of a lock held at all (exclusive), held for write (shared)
+                    nexts = fails
+                else:
+                    held |= a
+            else:
+                changed = _global_step(code, a, passing, g, base, gshift)
+                if changed is None:
+                    continue
+                base = changed
+            for n in nexts:
+                out.append(base + ((n | ((held if n else 0) << pc_bits)) << shift))
+            movers += 1
+        if reduce and movers > 1:
+            return persistent(pcs, moves)
+        return [s for found in moves for s in found]
+
+    def persistent(pcs: list[int], moves: list[list[int]]) -> list[int]:
+        ahead = [future[t][pcs[t]] for t in threads]
+        conflicts = []
+        for t in threads:
+            pc = pcs[t]
+            mine = touches[t][pc]
+            if moves[t] and tables[t][pc][0] == C_REL:
+                mine &= ~tables[t][pc][7]
+            mask = 0
+            if mine:
+                for u in threads:
+                    if u != t and ahead[u] & mine:
+                        mask |= 1 << u
+            if not mask and moves[t]:
+                return moves[t]  # commutes with everything the others can do
+            conflicts.append(mask)
+        best: list[int] | None = None
+        for t in threads:
+            if not moves[t]:
+                continue
+            chosen = 1 << t
+            grown = conflicts[t] | chosen
+            while grown != chosen:
+                chosen = grown
+                for u in threads:
+                    if chosen >> u & 1:
+                        grown |= conflicts[u]
+            found = [s for u in threads if chosen >> u & 1 for s in moves[u]]
+            if best is None or len(found) < len(best):
+                best = found
+        return best or []
+
+    return step
 
 
-def _moves(
-    machine: Machine, state: int, t: int, pcs: list[int], helds: list[int], anyheld: int, g: int, out: list[int]
-) -> None:
-    """Append the states thread ``t`` can step to."""
-    pc = pcs[t]
-    op = machine.ops[t][pc]
-    code = op.code
-    if code == C_END:
-        return
-    held = helds[t]
-    shift = t * machine.width
-    pc_bits = machine.pc_bits
-    base = state - ((pc | (held << pc_bits)) << shift)
-    nexts = op.next
-    if code <= C_REL:
-        if code == C_ACQX:
-            if anyheld & op.b:
-                return
-            held |= op.a
-        elif code == C_REL:
-            bits = held & op.a
-            if bits:
-                held &= ~(3 << ((bits.bit_length() - 1) & ~1))
-        elif code == C_ACQS:
-            if anyheld & op.b or (anyheld & op.c and _writer_waiting(machine, pcs, t, op.b)):
-                return
-            held |= op.a
-        elif anyheld & op.b:  # a trylock of a lock held at all (exclusive), held for write (shared)
-            nexts = op.fail or op.next
-        else:
-            held |= op.a
-    else:
-        changed = _global_step(machine, op, g, base)
-        if changed is None:
-            return
-        base = changed
-    for n in nexts:
-        out.append(base + ((n | ((held if n else 0) << pc_bits)) << shift))
-
-
-def _global_step(machine: Machine, op: Op, g: int, base: int) -> int | None:
+def _global_step(code: int, a: int, passing: frozenset[int], g: int, base: int, gshift: int) -> int | None:
     """The state after a step on flags, queues or completions; None when it has to wait."""
-    code = op.code
     if code == C_FSET or code == C_WAKE:
-        return base | op.a
+        return base | a
     if code == C_FCLR:
-        return base & ~op.a
+        return base & ~a
     if code == C_WAIT:
-        return base if (g & op.a) in op.passing else None
+        return base if (g & a) in passing else None
     if code == C_WAITL:
-        return base if g & op.a else None
-    count = (g >> op.a) & 3
+        return base if g & a else None
+    count = (g >> a) & 3
     if code == C_WAITC:
         if count == 0:
             return None
-        return base if count == 3 else base - (1 << (op.a + machine.global_shift))
+        return base if count == 3 else base - (1 << (a + gshift))
     if code == C_COMP:
-        return base + (1 << (op.a + machine.global_shift)) if count < 2 else base
-    return base | (3 << (op.a + machine.global_shift))  # complete_all
-
-
-def _writer_waiting(machine: Machine, pcs: list[int], t: int, exclusive: int) -> bool:
-    """Another thread waits to take this lock for write (readers queue behind it)."""
-    for u, pc in enumerate(pcs):
-        if u != t:
-            op = machine.ops[u][pc]
-            if op.code == C_ACQX and op.a == exclusive:
-                return True
-    return False
+        return base + (1 << (a + gshift)) if count < 2 else base
+    return base | (3 << (a + gshift))  # complete_all
 
 
 def blocked(machine: Machine, state: int) -> bool:
@@ -187,25 +200,22 @@ def blocked(machine: Machine, state: int) -> bool:
 def search(machine: Machine, max_states: int, *, reduce: bool = True) -> Search:
     """Breadth-first from every initial state until a deadlock, the end, or ``max_states`` states."""
     started = time.perf_counter()
+    step = _stepper(machine, reduce)
     parent: dict[int, int] = {}
     queue: list[int] = []
     for state in machine.initial_states():
         if state not in parent:
             parent[state] = -1
             queue.append(state)
-    nthreads = len(machine.ops)
-    width = machine.width
-    pc_mask = (1 << machine.pc_bits) - 1
+    live = sum(((1 << machine.pc_bits) - 1) << (t * machine.width) for t in range(len(machine.ops)))
     head = 0
     result = Search()
     while head < len(queue):
         state = queue[head]
         head += 1
-        nexts, reduced = expand(machine, state, reduce=reduce)
-        if reduced and _seen_any(nexts, parent):
-            nexts = expand(machine, state, reduce=False)[0]
+        nexts = step(state, None)
         if not nexts:
-            if any((state >> (t * width)) & pc_mask for t in range(nthreads)):
+            if state & live:
                 result.path = _path(parent, state)
                 break
             continue
@@ -219,13 +229,6 @@ def search(machine: Machine, max_states: int, *, reduce: bool = True) -> Search:
     result.states = len(parent)
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _seen_any(states: list[int], parent: dict[int, int]) -> bool:
-    for state in states:
-        if state in parent:
-            return True
-    return False
 
 
 def _path(parent: dict[int, int], state: int) -> list[int]:
