@@ -6,8 +6,9 @@ persistent set per state: from the threads whose next step can move, the
 smallest set closed under conflicts (another thread can still touch what a
 member's step touches) is explored and the other threads wait; a release
 conflicts with nothing, as no other thread can take the lock before it.
-Persistent sets keep every deadlock state, which is all that is searched
-for.
+Sleep sets on top: a thread already explored from an earlier sibling step,
+and independent of the step taken since, is not explored again.  Both keep
+every deadlock state, which is all that is searched for.
 
 Input: a :class:`Machine` and a bound on the states.  Output: a
 :class:`Search` with the path to the first deadlock, if any.
@@ -51,11 +52,19 @@ class Search:
 
 def successors(machine: Machine, state: int, only: int | None = None, reduce: bool = True) -> list[int]:
     """The states one step after ``state``: of thread ``only``, or of a persistent set of threads."""
-    step = _stepper(machine, reduce and only is None)
-    return step(state, only)
+    moves_of, persistent = _stepper(machine)
+    moves, pcs = moves_of(state, only)
+    if reduce and only is None and sum(1 for m in moves if m) > 1:
+        chosen = persistent(pcs, moves)
+        return [s for t, found in enumerate(moves) if chosen >> t & 1 for s in found]
+    return [s for found in moves for s in found]
 
 
-def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list[int]]:  # noqa: C901
+Moves = Callable[[int, "int | None"], tuple[list[list[int]], list[int]]]
+Persistent = Callable[[list[int], list[list[int]]], int]
+
+
+def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     """A fast successor function over ``machine``'s tables (closures over locals: this is the hot loop)."""
     width = machine.width
     pc_bits = machine.pc_bits
@@ -80,7 +89,8 @@ def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list
                     return True
         return False
 
-    def step(state: int, only: int | None) -> list[int]:
+    def moves_of(state: int, only: int | None) -> tuple[list[list[int]], list[int]]:
+        """Per thread, the states it can step to; and the program counters."""
         pcs = []
         helds = []
         anyheld = 0
@@ -94,7 +104,6 @@ def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list
             anyheld |= held
         g = rest
         moves: list[list[int]] = []
-        movers = 0
         for t in threads:
             out: list[int] = []
             moves.append(out)
@@ -131,12 +140,10 @@ def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list
                 base = changed
             for n in nexts:
                 out.append(base + ((n | ((held if n else 0) << pc_bits)) << shift))
-            movers += 1
-        if reduce and movers > 1:
-            return persistent(pcs, moves)
-        return [s for found in moves for s in found]
+        return moves, pcs
 
-    def persistent(pcs: list[int], moves: list[list[int]]) -> list[int]:
+    def persistent(pcs: list[int], moves: list[list[int]]) -> int:
+        """The threads of a smallest persistent set (bit t = thread t), among those that can move."""
         ahead = [future[t][pcs[t]] for t in threads]
         conflicts = []
         for t in threads:
@@ -150,9 +157,10 @@ def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list
                     if u != t and ahead[u] & mine:
                         mask |= 1 << u
             if not mask and moves[t]:
-                return moves[t]  # commutes with everything the others can do
+                return 1 << t  # commutes with everything the others can do
             conflicts.append(mask)
-        best: list[int] | None = None
+        best = 0
+        best_size = 0
         for t in threads:
             if not moves[t]:
                 continue
@@ -163,12 +171,12 @@ def _stepper(machine: Machine, reduce: bool) -> Callable[[int, int | None], list
                 for u in threads:
                     if chosen >> u & 1:
                         grown |= conflicts[u]
-            found = [s for u in threads if chosen >> u & 1 for s in moves[u]]
-            if best is None or len(found) < len(best):
-                best = found
-        return best or []
+            size = sum(len(moves[u]) for u in threads if chosen >> u & 1)
+            if not best or size < best_size:
+                best, best_size = chosen, size
+        return best
 
-    return step
+    return moves_of, persistent
 
 
 def _global_step(code: int, a: int, passing: frozenset[int], g: int, base: int, gshift: int) -> int | None:
@@ -197,32 +205,70 @@ def blocked(machine: Machine, state: int) -> bool:
     return any(pcs) and not successors(machine, state, reduce=False)
 
 
-def search(machine: Machine, max_states: int, *, reduce: bool = True) -> Search:
-    """Breadth-first from every initial state until a deadlock, the end, or ``max_states`` states."""
+def search(machine: Machine, max_states: int, *, reduce: bool = True) -> Search:  # noqa: C901
+    """Breadth-first from every initial state until a deadlock, the end, or ``max_states`` states.
+
+    With ``reduce``, persistent sets and sleep sets (a thread whose step was
+    already explored from an earlier sibling, and which commutes with the
+    step taken since, need not be explored again); a state reached again
+    with fewer sleeping threads is expanded again for those.
+    """
     started = time.perf_counter()
-    step = _stepper(machine, reduce)
+    moves_of, persistent = _stepper(machine)
+    nthreads = len(machine.ops)
+    threads = range(nthreads)
+    touches = machine.touches
     parent: dict[int, int] = {}
+    sleep: dict[int, int] = {}  # the sleep set a state was (or will be) expanded with
+    expanded: set[int] = set()
     queue: list[int] = []
     for state in machine.initial_states():
         if state not in parent:
             parent[state] = -1
+            sleep[state] = 0
             queue.append(state)
-    live = sum(((1 << machine.pc_bits) - 1) << (t * machine.width) for t in range(len(machine.ops)))
+    live = sum(((1 << machine.pc_bits) - 1) << (t * machine.width) for t in threads)
     head = 0
     result = Search()
     while head < len(queue):
         state = queue[head]
         head += 1
-        nexts = step(state, None)
-        if not nexts:
+        moves, pcs = moves_of(state, None)
+        if not any(moves):
             if state & live:
                 result.path = _path(parent, state)
                 break
             continue
-        for following in nexts:
-            if following not in parent:
-                parent[following] = state
-                queue.append(following)
+        if not reduce:
+            for found in moves:
+                for following in found:
+                    if following not in parent:
+                        parent[following] = state
+                        queue.append(following)
+        else:
+            asleep = sleep[state]
+            expanded.add(state)
+            chosen = persistent(pcs, moves) if nthreads > 1 else 1
+            done = asleep
+            mine = [touches[t][pcs[t]] for t in threads]
+            for t in threads:
+                if not chosen >> t & 1 or asleep >> t & 1 or not moves[t]:
+                    continue
+                keep = 0
+                for u in threads:
+                    if done >> u & 1 and not mine[u] & mine[t]:
+                        keep |= 1 << u
+                for following in moves[t]:
+                    if following not in parent:
+                        parent[following] = state
+                        sleep[following] = keep
+                        queue.append(following)
+                    elif sleep[following] & ~keep:
+                        sleep[following] &= keep
+                        if following in expanded:
+                            expanded.discard(following)
+                            queue.append(following)
+                done |= 1 << t
         if len(parent) >= max_states:
             result.complete = False
             break
