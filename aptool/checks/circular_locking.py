@@ -1,11 +1,16 @@
 """``circular-locking``: a cycle in the lock-order graph, as lockdep's circular-dependency splat.
 
-Open-coded locks count as locks (the context's edges are built with
-``flags_as_locks``), so a cycle through a flag is found too and marked
-hidden: lockdep cannot see it.  Cycles are enumerated per strongly
-connected component, up to ``MAX_LENGTH`` locks; a cycle whose lock classes
-include all those of a shorter cycle is left out (it is that cycle plus a
-detour, and says nothing new).
+The graph is lockdep's: a dependency runs from the lock taken last before
+an acquisition (see :attr:`CheckContext.graph`).  Open-coded locks count as
+locks, so a cycle through a flag is found too and marked hidden: lockdep
+cannot see it.
+
+Which cycles: for every dependency, the shortest cycle that runs through
+it (as lockdep, which searches breadth first for the shortest way back when
+a dependency is added).  A cycle whose lock classes include all those of a
+cycle of real locks (no flag) is left out: that real cycle is the deadlock
+to fix, and lockdep reports it first.  Hidden cycles leave nothing out: two
+of them are two different ways to hang, as two CPUs or as three.
 """
 
 from __future__ import annotations
@@ -17,34 +22,27 @@ import networkx as nx
 from aptool.checks.context import CheckContext, chain_of
 from aptool.checks.findings import Chain, CircularLocking, Location, Step
 
-MAX_LENGTH = 6  # locks in one cycle; lockdep's longest real reports are about this long
-MAX_CYCLES = 2000  # per strongly connected component, before the minimal ones are picked
-
 
 def check(context: CheckContext) -> Iterator[CircularLocking]:
-    for cycle in minimal_cycles(context.graph):
+    for cycle in cycles(context.graph, context.flags):
         yield make_finding(context, cycle)
 
 
-def minimal_cycles(graph: nx.DiGraph) -> list[tuple[str, ...]]:
-    """Simple cycles, each rotated to start at its smallest class, without those that contain a shorter one."""
-    found: list[tuple[str, ...]] = []
+def cycles(graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+    """The shortest cycle through each dependency, each rotated to start at its smallest class, sorted;
+    without the cycles that contain every class of a shorter cycle of real locks."""
+    found: set[tuple[str, ...]] = set()
     for component in nx.strongly_connected_components(graph):
         if len(component) < 2:
             continue
         sub = graph.subgraph(component)
-        for count, cycle in enumerate(nx.simple_cycles(sub, length_bound=MAX_LENGTH)):
-            if count >= MAX_CYCLES:
-                break
+        for held, acquired in sorted(sub.edges):
+            back = nx.shortest_path(sub, acquired, held)  # acquired ... held
+            cycle = [held, *back[:-1]]
             start = cycle.index(min(cycle))
-            found.append(tuple(cycle[start:] + cycle[:start]))
-    found.sort(key=lambda c: (len(c), c))
-    kept: list[tuple[str, ...]] = []
-    for cycle in found:
-        classes = set(cycle)
-        if not any(set(shorter) < classes for shorter in kept):
-            kept.append(cycle)
-    return sorted(kept)
+            found.add(tuple(cycle[start:] + cycle[:start]))
+    real = [set(c) for c in found if not flags & set(c)]
+    return sorted(c for c in found if not any(r < set(c) for r in real))
 
 
 def make_finding(context: CheckContext, cycle: tuple[str, ...], closing: int = -1) -> CircularLocking:
