@@ -282,7 +282,9 @@ def check_revisions(
     if paths is not None and grow:
         scope = list(paths)
         for rev in (tip_id, base_id) if base_id is not None else (tip_id,):
-            scope += [f for f in grow_scope(repo, rev, list(paths)) if f not in scope]
+            present = _present(repo, rev, paths)
+            if present:
+                scope += [f for f in grow_scope(repo, rev, present) if f not in scope]
     tip_model = _model(repo, tip_id, scope)
     tip_findings = find(tip_model, checks)
     base_findings = find(_model(repo, base_id, scope), checks) if base_id is not None else None
@@ -419,6 +421,14 @@ def _upstream(repo: Path, rev: str) -> str | None:
 def _changed_c_files(repo: Path, baseline: str, tip: str | None) -> list[str]:
     args = ["diff", "--name-only", "--no-renames", baseline] + ([tip] if tip is not None else [])
     return [p for p in git(repo, *args, "--").splitlines() if p.endswith(C_SUFFIXES)]
+
+
+def _present(repo: Path, rev: str | None, paths: list[str]) -> list[str]:
+    """The C files of ``paths`` that exist at ``rev`` (None: in the work tree)."""
+    if rev is None:
+        return [p for p in paths if (repo / p).is_file() and p.endswith(C_SUFFIXES)]
+    listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *paths).splitlines()
+    return [p for p in listed if p.endswith(C_SUFFIXES)]
 
 
 def _model(repo: Path, rev: str | None, scope: list[str] | None) -> CodeModel:
