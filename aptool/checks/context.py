@@ -16,7 +16,7 @@ from aptool.checks.findings import Chain, Location
 from aptool.model.data import CodeModel
 
 if TYPE_CHECKING:
-    from aptool.model.lockgraph import LockEdge
+    from aptool.model.lockset import LockEdge, LockSet
 
 
 class CheckContext:
@@ -26,11 +26,16 @@ class CheckContext:
         self.model = model
 
     @cached_property
-    def edges(self) -> list[LockEdge]:
-        """Every lock-order edge, open-coded locks counted as locks (``LockEdge.through_flag`` marks those)."""
-        from aptool.model.lockgraph import lock_order_edges
+    def lockset(self) -> LockSet:
+        """The one held-lock walk (:mod:`aptool.model.lockset`), open-coded locks counted as locks."""
+        from aptool.model.lockset import analyse
 
-        return lock_order_edges(self.model, flags_as_locks=True)
+        return analyse(self.model, flags_as_locks=True)
+
+    @cached_property
+    def edges(self) -> list[LockEdge]:
+        """Every lock-order edge (``LockEdge.through_flag`` marks those through an open-coded lock)."""
+        return self.lockset.edges
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -41,14 +46,20 @@ class CheckContext:
         it would make ``A -> C -> ... -> A`` a second, shorter cycle of the same deadlock."""
         graph = nx.DiGraph()
         for edge in direct_edges(self.edges):
-            if edge.held != edge.acquired:
-                graph.add_edge(edge.held, edge.acquired, edge=edge)
+            held, acquired = node(edge.held, edge.held_subclass), node(edge.acquired, edge.acquired_subclass)
+            if held != acquired:
+                graph.add_edge(held, acquired, edge=edge)
         return graph
 
     @cached_property
     def flags(self) -> set[str]:
-        """The flag classes the model counts as open-coded locks."""
-        return set(self.model.flags)
+        """The flag classes the walk counts as open-coded locks."""
+        return set(self.lockset.open_coded)
+
+
+def node(lock: str, subclass: str | None) -> str:
+    """A lock class as lockdep keys it: the class, and its subclass when it has one (``inode.i_rwsem/1``)."""
+    return f"{lock}/{subclass}" if subclass else lock
 
 
 def chain_of(edge: LockEdge) -> Chain:
@@ -59,8 +70,8 @@ def chain_of(edge: LockEdge) -> Chain:
     if getattr(edge, "uncertain", False):
         notes.append("uncertain: a pointer call resolved by field name only")
     return Chain(
-        held=edge.held,
-        acquired=edge.acquired,
+        held=node(edge.held, edge.held_subclass),
+        acquired=node(edge.acquired, edge.acquired_subclass),
         held_at=Location.of(edge.held_at, f"{'sets' if edge.held_kind == 'flag' else 'takes'} {edge.held}"),
         steps=tuple(Location.of(site) for site in edge.chain),
         entry=tuple(Location.of(site) for site in edge.entry),

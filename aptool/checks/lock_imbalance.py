@@ -1,0 +1,92 @@
+"""``lock-imbalance``: a path that returns holding a lock it took, or releases one it does not hold.
+
+A client of the held-lock walk, which lists every exit of a function with
+what the path holds there, and every release of a lock the path does not
+hold.  To tell a bug from a lock wrapper (``lock_foo()`` returns holding
+``foo`` on purpose; ``unlock_foo()`` releases its caller's lock):
+
+- *held at return*: the function itself releases that lock on some other
+  path, the lock was not declared (``__acquires``, ``__must_hold``), and it
+  was not a trylock whose result the caller tests;
+- *bad unlock*: the function itself takes that lock on some path, and does
+  not say it releases its caller's (``__releases``).
+
+One finding per lock class: the first function, by file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aptool.checks.context import CheckContext
+from aptool.checks.findings import Chain, Location, LockImbalance, Step
+from aptool.model.lockset import CONTEXT_KINDS, FunctionLocks
+
+REAL = ("mutex", "spin", "rwlock-read", "rwlock-write", "rwsem-read", "rwsem-write")
+
+
+def check(context: CheckContext) -> Iterator[LockImbalance]:
+    found: dict[str, LockImbalance] = {}
+    functions = sorted(context.lockset.functions.values(), key=lambda f: (f.function.file, f.function.line))
+    for locks in functions:
+        for finding in _held_at_return(locks) + _bad_unlocks(locks):
+            found.setdefault(finding.locks[0], finding)
+    yield from (found[lock] for lock in sorted(found))
+
+
+def _declared(locks: FunctionLocks) -> set[str]:
+    return {a.lock for a in locks.function.annotations}
+
+
+def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
+    function = locks.function
+    released = {e.lock for e in function.events() if e.kind == "release" and e.lock}
+    declared = _declared(locks)
+    out: list[LockImbalance] = []
+    seen: set[str] = set()
+    for exit_ in locks.exits:
+        for held in sorted(exit_.held, key=lambda h: h.lock):
+            if held.declared or held.trylock or held.via or held.kind not in REAL or held.kind in CONTEXT_KINDS:
+                continue
+            if held.lock not in released or held.lock in declared or held.lock in seen:
+                continue
+            if all(any(h.lock == held.lock for h in other.held) for other in locks.exits):
+                continue  # held on every exit: a lock wrapper, not an imbalance
+            seen.add(held.lock)
+            taken = Location.of(held.site, f"takes {held.lock}")
+            leaves = Location(exit_.site.file, exit_.site.line, function.name, "return", f"returns holding {held.lock}")
+            out.append(
+                LockImbalance(
+                    locks=(held.lock,),
+                    message=f"{function.name}() returns at {leaves} holding {held.lock} (taken at {taken}); "
+                    "other paths release it",
+                    locations=[leaves, taken],
+                    chains=[Chain(held.lock, held.lock, taken, (leaves,))],
+                    schedule=[Step("CPU0", f"lock({held.lock})", taken), Step("CPU0", "return", leaves)],
+                    kind="held-at-return",
+                )
+            )
+    return out
+
+
+def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
+    function = locks.function
+    taken = {e.lock for e in function.events() if e.kind == "acquire" and e.lock}
+    releases = {a.lock for a in function.annotations if a.kind == "__releases"}
+    out: list[LockImbalance] = []
+    for found in locks.releases_unheld:
+        lock = found.lock
+        if lock is None or lock not in taken or lock in releases or found.event.lock_kind in CONTEXT_KINDS:
+            continue
+        where = Location.of(found.site, f"releases {lock}, not held here")
+        out.append(
+            LockImbalance(
+                locks=(lock,),
+                message=f"{function.name}() releases {lock} at {where}, which that path no longer holds",
+                locations=[where],
+                schedule=[Step("CPU0", f"unlock({lock})", where)],
+                kind="bad-unlock",
+            )
+        )
+        break
+    return out
