@@ -16,6 +16,7 @@ One finding per lock class: the first function, by file and line.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext
@@ -71,13 +72,17 @@ def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
 
 def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
     function = locks.function
-    taken = {e.lock for e in function.events() if e.kind == "acquire" and e.lock}
+    events = function.events()
+    taken = Counter(e.lock for e in events if e.kind == "acquire" and e.lock and not e.guard)
+    released = Counter(e.lock for e in events if e.kind == "release" and e.lock and not e.guard)
     releases = {a.lock for a in function.annotations if a.kind == "__releases"}
     out: list[LockImbalance] = []
     for found in locks.releases_unheld:
         lock = found.lock
         if lock is None or lock not in taken or lock in releases or found.event.lock_kind in CONTEXT_KINDS:
             continue
+        if released[lock] <= taken[lock]:
+            continue  # as many unlocks as locks: a nested (recursive) take, which recursive-locking reports
         where = Location.of(found.site, f"releases {lock}, not held here")
         out.append(
             LockImbalance(
