@@ -196,9 +196,10 @@ class CheckResult:
         return {"findings": [f.to_dict() for f in self.findings], "stats": self.stats()}
 
 
-def find(model: CodeModel, select: Iterable[str] | None = None) -> list[Finding]:
-    """The selected checks' findings on one model."""
-    return run_checks(CheckContext(model), select)
+def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bool = False) -> list[Finding]:
+    """The selected checks' findings on one model; ``uncertain``: also those that rest on a pointer call
+    resolved by field name alone."""
+    return run_checks(CheckContext(model, uncertain=uncertain), select)
 
 
 def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]:
@@ -227,7 +228,7 @@ def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]
     return sorted(tip + fixed, key=lambda f: order[f.status])
 
 
-def check_paths(paths: list[Path], *, select: Iterable[str] | None = None) -> CheckResult:
+def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncertain: bool = False) -> CheckResult:
     """Plain C files or directories, without git: every finding is new; an empty directory checks nothing."""
     from aptool.model import build_model
 
@@ -240,7 +241,7 @@ def check_paths(paths: list[Path], *, select: Iterable[str] | None = None) -> Ch
     if not any(p.is_file() or _has_c_files(p) for p in paths):
         return CheckResult([], label, None, "none: plain files", checks=checks, notes=[f"no C files in {label}"])
     model = build_model(paths)
-    result = _result(find(model, checks), model, label, None, "none: plain files, no git", checks)
+    result = _result(find(model, checks, uncertain=uncertain), model, label, None, "none: plain files, no git", checks)
     result.seconds = time.monotonic() - started
     return result
 
@@ -254,6 +255,7 @@ def check_revisions(
     grow: bool = True,
     select: Iterable[str] | None = None,
     baseline_reason: str = "",
+    uncertain: bool = False,
 ) -> CheckResult:
     """Check ``tip`` (a revision; None: the work tree) for ``paths`` against ``baseline`` (a revision or None).
 
@@ -286,8 +288,8 @@ def check_revisions(
             if present:
                 scope += [f for f in grow_scope(repo, rev, present) if f not in scope]
     tip_model = _model(repo, tip_id, scope)
-    tip_findings = find(tip_model, checks)
-    base_findings = find(_model(repo, base_id, scope), checks) if base_id is not None else None
+    tip_findings = find(tip_model, checks, uncertain=uncertain)
+    base_findings = find(_model(repo, base_id, scope), checks, uncertain=uncertain) if base_id is not None else None
     reason = baseline_reason or (f"--baseline {baseline}" if baseline is not None else "none")
     result = _result(compare(tip_findings, base_findings), tip_model, label, base_id, reason, checks)
     result.seconds = time.monotonic() - started
@@ -302,6 +304,7 @@ def check_branch(
     paths: list[str] | None = None,
     grow: bool = True,
     select: Iterable[str] | None = None,
+    uncertain: bool = False,
 ) -> CheckResult:
     """``rev`` against ``baseline``; without one, the series base in the note ``apply-series`` left.
 
@@ -329,7 +332,9 @@ def check_branch(
             reason = f"the merge base with {upstream} (no aptool apply-series record on {rev})"
     if baseline is None:
         reason = f"none: no aptool apply-series record on {rev} and no upstream; every C file is checked"
-    return check_revisions(repo, tip, baseline, paths, grow=grow, select=select, baseline_reason=reason)
+    return check_revisions(
+        repo, tip, baseline, paths, grow=grow, select=select, baseline_reason=reason, uncertain=uncertain
+    )
 
 
 def check_thread(
@@ -341,6 +346,7 @@ def check_thread(
     grow: bool = True,
     select: Iterable[str] | None = None,
     reporter: Reporter | None = None,
+    uncertain: bool = False,
 ) -> CheckResult:
     """Base + apply in a throw-away worktree + check the series against its own base; no branch is left."""
     applied = apply_series(repo, series, version=version, closest=closest, reporter=reporter, detached=True)
@@ -349,7 +355,14 @@ def check_thread(
         f" + {prerequisites} prerequisite patch(es)" if prerequisites else ""
     )
     result = check_revisions(
-        repo, applied.tip, applied.series_base, None, grow=grow, select=select, baseline_reason=reason
+        repo,
+        applied.tip,
+        applied.series_base,
+        None,
+        grow=grow,
+        select=select,
+        baseline_reason=reason,
+        uncertain=uncertain,
     )
     result.notes.insert(0, f"applied {len(applied.patches)} patch(es) of <{series.thread.root}> without a branch")
     return result

@@ -22,8 +22,9 @@ if TYPE_CHECKING:
 class CheckContext:
     """The model of one tree (a revision or a set of files) and the analyses over it."""
 
-    def __init__(self, model: CodeModel) -> None:
+    def __init__(self, model: CodeModel, *, uncertain: bool = False) -> None:
         self.model = model
+        self.uncertain = uncertain  # also report what rests on a pointer call resolved by field name alone
 
     @cached_property
     def lockset(self) -> LockSet:
@@ -45,7 +46,7 @@ class CheckContext:
         only because ``B`` was taken under ``A`` and ``C`` under ``B`` on the same path is left out:
         it would make ``A -> C -> ... -> A`` a second, shorter cycle of the same deadlock."""
         graph = nx.DiGraph()
-        for edge in direct_edges(self.edges):
+        for edge in direct_edges([e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain)]):
             held, acquired = node(edge.held, edge.held_subclass), node(edge.acquired, edge.acquired_subclass)
             if held != acquired:
                 graph.add_edge(held, acquired, edge=edge)
@@ -55,6 +56,15 @@ class CheckContext:
     def flags(self) -> set[str]:
         """The flag classes the walk counts as open-coded locks."""
         return set(self.lockset.open_coded)
+
+
+def blocks(edge: LockEdge) -> bool:
+    """Whether taking ``acquired`` can wait for ever on whoever holds it: an SRCU read lock never waits,
+    and a wait with a timeout ends (``wait_event_timeout``); neither can close a deadlock."""
+    if edge.acquired_kind == "srcu-read":
+        return False
+    last = edge.chain[-1].text if edge.chain else ""
+    return "timeout" not in last.split("(", 1)[0]
 
 
 def node(lock: str, subclass: str | None) -> str:

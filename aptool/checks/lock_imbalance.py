@@ -7,7 +7,12 @@ hold.  To tell a bug from a lock wrapper (``lock_foo()`` returns holding
 
 - *held at return*: the function itself releases that lock on some other
   path, the lock was not declared (``__acquires``, ``__must_hold``), and it
-  was not a trylock whose result the caller tests;
+  was not a trylock whose result the caller tests.  Not when the function
+  is named as a lock helper (``*lock*``: by kernel convention those return
+  holding a lock on purpose, often only on success), and not when one of
+  its releases is itself conditional and falls through (``if (locked)
+  unlock(l);``): the code knows the lock may already be gone there, dropped
+  by a callee the walk cannot follow (``get_user_pages_remote(..., &locked)``);
 - *bad unlock*: the function itself takes that lock on some path, and does
   not say it releases its caller's (``__releases``).
 
@@ -21,6 +26,7 @@ from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext
 from aptool.checks.findings import Chain, Location, LockImbalance, Step
+from aptool.model.data import Node
 from aptool.model.lockset import CONTEXT_KINDS, FunctionLocks
 
 REAL = ("mutex", "spin", "rwlock-read", "rwlock-write", "rwsem-read", "rwsem-write")
@@ -41,8 +47,10 @@ def _declared(locks: FunctionLocks) -> set[str]:
 
 def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
     function = locks.function
+    if "lock" in function.name.lower():
+        return []
     released = {e.lock for e in function.events() if e.kind == "release" and e.lock}
-    declared = _declared(locks)
+    declared = _declared(locks) | _conditionally_released(function.body)
     out: list[LockImbalance] = []
     seen: set[str] = set()
     for exit_ in locks.exits:
@@ -68,6 +76,29 @@ def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
                 )
             )
     return out
+
+
+def _conditionally_released(body: list[Node]) -> set[str]:
+    """Locks released in one arm of an ``if`` that falls through, while the other arm does not release them."""
+    found: set[str] = set()
+    stack = [body]
+    while stack:
+        nodes = stack.pop()
+        for node in nodes:
+            if node.kind == "if":
+                arms = [*node.branches, [], []][:2]
+                mine = [_released(arm) for arm in arms]
+                for arm, released, other in ((arms[0], mine[0], mine[1]), (arms[1], mine[1], mine[0])):
+                    if released and not (arm and arm[-1].kind in ("return", "goto")):
+                        found |= released - other
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return found
+
+
+def _released(arm: list[Node]) -> set[str]:
+    return {n.event.lock for n in arm if n.kind == "event" and n.event and n.event.kind == "release" and n.event.lock}
 
 
 def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:

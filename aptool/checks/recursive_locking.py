@@ -25,6 +25,8 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
     best: dict[str, tuple[HeldEvent, Held]] = {}
     for function in context.lockset.functions.values():
         for found in function.events:
+            if found.uncertain and not context.uncertain:
+                continue  # rests on a pointer call resolved by field name alone
             event = found.event
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
