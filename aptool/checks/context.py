@@ -16,7 +16,7 @@ from aptool.checks.findings import Chain, Location
 from aptool.model.data import CodeModel
 
 if TYPE_CHECKING:
-    from aptool.model.lockset import LockEdge, LockSet
+    from aptool.model.lockset import HeldEvent, LockEdge, LockSet
 
 
 class CheckContext:
@@ -51,6 +51,27 @@ class CheckContext:
             if held != acquired:
                 graph.add_edge(held, acquired, edge=edge)
         return graph
+
+    @cached_property
+    def function_ids(self) -> dict[tuple[str, str], str]:
+        """(name, file) -> function id, to find the functions a chain of sites runs through."""
+        return {(f.name, f.file): f.id for f in self.model.functions.values()}
+
+    def dropped_on_the_way(self, found: HeldEvent) -> set[str]:
+        """The caller's locks some function on ``found``'s chain released before reaching it.
+
+        A callee that drops its caller's spinlock and sleeps (``pci_wait_cfg``) does not sleep under
+        it; the walk keeps what each function dropped in that function's own view of the event.
+        """
+        dropped = set(found.dropped)
+        for site in found.chain:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is None or fid not in self.lockset.functions:
+                continue
+            for other in self.lockset.functions[fid].events:
+                if other.event is found.event:
+                    dropped |= other.dropped
+        return dropped
 
     @cached_property
     def flags(self) -> set[str]:

@@ -12,13 +12,16 @@ One finding per lock class: the shortest chain that shows it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext, node
 from aptool.checks.findings import Chain, Location, RecursiveLocking, Step
+from aptool.model.data import Node
 from aptool.model.lockset import CONTEXT_KINDS, Held, HeldEvent, recursion_allowed
 
 IRQ_CONTEXT = frozenset({"irq-off", "bh-off"})
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 def check(context: CheckContext) -> Iterator[RecursiveLocking]:
@@ -31,14 +34,36 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
             held = _recursion(found)
-            if held is None:
+            if held is None or (found.length > 1 and held.lock in context.dropped_on_the_way(found)):
                 continue
+            if found.length > 1 and _on_parameter(context, found):
+                continue  # the callee takes it only when its caller says so (``locked`` argument)
             name = node(found.lock, held.subclass)
             known = best.get(name)
             if known is None or found.length < known[0].length:
                 best[name] = (found, held)
     for name, (found, held) in sorted(best.items()):
         yield _finding(name, found, held)
+
+
+def _on_parameter(context: CheckContext, found: HeldEvent) -> bool:
+    """Whether the function making the acquisition makes it under a test of one of its parameters."""
+    function = context.model.functions.get(found.function)
+    if function is None or not function.params:
+        return False
+    words = set(function.params)
+    stack: list[tuple[list[Node], bool]] = [(function.body, False)]
+    while stack:
+        nodes, guarded = stack.pop()
+        for item in nodes:
+            if item.event is found.event:
+                return guarded
+            names = set(_WORD.findall(item.condition or "")) if item.kind in ("if", "switch") else set()
+            tests = guarded or bool(words & names)
+            stack.extend((branch, tests) for branch in item.branches)
+            if item.body:
+                stack.append((item.body, guarded))
+    return False
 
 
 def _recursion(found: HeldEvent) -> Held | None:

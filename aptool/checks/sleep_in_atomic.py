@@ -29,7 +29,7 @@ def check(context: CheckContext) -> Iterator[SleepInAtomic]:
             if not is_sleeping(event) or (event.kind == "acquire" and (event.file, event.line, event.text) in waits):
                 continue  # the lock a wait drops and takes again (pthread_cond_wait): the wait is what sleeps
             holder = atomic_holder(h for h in found.held if h.lock not in found.dropped)
-            if holder is None:
+            if holder is None or holder.lock in context.dropped_on_the_way(found):
                 continue
             key = (holder.lock, sleeper(found))
             known = best.get(key)
