@@ -544,6 +544,8 @@ class FunctionBuilder:
             target = strip(arg)
             if target.type in ("field_expression", "identifier", "subscript_expression"):
                 found.append(self.resolver.lock_class(arg)[0])
+            elif target.type in ("number_literal", "true", "false", "null"):
+                found.append(text_of(target))  # a constant: a callee's branches on it can be decided
             else:
                 found.append("")
         return found
