@@ -150,6 +150,52 @@ def test_lockdep_like_table() -> None:
     assert any(line.strip().startswith("2") and line.rstrip().endswith("lock(pair.b)") for line in text)
 
 
+# --- the same shapes in pthread C: threads from pthread_create start routines ----------------------
+
+
+def test_pthread_common_outer_lock_refuted() -> None:
+    result = run("pthread_outer_lock.c", "worker_ab,worker_ba")
+    assert (result.verdict, result.schedule) == ("refuted", [])
+    assert (
+        result.reason == "cycle a -> b -> a: every edge is taken under outer, a common outer lock that serialises them"
+    )
+    assert {t.entry for t in result.threads} == {"callback (passed to pthread_create)"}
+
+
+def test_pthread_three_thread_cycle_confirmed() -> None:
+    result = run("pthread_three_cycle.c", "philosopher0,philosopher1,philosopher2")
+    assert (result.verdict, result.kind, len(result.schedule)) == ("confirmed", "deadlock", 3)
+    assert waits(result) == {0: ("fork1", [1]), 1: ("fork2", [2]), 2: ("fork0", [0])}
+
+
+def test_pthread_abba_with_a_trylock_side_refuted() -> None:
+    result = run("pthread_abba_trylock.c", "chan_poll,chan_reset")
+    assert (result.verdict, result.schedule) == ("refuted", [])
+    assert result.reason.startswith(
+        "cycle chan.tx -> chan.rx -> chan.tx: chan.rx is taken under chan.tx only with a trylock"
+    )
+
+
+def test_pthread_semaphore_nobody_posts_waits_forever() -> None:
+    result = run("pthread_semaphore.c", "consumer,producer")
+    assert (result.verdict, result.kind, len(result.schedule)) == ("confirmed", "waits forever", 1)
+    assert steps(result) == [(0, "lock(queue.lock)")]
+    assert waits(result) == {0: ("sem_post(queue.items)", []), 1: ("queue.lock", [0])}
+
+
+def test_pthread_condition_nobody_signals_waits_forever() -> None:
+    result = run("pthread_cond.c", "waiter,filler")
+    assert (result.verdict, result.kind) == ("confirmed", "waits forever")
+    assert waits(result) == {0: ("pthread_cond_signal(box.done)", [])}
+    # pthread_cond_wait drops the mutex while it waits, so the filler could run to its end
+    assert [a for t, a in steps(result) if t == 1] == ["lock(box.lock)", "unlock(box.lock)"]
+    assert len(result.schedule) == 4
+
+
+def test_pthread_condition_that_is_signalled() -> None:
+    assert run("pthread_cond.c", "reader,filler").verdict == "refuted"
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

@@ -36,7 +36,12 @@ COMPLETE_ALL = "complete-all"
 
 SHARED_KINDS = frozenset({"rwsem-read", "rwlock-read"})
 _COMPLETION_WAITS = ("wait_for_completion", "sem_wait")
-_COMPLETION_WAKES = {"complete": COMPLETE, "complete_all": COMPLETE_ALL, "complete_release": COMPLETE}
+_COMPLETION_WAKES = {
+    "complete": COMPLETE,
+    "complete_all": COMPLETE_ALL,
+    "complete_release": COMPLETE,
+    "sem_post": COMPLETE,
+}
 _STEP_EVENTS = frozenset({"acquire", "release", "flag-set", "flag-clear", "wait", "wake"})
 
 
@@ -222,7 +227,7 @@ def _step_kind(event: Event) -> str | None:
         return event.kind if event.lock else None
     if event.kind == "wait":
         callee = event.callee or ""
-        if "timeout" in callee:
+        if "timeout" in callee or "timed" in callee:
             return None  # it returns when the time is up: it never waits forever
         if callee.startswith(_COMPLETION_WAITS):
             return WAIT_COMPLETION

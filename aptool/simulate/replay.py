@@ -179,10 +179,11 @@ def _wants(
     if code == C_WAIT and event is not None:
         setters = sorted({flag_owner[f] for f in event.flags if f in flag_owner and machine.flag_set(state, f)})
         return event.condition or step.lock, setters, "set by"
+    callee = event.callee or "" if event is not None else ""
     if code == C_WAITL:
-        return f"wake_up({step.lock})", [], ""
-    if code == C_WAITC and event is not None:
-        return f"complete({step.lock})", [], ""
+        return f"{'pthread_cond_signal' if callee.startswith('pthread_') else 'wake_up'}({step.lock})", [], ""
+    if code == C_WAITC:
+        return f"{'sem_post' if callee.startswith('sem_') else 'complete'}({step.lock})", [], ""
     return step.kind, [], ""
 
 
