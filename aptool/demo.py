@@ -102,7 +102,7 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
 
 def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> None:
     """Step 5: the checks on the story's history, the seed branch against its base, and a new deadlock."""
-    from aptool.report.lockdep import render
+    from aptool.report.lockdep import render, render_finding
 
     say("5. The lock checks, in lockdep's words (aptool check):")
     for revision, title in ((story.commits["cycle"], "after the KVM-pointer clean-up"),
@@ -111,6 +111,12 @@ def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> N
         say(f"   {title}:")
         for finding in found.findings:
             say(f"      {finding.check}: {finding.message}")
+        for finding in found.findings:  # the simulator's schedule, as lockdep's scenario table but concrete
+            if finding.check == "deadlock" and finding.schedule:
+                say("")
+                for line in render_finding(finding).plain.rstrip("\n").splitlines():
+                    say(f"      {line}" if line else "")
+                say("")
     checked = pipeline.check_branch(story.repo, branch)
     say(f"   the seed branch against {checked.baseline_reason}:")
     for finding in checked.findings:
@@ -126,4 +132,4 @@ def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> N
     checked = pipeline.check_thread(story.repo, series)
     for line in render(checked).plain.rstrip("\n").splitlines():
         say(f"   {line}" if line else "")
-    say(f"   exit {checked.exit_code}: one new circular-locking; no branch was left behind.")
+    say(f"   exit {checked.exit_code}: one new circular-locking, and the deadlock it makes; no branch was left behind.")

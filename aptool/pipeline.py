@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from aptool.checks import CheckContext, Finding, run_checks, select_checks
 from aptool.checks.circular_locking import describe
+from aptool.checks.deadlock import stats as deadlock_stats
 from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
 from aptool.git.run import git, git_ok
@@ -169,8 +170,9 @@ class CheckResult:
 
     @property
     def exit_code(self) -> int:
-        """0: nothing new (without a baseline: nothing found); 1: something new."""
-        return 1 if self.with_status(NEW) else 0
+        """0: nothing new (without a baseline: nothing found); 1: something new (a note, such as a
+        cycle the simulator refuted, is reported but fails nothing)."""
+        return 1 if any(f.level != "note" for f in self.with_status(NEW)) else 0
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -189,6 +191,7 @@ class CheckResult:
             "lost_functions": len(self.lost_functions),
             "seconds": round(self.seconds, 3),
             "notes": self.notes,
+            **({"deadlock": deadlock_stats(self.findings)} if "deadlock" in self.checks else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

@@ -60,8 +60,15 @@ def test_sarif_against_a_baseline_marks_new_unchanged_absent(story: Story, tmp_p
     code, log = sarif_of(args, tmp_path)
     jsonschema.Draft4Validator(SCHEMA).validate(log)
     states = {(r["ruleId"], r["baselineState"]) for r in log["runs"][0]["results"]}
-    # the real cycle is gone, the open-coded lock and the cycle it hides are new
-    assert states == {("circular-locking", "absent"), ("circular-locking", "new"), ("open-coded-lock", "new")}
+    # the real cycle is gone, the open-coded lock and the cycle it hides are new; so are the deadlocks
+    # the simulator reaches through each
+    assert states == {
+        ("circular-locking", "absent"),
+        ("circular-locking", "new"),
+        ("open-coded-lock", "new"),
+        ("deadlock", "absent"),
+        ("deadlock", "new"),
+    }
     absent = next(r for r in log["runs"][0]["results"] if r["baselineState"] == "absent")
     assert absent["kind"] == "pass" and absent["level"] == "none"
     assert code == 1
@@ -78,7 +85,14 @@ def test_json_document_shape(story: Story) -> None:
         for location in finding["locations"]:
             assert {"path", "line", "function"} <= set(location)
     stats = data["stats"]
-    assert stats["new"] == len(data["findings"]) == 2 and stats["baseline"] is None
+    assert stats["new"] == len(data["findings"]) == 3 and stats["baseline"] is None
+    # the deadlock check's run: states explored, states per second, a verdict per cycle
+    deadlock = stats["deadlock"]
+    assert deadlock["confirmed"] == 1 and deadlock["refuted"] == deadlock["unknown"] == 0
+    assert deadlock["states"] > 0 and deadlock["states_per_second"] > 0
+    (found,) = [f for f in data["findings"] if f["check"] == "deadlock"]
+    assert found["verdict"] == "confirmed" and found["kind"] == "deadlock" and len(found["schedule"]) == 7
+    assert {"thread", "action", "location"} <= set(found["schedule"][0])
     assert stats["files"] > 0 and stats["lines"] > 0 and stats["checks"] == [c.id for c in CHECKS]
 
 

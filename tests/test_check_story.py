@@ -45,8 +45,9 @@ def refs(repo: Path) -> str:
 
 def test_step_2_alone_the_three_lock_cycle_with_its_three_chains(story: Story) -> None:
     result = check_revisions(story.repo, story.commits["cycle"], None)
-    assert keys(result) == {("circular-locking", REAL_CYCLE)}
-    (cycle,) = result.findings
+    # the cycle, and the simulator's schedule that reaches it (aptool.checks.deadlock)
+    assert keys(result) == {("circular-locking", REAL_CYCLE), ("deadlock", (*REAL_CYCLE, "confirmed"))}
+    cycle = next(f for f in result.findings if f.check == "circular-locking")
     assert isinstance(cycle, CircularLocking) and not cycle.hidden and cycle.status == "new"
     assert {(c.held, c.acquired) for c in cycle.chains} == {N, V, R}
     by_pair = {(c.held, c.acquired): c for c in cycle.chains}
@@ -80,12 +81,17 @@ def test_step_2_reads_like_lockdep(story: Story) -> None:
     assert "       handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:" in text  # a frame: function+file:line
     assert "Chain exists of:" in text and " Possible unsafe locking scenario:" in text
     assert "       CPU0                    CPU1\n" in text and " *** DEADLOCK ***" in text
-    assert "findings: 1 new" in text
+    assert "findings: 2 new" in text  # the cycle, and the deadlock the simulator reaches through it
+    assert "WARNING: deadlock reached by a schedule" in text and " Concrete unsafe locking scenario" in text
 
 
 def test_step_4_the_open_coded_lock_and_the_cycle_it_hides(story: Story) -> None:
     result = check_revisions(story.repo, story.commits["open-coded"], None)
-    assert keys(result) == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,))}
+    assert keys(result) == {
+        ("circular-locking", HIDDEN_CYCLE),
+        ("open-coded-lock", (BUSY,)),
+        ("deadlock", (*HIDDEN_CYCLE, "confirmed")),
+    }
     cycle = next(f for f in result.findings if isinstance(f, CircularLocking))
     assert cycle.hidden and cycle.hidden_by == (BUSY,)
     assert "hidden from lockdep by the open-coded lock ap_matrix_mdev.kvm_busy" in cycle.message
@@ -112,6 +118,9 @@ def test_the_seed_branch_against_its_base_fixes_and_adds_nothing(story: Story, t
     assert result.with_status("new") == [] and result.with_status("kept") == []
     fixed = keys(result, "fixed")
     assert ("open-coded-lock", (BUSY,)) in fixed
+    # the deadlocks through the busy flag, each confirmed by a schedule at the base, are gone
+    deadlocks = [f for f in result.with_status("fixed") if f.check == "deadlock"]
+    assert deadlocks and all(f.verdict == "confirmed" and BUSY in f.locks for f in deadlocks)  # type: ignore[attr-defined]
     hidden = [f for f in result.with_status("fixed") if isinstance(f, CircularLocking)]
     assert hidden and all(f.hidden_by == (BUSY,) for f in hidden)
     assert result.exit_code == 0
@@ -129,12 +138,16 @@ def test_the_new_deadlock_thread_adds_exactly_one_cycle(story: Story, tmp_path: 
     assert out.exit_code == 1, out.output
     data = json.loads(out.stdout)
     new = [f for f in data["findings"] if f["status"] == "new"]
-    assert [(f["check"], f["locks"]) for f in new] == [("circular-locking", list(REAL_CYCLE))]
+    assert [(f["check"], f["locks"]) for f in new] == [
+        ("circular-locking", list(REAL_CYCLE)),
+        ("deadlock", list(REAL_CYCLE)),  # the simulator confirms it with a schedule
+    ]
+    assert new[1]["verdict"] == "confirmed" and new[1]["schedule"]
     assert new[0]["message"] == "kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock"
     assert new[0]["hidden"] is False
     kept = {(f["check"], tuple(f["locks"])) for f in data["findings"] if f["status"] == "kept"}
-    assert kept == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,))}
-    assert data["stats"]["new"] == 1 and data["stats"]["baseline"] == story.commits["master"]
+    assert kept == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,)), ("deadlock", HIDDEN_CYCLE)}
+    assert data["stats"]["new"] == 2 and data["stats"]["baseline"] == story.commits["master"]
     assert refs(user) == before  # base + apply in a throw-away worktree: no branch, note or worktree left
 
 

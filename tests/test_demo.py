@@ -30,8 +30,17 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     # it ends with the new deadlock, as lockdep would print it, and nothing new elsewhere
     ending = checks[checks.index("A patch that does add a deadlock") :]
     assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in ending
-    assert ending.count("   new circular-locking:") == 1 and "findings: 1 new, 0 fixed, 2 kept" in ending
-    assert out.rstrip().endswith("exit 1: one new circular-locking; no branch was left behind.")
+    assert ending.count("   new circular-locking:") == 1 and "findings: 2 new, 0 fixed, 3 kept" in ending
+    assert ending.count("   new deadlock:") == 1
+    assert out.rstrip().endswith(
+        "exit 1: one new circular-locking, and the deadlock it makes; no branch was left behind."
+    )
+    # the schedules of the deadlocks at step 2 (three locks) and step 4 (through the busy flag)
+    assert checks.count(" Concrete unsafe locking scenario (3 steps, a shortest schedule):") == 1
+    assert checks.count(" Concrete unsafe locking scenario (7 steps, a shortest schedule):") == 1
+    assert (
+        "T2 waits for !matrix_mdev->kvm_busy (set by T0) at handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:24" in checks
+    )
     status = subprocess.run(
         ["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
         capture_output=True,

@@ -6,7 +6,7 @@ Iterator[Finding]``, and a finding class in :mod:`aptool.checks.findings`
 report layer (text, JSON, SARIF rules) is generated from this table, so a
 check added here appears everywhere; ``--checks`` selects by id.
 
-To add one (``deadlock`` is next): write ``aptool/checks/<id>.py`` with
+To add one: write ``aptool/checks/<id>.py`` with
 ``check(context)``, a :class:`~aptool.checks.findings.Finding` subclass with
 ``check = "<id>"``, and one :class:`Check` line below.
 """
@@ -16,7 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from aptool.checks import circular_locking, lock_imbalance, open_coded_lock, recursive_locking, sleep_in_atomic
+from aptool.checks import (
+    circular_locking,
+    deadlock,
+    lock_imbalance,
+    open_coded_lock,
+    recursive_locking,
+    sleep_in_atomic,
+)
 from aptool.checks.context import CheckContext
 from aptool.checks.findings import (
     CircularLocking,
@@ -44,6 +51,7 @@ CHECKS: tuple[Check, ...] = (
     Check("lock-imbalance", LockImbalance, lock_imbalance.check),
     Check("open-coded-lock", OpenCodedLock, open_coded_lock.check),
     Check("sleep-in-atomic", SleepInAtomic, sleep_in_atomic.check),
+    Check("deadlock", deadlock.Deadlock, deadlock.check),
 )
 
 

@@ -8,6 +8,9 @@ What is checked depends on the arguments (see :mod:`aptool.pipeline`):
 - PATHS alone: the C files or directories as they are on disk, no git, no baseline;
 - a Message-ID or archive URL: base + apply in a throw-away worktree + check; no branch is left.
 
+``--scenario f,g,h`` runs those functions as the deadlock check's threads (instead of one thread per
+edge of each lock-order cycle); ``--max-states N`` bounds each of its searches.
+
 Exit 0: nothing new (without a baseline: nothing found); 1: findings; 2: could not run.
 """
 
@@ -56,6 +59,12 @@ def check(
     uncertain: bool = typer.Option(
         False, "--uncertain", help="Also report what rests on a pointer call resolved by field name alone."
     ),
+    scenario: str | None = typer.Option(
+        None, "--scenario", help="deadlock: run these functions as the threads (comma-separated names or file:name)."
+    ),
+    max_states: int | None = typer.Option(
+        None, "--max-states", help="deadlock: states to search per run before saying 'unknown' (default 200000)."
+    ),
     archive: str | None = ArchiveOption,
     version: int | None = typer.Option(None, "--version", help="With a Message-ID: the series version."),
     closest: bool = typer.Option(False, "--closest", help="With a Message-ID: apply on the closest commit."),
@@ -64,14 +73,49 @@ def check(
     as_json: bool = JsonOption,
 ) -> None:
     """Run the lock checks and say what the series fixes, keeps and adds, in lockdep's words."""
-    from aptool import pipeline
     from aptool.checks import CHECKS
+    from aptool.checks.deadlock import settings
 
     if list_checks:
         for entry in CHECKS:
             typer.echo(f"{entry.id:<20} {entry.finding.description}")
         raise typer.Exit(0)
     select = [c for c in (checks or "").split(",") if c.strip()] or None
+    if max_states is not None and max_states < 1:
+        raise AptoolError(f"--max-states must be at least 1, not {max_states}")
+    names = [n.strip() for n in (scenario or "").split(",") if n.strip()]
+    if scenario is not None and not names:
+        raise AptoolError("--scenario needs at least one function name")
+    with settings(max_states, names):
+        result = _run(
+            targets, rev, baseline, repo, select, grow, uncertain, archive, version, closest, timeout, no_cache
+        )
+    _warn_parse_errors(result, verbose)
+    _write_sarif(result, sarif)
+    if as_json:
+        print_json(result.to_dict())
+    elif sarif is None or str(sarif) != "-":
+        _print_text(result, verbose)
+    raise typer.Exit(result.exit_code)
+
+
+def _run(
+    targets: list[str] | None,
+    rev: str | None,
+    baseline: str | None,
+    repo: Path,
+    select: list[str] | None,
+    grow: bool,
+    uncertain: bool,
+    archive: str | None,
+    version: int | None,
+    closest: bool,
+    timeout: float,
+    no_cache: bool,
+) -> CheckResult:
+    """The pipeline call the arguments ask for (see the module's docstring)."""
+    from aptool import pipeline
+
     pipeline_select = select
     targets = list(targets or [])
     if len(targets) == 1 and _is_message_id(targets[0]) and rev is None and baseline is None:
@@ -97,13 +141,7 @@ def check(
         result = pipeline.check_paths([Path(t) for t in targets], select=pipeline_select, uncertain=uncertain)
     else:
         result = pipeline.check_branch(repo, "HEAD", grow=grow, select=pipeline_select, uncertain=uncertain)
-    _warn_parse_errors(result, verbose)
-    _write_sarif(result, sarif)
-    if as_json:
-        print_json(result.to_dict())
-    elif sarif is None or str(sarif) != "-":
-        _print_text(result, verbose)
-    raise typer.Exit(result.exit_code)
+    return result
 
 
 def _is_message_id(text: str) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from aptool.checks.deadlock import Deadlock
 from aptool.checks.findings import FIXED, KEPT, NEW, Chain, CircularLocking, Finding, Step
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ def render_finding(finding: Finding, *, verbose: bool = False) -> Text:
     out.append("\n\n")
     if isinstance(finding, CircularLocking) and finding.chains:
         out.append_text(_circular(finding))
+    elif isinstance(finding, Deadlock):
+        out.append_text(_deadlock(finding))
     else:
         out.append_text(_generic(finding))
     return out
@@ -122,6 +125,41 @@ def _circular(finding: CircularLocking) -> Text:
         out.append_text(_arrow(locks))
         out.append("\n\n")
     out.append_text(scenario(finding.schedule))
+    return out
+
+
+def _deadlock(finding: Deadlock) -> Text:
+    """The simulator's verdict: the threads, then the concrete schedule as lockdep's scenario table
+    (one column per thread), each step with its place and what the thread holds after it, then who
+    waits for what; or the reason no schedule deadlocks."""
+    out = Text()
+    for thread in finding.threads:
+        out.append(f"  {thread['label']}: {thread['function']} ({thread['entry']}) in {thread['file']}\n")
+    out.append("\n")
+    if finding.verdict != "confirmed":
+        out.append(f"{finding.reason} ({finding.states} states searched)\n")
+        return out
+    labels = [t["label"] for t in finding.threads]
+    width = max([len(s.action) for s in finding.schedule] + [len(label) for label in labels]) + 3
+    out.append(f" Concrete unsafe locking scenario ({len(finding.schedule)} steps, a shortest schedule):\n\n")
+    out.append("       " + "".join(f"{label:<{width}}" for label in labels).rstrip() + "\n")
+    out.append("       " + "".join(f"{'-' * len(label):<{width}}" for label in labels).rstrip() + "\n")
+    for number, step in enumerate(finding.schedule, start=1):
+        column = labels.index(step.thread) if step.thread in labels else 0
+        out.append(f"  {number:>3}  " + " " * (width * column) + f"{step.action};\n")
+    out.append("\n *** DEADLOCK ***\n\n" if finding.kind == "deadlock" else "\n *** WAITS FOREVER ***\n\n")
+    for number, step in enumerate(finding.schedule, start=1):
+        out.append(f"  {number:>3} {step.thread} {step.action}", style="")
+        out.append(f" at {step.location}; {step.location.note if step.location else ''}\n", style=FRAME)
+    out.append("\n")
+    for blocked in finding.blocked:
+        by = ", ".join(blocked["held_by"])
+        owner = f" ({blocked['relation']} {by})" if by else " (nothing will ever do it)"
+        where = blocked["location"]
+        holds = ", ".join(blocked["holds"]) or "nothing"
+        out.append(f"  {blocked['thread']} waits for ")
+        out.append(blocked["waits_for"], style=LOCK)
+        out.append(f"{owner} at {where['function']}+{where['path']}:{where['line']}, holding {holds}\n")
     return out
 
 

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 
 from aptool.errors import AptoolError
 from aptool.model.data import CodeModel, Function
+from aptool.model.primitives import WORK_INITS
 from aptool.simulate.machine import build_machine
 from aptool.simulate.program import Program, compile_thread
 from aptool.simulate.reasons import reason
@@ -77,6 +78,9 @@ def simulate(
         raise AptoolError(f"--max-states must be at least 1, not {max_states}", exit_code=2)
     functions = [t if isinstance(t, Function) else resolve_thread(model, t) for t in threads]
     programs = [compile_thread(model, f.id) for f in functions]
+    works = work_items(model)
+    for program in programs:
+        program.holds = works.get(program.function.id, [])
     infos = [ThreadInfo(f.name, f.file, f.entry or "scenario") for f in functions]
     machine = build_machine(programs, _woken_outside(model, programs))
     found = search(machine, max_states, reduce=reduce)
@@ -111,3 +115,24 @@ def _woken_outside(model: CodeModel, programs: list[Program]) -> frozenset[str]:
         for event in function.events()
         if event.kind == "wake" and (event.file, event.line) not in inside
     )
+
+
+def work_items(model: CodeModel) -> dict[str, list[str]]:
+    """Work functions and the work items they run as (``INIT_WORK(&d->work, fn)``: ``fn`` runs as ``dev.work``).
+
+    A thread started in a work function holds its item until it ends, so that ``flush_work`` waits for it.
+    """
+    by_name: dict[str, list[str]] = {}
+    for function in model.functions.values():
+        by_name.setdefault(function.name, []).append(function.id)
+    found: dict[str, list[str]] = {}
+    for function in model.functions.values():
+        for event in function.events():
+            if event.kind != "call" or event.callee not in WORK_INITS:
+                continue
+            work, fn = WORK_INITS[event.callee]
+            if len(event.args) > max(work, fn) and event.args[work] and event.args[fn]:
+                for fid in by_name.get(event.args[fn], []):
+                    if event.args[work] not in found.setdefault(fid, []):
+                        found[fid].append(event.args[work])
+    return found

@@ -35,6 +35,7 @@ from aptool.simulate.program import (
     FLAG_CLEAR,
     FLAG_SET,
     RELEASE,
+    SYNC,
     WAIT,
     WAIT_COMPLETION,
     WAKE,
@@ -44,9 +45,10 @@ from aptool.simulate.program import (
 
 # Step codes of the fast tables.
 C_END, C_ACQX, C_ACQS, C_TRYX, C_TRYS, C_REL, C_FSET, C_FCLR = range(8)
-C_WAIT, C_WAITL, C_WAKE, C_WAITC, C_COMP, C_COMPALL = range(8, 14)
+C_WAIT, C_WAITL, C_WAKE, C_WAITC, C_COMP, C_COMPALL, C_SYNC = range(8, 15)
 BLOCKING = frozenset({C_ACQX, C_ACQS, C_WAIT, C_WAITL, C_WAITC})
 _FAIR_SHARED = "rwsem-read"  # readers queue behind a waiting writer (and rwlocks outside irq/bh context)
+_UNFAIR_SHARED = "srcu-read"  # SRCU readers never wait
 
 
 def lock_key(step: Step) -> str:
@@ -115,7 +117,11 @@ class Machine:
     def initial_states(self) -> list[int]:
         states = [0]
         for thread, starts in enumerate(self.starts):
-            states = [s | (pc << self.shift(thread)) for s in states for pc in starts]
+            held = 0
+            for lock in self.programs[thread].holds:
+                if lock in self.locks:
+                    held |= 1 << (2 * self.locks.index(lock))
+            states = [s | ((pc | (held << self.pc_bits)) << self.shift(thread)) for s in states for pc in starts]
         return states
 
 
@@ -135,10 +141,16 @@ class _Numbering:
         users: dict[str, set[int]] = {}
         for thread, program in enumerate(programs):
             for step in program.steps:
-                if step.kind in (ACQUIRE, RELEASE):
+                if step.kind in (ACQUIRE, RELEASE, SYNC):
                     users.setdefault(step.lock, set()).add(thread)
+            for lock in program.holds:
+                users.setdefault(lock, set()).add(thread)
         shared = {lock for lock, threads in users.items() if len(threads) > 1}
         for program in programs:
+            for lock in program.holds:
+                if lock in shared and lock not in self.keys:
+                    self.keys[lock] = len(self.keys)
+                    self.classes.setdefault(lock, []).append(self.keys[lock])
             for step in program.steps:
                 self._number(step, shared, outside)
 
@@ -151,7 +163,9 @@ class _Numbering:
             if key not in self.keys:
                 self.keys[key] = len(self.keys)
                 self.classes.setdefault(step.lock, []).append(self.keys[key])
-            if step.shared and (event.lock_kind == _FAIR_SHARED or not event.context):
+            if step.shared and (
+                event.lock_kind == _FAIR_SHARED or (event.lock_kind != _UNFAIR_SHARED and not event.context)
+            ):
                 self.fair.add(self.keys[key])
         elif step.kind in (FLAG_SET, FLAG_CLEAR):
             self.flags.setdefault(step.lock, len(self.flags))
@@ -166,7 +180,7 @@ class _Numbering:
     def resource(self, step: Step) -> int:
         """The bit of what ``step`` touches, for the reduction (0: nothing shared)."""
         base = len(self.keys)
-        if step.kind in (ACQUIRE, RELEASE):
+        if step.kind in (ACQUIRE, RELEASE, SYNC):
             return sum(1 << i for i in self.classes.get(step.lock, []))
         if step.kind in (FLAG_SET, FLAG_CLEAR):
             return 1 << (base + self.flags[step.lock])
@@ -193,10 +207,10 @@ class _Numbering:
             if step.shared:
                 return Op(C_TRYS if step.trylock else C_ACQS, 2 << (2 * index), exclusive, both)
             return Op(C_TRYX if step.trylock else C_ACQX, exclusive, both)
-        if kind == RELEASE:
+        if kind in (RELEASE, SYNC):
             if step.lock not in self.classes:
-                return Op(-1)
-            return Op(C_REL, sum(3 << (2 * i) for i in self.classes[step.lock]))
+                return Op(-1)  # nobody else holds it: nothing to wait for
+            return Op(C_REL if kind == RELEASE else C_SYNC, sum(3 << (2 * i) for i in self.classes[step.lock]))
         if kind in (FLAG_SET, FLAG_CLEAR):
             return Op(C_FSET if kind == FLAG_SET else C_FCLR, 1 << (self.shift + self.flags[step.lock]))
         if kind == WAIT:

@@ -33,8 +33,10 @@ WAKE = "wake"
 WAIT_COMPLETION = "wait-completion"
 COMPLETE = "complete"
 COMPLETE_ALL = "complete-all"
+SYNC = "sync"  # synchronize_srcu, flush_work: until no thread holds the class (readers, the running work)
 
-SHARED_KINDS = frozenset({"rwsem-read", "rwlock-read"})
+SHARED_KINDS = frozenset({"rwsem-read", "rwlock-read", "srcu-read"})
+SYNC_KINDS = frozenset({"srcu-sync", "work"})
 _COMPLETION_WAITS = ("wait_for_completion", "sem_wait")
 _COMPLETION_WAKES = {
     "complete": COMPLETE,
@@ -77,6 +79,7 @@ class Program:
     steps: list[Step]
     start: list[int]
     truncated: bool = False  # the step budget ran out: some calls were not inlined
+    holds: list[str] = field(default_factory=list)  # held from the start: the work item a work function runs as
 
 
 @dataclass
@@ -225,6 +228,8 @@ def _find_labels(nodes: list[Node], labels: dict[str, int], compiler: _Compiler)
 def _step_kind(event: Event) -> str | None:
     if event.kind in ("acquire", "release", "flag-set", "flag-clear"):
         return event.kind if event.lock else None
+    if event.kind == "wait" and event.lock_kind in SYNC_KINDS:
+        return SYNC if event.lock else None
     if event.kind == "wait":
         callee = event.callee or ""
         if "timeout" in callee or "timed" in callee:

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from aptool.simulate.machine import C_ACQS, C_ACQX, C_END, C_REL, C_TRYS, C_TRYX, Machine
+from aptool.simulate.machine import C_ACQS, C_ACQX, C_END, C_REL, C_SYNC, C_TRYS, C_TRYX, Machine
 
 _TAKES = (C_ACQX, C_ACQS, C_TRYX, C_TRYS)
+_WAITS_FOR = (*_TAKES, C_SYNC)  # what orders after the locks held: taking a lock, waiting for its holders
 
 
 @dataclass(frozen=True)
@@ -90,9 +91,9 @@ def orders(machine: Machine) -> list[Order]:
     for thread, ops in enumerate(machine.ops):
         may, must = held_sets(machine, thread)
         for pc, op in enumerate(ops):
-            if op.code not in _TAKES:
+            if op.code not in _WAITS_FOR:
                 continue
-            taken = _index(op.a)
+            taken = _index(op.a) if op.code != C_SYNC else _index(op.a & -op.a)
             for held in range(len(machine.locks)):
                 if held != taken and may[pc] >> held & 1:
                     found.append(

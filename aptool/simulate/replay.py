@@ -14,6 +14,7 @@ from aptool.model.data import Site
 from aptool.simulate.machine import (
     C_ACQS,
     C_ACQX,
+    C_SYNC,
     C_TRYS,
     C_TRYX,
     C_WAIT,
@@ -29,6 +30,7 @@ from aptool.simulate.program import (
     FLAG_CLEAR,
     FLAG_SET,
     RELEASE,
+    SYNC,
     WAIT,
     WAIT_COMPLETION,
     WAKE,
@@ -107,7 +109,9 @@ def action(step: Step, failed: bool = False) -> str:
         condition = event.condition if event is not None and event.condition else lock
         return f"wait({condition})"
     if step.kind == WAKE:
-        return f"wake_up({lock})"
+        return f"{event.callee if event is not None else 'wake_up'}({lock})"
+    if step.kind == SYNC:
+        return f"{event.callee if event is not None else 'sync'}({lock})"
     if step.kind == WAIT_COMPLETION:
         return f"{event.callee if event is not None else 'wait_for_completion'}({lock})"
     if step.kind in (COMPLETE, COMPLETE_ALL):
@@ -162,6 +166,8 @@ def _wants(
 ) -> tuple[str, list[int], str]:
     """What a blocked thread waits for, which threads it waits on, and how (held by, set by...)."""
     event = step.event
+    if code == C_SYNC:
+        return step.lock, holders.get(step.lock, []), "held by"
     if code in (C_ACQX, C_ACQS, C_TRYX, C_TRYS):
         key = lock_key(step)
         owners = holders.get(key, [])

@@ -28,6 +28,7 @@ from aptool.simulate.machine import (
     C_FCLR,
     C_FSET,
     C_REL,
+    C_SYNC,
     C_WAIT,
     C_WAITC,
     C_WAITL,
@@ -133,6 +134,9 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                     nexts = fails
                 else:
                     held |= a
+            elif code == C_SYNC:
+                if anyheld & a:
+                    continue
             else:
                 changed = _global_step(code, a, passing, g, base, gshift)
                 if changed is None:
