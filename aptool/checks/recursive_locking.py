@@ -30,6 +30,8 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
         for found in function.events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
+            if found.length > 1 and context.on_warning_path(found.chain):
+                continue  # under if (WARN_ON(...)): the code says this path does not happen
             event = found.event
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
