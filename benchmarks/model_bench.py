@@ -108,17 +108,14 @@ def graph_figures(edges: list[LockEdge]) -> list[int]:
 
 def print_times(model: CodeModel, edges: list[LockEdge]) -> tuple[float, float]:
     """Process time to print ``aptool model --edges`` as text and as ``--json`` (output thrown away)."""
-    from aptool.commands.common import print_json
     from aptool.commands.model_cmd import render_model
 
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # what aptool model prints
         started = time.process_time()
         print(render_model(model, edges))
         text = time.process_time() - started
         started = time.process_time()
-        data = model.to_dict()
-        data["lock_order_edges"] = [edge.to_dict() for edge in edges]
-        print_json(data)
+        sink.buffer.write(model.to_json({"lock_order_edges": edges}))
         as_json = time.process_time() - started
     return text, as_json
 

@@ -52,6 +52,10 @@ from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 MAX_STATES = 12  # distinct states kept per program point before they are merged into one
 MAX_REACHED = 400  # reached events kept per function summary (the shortest chain of each kind is kept first)
 
+_Fact = tuple[str, str, bool]  # (variable, constant, equal): what a branch or an assignment says of it
+REASSIGNED = "\x00"  # the value of the fact (parameter, REASSIGNED, True): no longer what the caller passed
+_Consts = tuple[tuple[int, str], ...]  # parameter index -> the constant a caller passes, sorted
+
 # Lock kinds.  Real locks order with each other; context kinds only say what the code runs in.
 SPINNING_KINDS = frozenset({"spin", "rwlock-read", "rwlock-write"})
 SLEEPING_KINDS = frozenset({"mutex", "rwsem-read", "rwsem-write", "page-lock", "srcu-sync", "work"})
@@ -213,10 +217,10 @@ class FunctionLocks:
     effect: Effect = field(default_factory=Effect)
     releases_unheld: list[HeldEvent] = field(default_factory=list)
     # The summary callers compose, as bits of the analysis' key table (see _Analysis.key).
-    own: dict[int, list[tuple[frozenset[str], HeldEvent]]] = field(default_factory=dict)  # bit -> (dropped, event)
-    links: dict[tuple[str, frozenset[str]], _Link] = field(default_factory=dict)  # (callee, dropped) -> first call
+    own: dict[int, list[tuple[frozenset[str], frozenset[_Fact], HeldEvent]]] = field(default_factory=dict)
+    links: dict[tuple[str, frozenset[str], frozenset[_Fact]], _Link] = field(default_factory=dict)  # first calls
     locked_calls: list[_Link] = field(default_factory=list)  # calls made holding something
-    own_mask: int = 0  # own keys reached with nothing dropped
+    sensitive: frozenset[int] = frozenset()  # parameters whose constant value changes what is reached
     mask: int = 0  # every key reachable from here
     _events: list[HeldEvent] | None = None
     _analysis: _Analysis | None = None
@@ -239,6 +243,8 @@ class _Link:
     target: str
     dropped: frozenset[str]
     held: frozenset[Held]
+    facts: frozenset[_Fact] = frozenset()  # what the caller's branches said of its parameters
+    passes: tuple[tuple[int, str, int | None], ...] = ()  # (callee parameter, constant, or caller parameter)
 
 
 @dataclass
@@ -359,6 +365,7 @@ class _Step:
     line: int = 0
     label: str | None = None
     tracked: bool = False  # branch: its arms take or release locks, so its condition is remembered
+    forget: frozenset[str] = frozenset()  # loop head: conditions tested inside the loop (they may change)
 
 
 class _Cfg:
@@ -396,6 +403,23 @@ def build_cfg(function: Function) -> tuple[_Cfg, int]:
     return cfg, entry
 
 
+_BUG_CHECK = re.compile(r"^\(?\s*(?:unlikely\s*\(\s*)?(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\s*\(")
+
+
+def _conditions(nodes: list[Node]) -> frozenset[str]:
+    """The conditions of the ifs in ``nodes``, at any depth."""
+    found: set[str] = set()
+    stack = [nodes]
+    while stack:
+        for node in stack.pop():
+            if node.kind == "if" and node.condition:
+                found.add(node.condition)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return frozenset(found)
+
+
 def _has_locking(nodes: list[Node]) -> bool:
     stack = [nodes]
     while stack:
@@ -417,9 +441,11 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             current = cfg.add(_Step("event", node.event, [current], line=node.line))
         elif kind == "if":
             arms = list(node.branches) + [[]] * (2 - len(node.branches))
+            condition = node.condition or ""
+            if _BUG_CHECK.match(condition):  # if (WARN_ON(...)) { recover }: a bug's path, not followed
+                arms[0] = []
             then_entry = yield (arms[0], current, brk, cont)
             else_entry = yield (arms[1], current, brk, cont)
-            condition = node.condition or ""
             tracked = _has_locking(arms[0]) or _has_locking(arms[1])
             current = cfg.add(
                 _Step(
@@ -437,11 +463,20 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
                 falling = yield (arm, falling, current, cont)
                 entries.append(falling)
             entries.reverse()
-            current = cfg.add(_Step("branch", succ=entries or [current], cond=[None] * max(len(entries), 1)))
+            subject = (node.condition or "").strip().removeprefix("(").removesuffix(")").strip()
+            conds: list[tuple[str, bool] | None] = [
+                (f"{subject} == {arm[0].label}", True)
+                if arm and arm[0].kind == "case" and arm[0].label != "default" and subject
+                else None
+                for arm in node.branches
+            ]
+            current = cfg.add(_Step("branch", succ=entries or [current], cond=conds or [None]))
         elif kind in ("loop", "do"):
-            head = cfg.add(_Step("loop", line=node.line))
+            head = cfg.add(_Step("loop", line=node.line, forget=_conditions(node.body)))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
+            if node.condition:  # another round while it holds, out when it fails
+                cfg.steps[head].cond = [(node.condition, True), (node.condition, False)]
             current = body_entry if kind == "do" else head
         elif kind == "return":
             current = cfg.add(_Step("exit", line=node.line))
@@ -476,6 +511,7 @@ class _State:
     dropped: frozenset[str] = frozenset()
     assumed: frozenset[tuple[str, bool]] = frozenset()
     pending: frozenset[_Pending] = frozenset()
+    facts: frozenset[_Fact] = frozenset()  # what branches and assignments said of variables
 
 
 def _merge(states: Iterable[_State]) -> _State:
@@ -488,7 +524,8 @@ def _merge(states: Iterable[_State]) -> _State:
         dropped |= s.dropped
         pending |= s.pending
     assumed = frozenset.intersection(*(s.assumed for s in listed)) if listed else frozenset()
-    return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending))
+    facts = frozenset.intersection(*(s.facts for s in listed)) if listed else frozenset()
+    return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending), facts)
 
 
 _SUBCLASS_NAMES = {"SINGLE_DEPTH_NESTING": "1", "0": None}
@@ -527,6 +564,109 @@ def _tests(condition: str, var: str) -> bool | None:
     if match and match.group(1) == var and match.group(3) in ("0", "NULL", "false"):
         return match.group(2) in ("!=", "<", ">")
     return None
+
+
+_CONSTANT = re.compile(r"^(?:[A-Z_][A-Z0-9_]*|-?[0-9][0-9a-fA-FxXuUlL]*|NULL|true|false)$")
+_TERM = re.compile(
+    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$"
+)
+
+
+def _constant(text: str) -> bool:
+    """An argument or operand that is a constant: an enum or macro name, a number, NULL, true, false."""
+    return bool(_CONSTANT.match(text))
+
+
+def _split(text: str, operator: str) -> list[str]:
+    """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
+    parts = []
+    depth = 0
+    start = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(operator, index):
+            parts.append(text[start:index])
+            start = index + len(operator)
+            index = start
+            continue
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _normal(constant: str) -> str:
+    """One spelling per value: ``NULL``, ``false`` and ``0UL`` are all ``0``; ``true`` is ``1``."""
+    if constant in ("NULL", "false"):
+        return "0"
+    if constant == "true":
+        return "1"
+    stripped = constant.rstrip("uUlL")
+    return stripped if stripped.lstrip("-").isdigit() else constant
+
+
+def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> list[_Fact]:
+    """What a branch arm says of parameters: ``flush == BTRFS_RESERVE_NO_FLUSH`` true (or false) there.
+
+    A conjunction that holds (or a disjunction that fails) says each of its simple terms
+    (``p``, ``!p``, ``p == C``, ``p != C``); anything else says nothing.
+    """
+    text = condition.strip()
+    while text.startswith("(") and text.endswith(")") and len(_split(text[1:-1], ")(")) == 1:
+        inner = text[1:-1]
+        if inner.count("(") != inner.count(")"):
+            break
+        text = inner.strip()
+    ors = _split(text, "||")
+    ands = _split(text, "&&")
+    if len(ors) > 1 and len(ands) > 1:
+        return []
+    if len(ors) > 1:
+        if truth:
+            return []
+        terms = ors
+    elif len(ands) > 1:
+        if not truth:
+            return []
+        terms = ands
+    else:
+        terms = [text]
+    found: list[_Fact] = []
+    for term in terms:
+        match = _TERM.match(term)
+        if match is None:
+            continue
+        negated, name, operator, value = match.groups()
+        name = re.sub(r"\s+", "", name)
+        if name not in params and re.split(r"->|\.", name)[0] in params and ("->" in name or "." in name):
+            pass  # a field of a parameter or local: path->need_commit_sem
+        elif name not in params:
+            if value in params and operator and _constant(name):  # CONSTANT == param
+                name, value = value, name
+            else:
+                continue
+        if operator is None:
+            value, equal = "0", bool(negated)  # "flush": nonzero; "!flush": zero
+        elif not _constant(value):
+            continue
+        else:
+            equal = (operator == "==") != bool(negated)
+        found.append((name, _normal(value), equal if truth else not equal))
+    return found
+
+
+def _consistent(facts: Iterable[_Fact], given: dict[str, str]) -> bool:
+    """Whether what branches said of variables holds when they have the values ``given``."""
+    if not given:
+        return True
+    for name, value, equal in facts:
+        if name in given and value != REASSIGNED and (given[name] == value) != equal:
+            return False
+    return True
 
 
 def _lock_argument(text: str) -> str:
@@ -570,8 +710,8 @@ class _Analysis:
         self.take_mask = 0  # keys that order after what is held: blocking acquisitions
         self.param_mask = 0  # keys whose class is a parameter of the function that has them
         self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
-        self.safe: dict[tuple[str, str], int] = {}  # (function, class) -> keys reachable without dropping class
-        self.witnesses: dict[tuple[str, int, str | None, bool], HeldEvent | None] = {}
+        self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
+        self.witnesses: dict[tuple[str, int, str | None, bool, _Consts], HeldEvent | None] = {}
         self.bindings()
 
     def bindings(self) -> None:
@@ -698,6 +838,7 @@ class _Analysis:
         result = FunctionLocks(function)
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
+        names = set(function.params) | set(function.locals)
         states: dict[int, set[_State]] = {entry: {self.entry_state(function)}}
         merged: set[int] = set()
         work = [entry]
@@ -720,12 +861,20 @@ class _Analysis:
                 if step.op == "event" and step.event is not None:
                     for after in self.step(function, params, step.event, state, result, seen_events):
                         outgoing.extend((s, after) for s in step.succ)
-                elif step.op == "loop" and state.assumed:  # the loop may change what its conditions test
-                    forgot = _State(state.held, state.dropped, frozenset(), state.pending)
-                    outgoing.extend((s, forgot) for s in step.succ)
+                elif step.op == "loop":  # the loop may change what the conditions inside it test
+                    kept = frozenset(a for a in state.assumed if a[0] not in step.forget)
+                    around = (
+                        state
+                        if kept == state.assumed
+                        else _State(state.held, state.dropped, kept, state.pending, state.facts)
+                    )
+                    for succ, cond in zip(step.succ, step.cond or [None, None], strict=False):
+                        assumed = self.assume(around, cond, False, names)
+                        if assumed is not None:
+                            outgoing.append((succ, assumed))
                 elif step.op == "branch":
                     for succ, cond in zip(step.succ, step.cond, strict=False):
-                        assumed = self.assume(state, cond, step.tracked)
+                        assumed = self.assume(state, cond, step.tracked, names)
                         if assumed is not None:
                             outgoing.append((succ, assumed))
                 else:
@@ -743,24 +892,36 @@ class _Analysis:
                     continue
                 else:
                     known.add(after)
-                    if len(known) > MAX_STATES:
-                        combined = _merge(known)
+                    if len(known) > MAX_STATES:  # first forget what paths with the same locks assumed
+                        groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
+                        for state in known:
+                            groups.setdefault((state.held, state.dropped), []).append(state)
+                        fewer = {_merge(group) for group in groups.values()}
                         known.clear()
-                        known.add(combined)
-                        merged.add(succ)
+                        if len(fewer) > MAX_STATES:
+                            fewer = {_merge(fewer)}
+                            merged.add(succ)
+                        known.update(fewer)
                 if succ not in queued:
                     queued.add(succ)
                     work.append(succ)
         self.finish(function, result, exits)
         return result
 
-    def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool) -> _State | None:
+    def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool, names: set[str]) -> _State | None:
         """The state on one arm of a branch, or None when the arm contradicts an earlier assumption."""
         if cond is None:
             return state
         text, truth = cond
         if (text, not truth) in state.assumed:
             return None
+        facts = state.facts
+        for name, value, equal in _facts(text, truth, names):
+            if (name, REASSIGNED, True) in facts:
+                name = "=" + name  # a parameter given a value of its own: not what the caller passed
+            if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
+                return None  # flush == A after flush == B, or after flush != A
+            facts = facts | {(name, value, equal)}
         pending = state.pending
         held = state.held
         for p in state.pending:
@@ -772,18 +933,37 @@ class _Analysis:
             if (p.success == "nonzero") != nonzero:  # the failure arm: the lock was not taken
                 held = frozenset(h for h in held if h.lock != p.lock or h.declared)
         assumed = state.assumed | {(text, truth)} if tracked and text else state.assumed
-        if held is state.held and pending is state.pending and assumed is state.assumed:
+        if held is state.held and pending is state.pending and assumed is state.assumed and facts is state.facts:
             return state
-        return _State(held, state.dropped, assumed, pending)
+        return _State(held, state.dropped, assumed, pending, facts)
 
-    def record(self, result: FunctionLocks, key: tuple[Any, ...], dropped: frozenset[str], found: HeldEvent) -> None:
+    def assigned(self, state: _State, event: Event, params: dict[str, int]) -> _State:
+        """``x = CONST``: branches on x now know its value; ``x = anything``: they know nothing of it."""
+        name = event.callee or ""
+        value = _normal(event.value) if event.value else None
+        facts = frozenset(f for f in state.facts if f[0] != name and f[0] != "=" + name)
+        if name in params:
+            facts = facts | {(name, REASSIGNED, True)}
+            name = "=" + name
+        if value is not None:
+            facts = facts | {(name, value, True)}
+        if facts == state.facts:
+            return state
+        return _State(state.held, state.dropped, state.assumed, state.pending, facts)
+
+    def record(
+        self,
+        result: FunctionLocks,
+        key: tuple[Any, ...],
+        dropped: frozenset[str],
+        found: HeldEvent,
+        facts: frozenset[_Fact] = frozenset(),
+    ) -> None:
         """An event the function itself reaches (or a callee's, its parameter resolved here)."""
         bit = self.key(key)
         variants = result.own.setdefault(bit, [])
-        if not dropped:
-            result.own_mask |= 1 << bit
-        if all(known != dropped for known, _ in variants):
-            variants.append((dropped, found))
+        if all(known != dropped or said != facts for known, said, _ in variants):
+            variants.append((dropped, facts, found))
 
     def step(
         self,
@@ -803,6 +983,8 @@ class _Analysis:
             seen.add(mark)
             result.own_events.append(own)
         kind = event.kind
+        if kind == "assign":
+            return [self.assigned(state, event, params)]
         if kind == "release" or (kind == "flag-clear" and event.lock in self.open_coded and self.flags_as_locks):
             released = [h for h in state.held if h.lock == lock]
             if len(released) > 1:  # two of a class (a nesting): the one taken through the same expression
@@ -811,21 +993,25 @@ class _Analysis:
             if released:
                 held = state.held.difference(released)
                 dropped = state.dropped | {lock or ""} if any(h.declared for h in released) else state.dropped
-                return [_State(held, dropped, state.assumed, state.pending)]
+                return [_State(held, dropped, state.assumed, state.pending, state.facts)]
             result.releases_unheld.append(own)
-            return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending)]
+            return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending, state.facts)]
         if kind == "call":
             return self.call(function, params, event, state, result)
         taken = self.takes(event)
         if kind in ("sleep", "wait") and not taken:
-            self.record(result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own)
+            self.record(
+                result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own, state.facts
+            )
         held = state.held
         dropped = state.dropped
         pending = state.pending
         subclass = _subclass(event.subclass)
         for name, lock_kind in taken:
             found = HeldEvent(event, function.id, name, site, state.held, state.dropped, param=param)
-            self.record(result, ("take", name, lock_kind, subclass, event.trylock, param), state.dropped, found)
+            self.record(
+                result, ("take", name, lock_kind, subclass, event.trylock, param), state.dropped, found, state.facts
+            )
             if lock_kind != "flag" and not event.trylock:  # setting a flag never blocks; only waiting does
                 for h in held:
                     self.emit(h, name, lock_kind, subclass, found, False)
@@ -841,7 +1027,7 @@ class _Analysis:
                 pending = pending | {_Pending(event.result, name, event.conditional)}
         if held is state.held and dropped is state.dropped and pending is state.pending:
             return [state]
-        return [_State(held, dropped, state.assumed, pending)]
+        return [_State(held, dropped, state.assumed, pending, state.facts)]
 
     def call(
         self, function: Function, params: dict[str, int], event: Event, state: _State, result: FunctionLocks
@@ -859,11 +1045,11 @@ class _Analysis:
                 dropped = state.dropped | (effect.dropped - {h.lock for h in held_now})
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
-                after.append(_State(held, dropped, state.assumed, state.pending))
-            link = _Link(site, event, target, state.dropped, held_now)
-            first = (target, state.dropped) not in result.links
+                after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
+            link = _Link(site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary))
+            first = (target, state.dropped, state.facts) not in result.links
             if first:
-                result.links[(target, state.dropped)] = link
+                result.links[(target, state.dropped, state.facts)] = link
             if summary.mask & self.param_mask and (first or held_now):
                 self.resolve_parameters(params, link, summary, result)
             if held_now:
@@ -883,7 +1069,7 @@ class _Analysis:
             argument = args[key[5]] if key[5] < len(args) else ""
             if not argument:
                 continue
-            below = self.witness(summary, bit, None)
+            below = self.witness(summary, bit, None, consts=self.derive(link, ()))
             if below is None:
                 continue
             resolved = (key[0], argument, key[2], key[3], key[4], params.get(argument))
@@ -901,23 +1087,24 @@ class _Analysis:
             if key[0] == "take" and key[2] != "flag" and not key[4]:
                 for h in link.held:
                     self.emit(h, argument, key[2], key[3], found, found.uncertain)
-            self.record(result, resolved, link.dropped, found)
+            self.record(result, resolved, link.dropped, found, link.facts)
 
     def order_after(self, link: _Link, summary: FunctionLocks) -> None:
         """Edges from each lock held at a call to what the callee takes without releasing it first."""
+        consts = self.derive(link, ())
         for held in link.held:
             if held.kind in CONTEXT_KINDS:
                 continue
             done = self.emitted.get((held.lock, held.subclass), 0)
-            new = self.safe_mask(summary, held.lock) & self.take_mask & ~done & ~self.param_mask
+            new = self.reach(summary.function.id, consts, held.lock) & self.take_mask & ~done & ~self.param_mask
             if not new:
                 continue
             for bit in _bits(new):
                 key = self.key_list[bit]
-                below = self.witness(summary, bit, held.lock, certain=True)
+                below = self.witness(summary, bit, held.lock, True, consts)
                 uncertain = below is None or link.event.guessed
                 if below is None:
-                    below = self.witness(summary, bit, held.lock)
+                    below = self.witness(summary, bit, held.lock, False, consts)
                     if below is None:
                         continue
                 found = HeldEvent(
@@ -928,73 +1115,103 @@ class _Analysis:
                     done |= 1 << bit
             self.emitted[(held.lock, held.subclass)] = done
 
-    def safe_mask(self, summary: FunctionLocks, lock: str) -> int:
-        """Keys reachable from the function on a path that does not release ``lock`` first."""
-        key = (summary.function.id, lock)
-        if key in self.safe:
-            return self.safe[key]
-        stack = [summary]
-        order: list[FunctionLocks] = []
-        seen = {summary.function.id}
-        while stack:  # every function below, callees before callers
-            current = stack.pop()
-            order.append(current)
-            for (target, dropped), _ in current.links.items():
-                if lock in dropped or target in seen or (target, lock) in self.safe:
-                    continue
-                seen.add(target)
-                stack.append(self.results[target])
-        for current in reversed(order):
-            mask = current.own_mask
-            for bit, variants in current.own.items():
-                if any(dropped and lock not in dropped for dropped, _ in variants):
-                    mask |= 1 << bit
-            for (target, dropped), _ in current.links.items():
-                if lock not in dropped:
-                    mask |= self.safe.get((target, lock), 0) & ~self.param_mask
-            self.safe[(current.function.id, lock)] = mask
-        return self.safe[key]
+    def derive(self, link: _Link, consts: _Consts) -> _Consts:
+        """The constants the callee of ``link`` is called with, given the caller's ``consts``."""
+        if not link.passes:
+            return ()
+        given = dict(consts)
+        found = []
+        for index, constant, param in link.passes:
+            if param is None:
+                found.append((index, constant))
+            elif param in given:
+                found.append((index, given[param]))
+        return tuple(sorted(found))
 
-    def witness(self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False) -> HeldEvent | None:
-        """The shortest chain from the function to an event of key ``bit`` that does not release ``avoid``
-        (and goes through no guessed pointer call, if ``certain``), as a :class:`HeldEvent`."""
-        memo = (summary.function.id, bit, avoid, certain)
+    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
+        found = []
+        given = _given(summary, consts)
+        for link in summary.links.values():
+            if (lock is None or lock not in link.dropped) and _consistent(link.facts, given):
+                found.append((link.target, self.derive(link, consts)))
+        return found
+
+    def reach(self, fid: str, consts: _Consts, lock: str | None) -> int:
+        """Keys reachable from ``fid`` called with the constants ``consts`` (on paths that do not release
+        ``lock`` first, if given): computed once each, with an explicit stack."""
+        memo = self.reached_masks
+        start = (fid, consts, lock)
+        if start in memo:
+            return memo[start]
+        stack = [start]
+        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts]]] = {}
+        while stack:
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            node_fid, node_consts, _ = node
+            summary = self.results[node_fid]
+            if node not in pending:
+                pending[node] = self.children(summary, node_consts, lock)
+                missing = [(t, c, lock) for t, c in pending[node] if (t, c, lock) not in memo]
+                missing = [m for m in missing if m not in pending]
+                if missing:
+                    stack.extend(missing)
+                    continue
+            mask = 0
+            given = _given(summary, node_consts)
+            for bit, variants in summary.own.items():
+                for dropped, facts, _ in variants:
+                    if (lock is None or lock not in dropped) and _consistent(facts, given):
+                        mask |= 1 << bit
+                        break
+            for target, target_consts in pending.pop(node):
+                mask |= memo.get((target, target_consts, lock), 0) & ~self.param_mask  # 0: a recursion
+            memo[node] = mask
+            stack.pop()
+        return memo[start]
+
+    def witness(
+        self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False, consts: _Consts = ()
+    ) -> HeldEvent | None:
+        """A shortest chain from the function (called with ``consts``) to an event of key ``bit`` that does
+        not release ``avoid`` (and goes through no guessed pointer call, if ``certain``)."""
+        memo = (summary.function.id, bit, avoid, certain, consts)
         if memo in self.witnesses:
             return self.witnesses[memo]
         flag = 1 << bit
-        parents: dict[str, tuple[str, _Link] | None] = {summary.function.id: None}
-        queue = [summary]
+        start = (summary.function.id, consts)
+        parents: dict[tuple[str, _Consts], tuple[tuple[str, _Consts], _Link] | None] = {start: None}
+        queue = [start]
         head = 0
-        found: tuple[FunctionLocks, HeldEvent] | None = None
+        found: tuple[tuple[str, _Consts], HeldEvent] | None = None
         while head < len(queue) and found is None:
-            current = queue[head]
+            node = queue[head]
             head += 1
-            for dropped, event in current.own.get(bit, ()):
-                if avoid is None or avoid not in dropped:
-                    found = (current, event)
+            current = self.results[node[0]]
+            given = _given(current, node[1])
+            for dropped, facts, event in current.own.get(bit, ()):
+                if (avoid is None or avoid not in dropped) and _consistent(facts, given):
+                    found = (node, event)
                     break
             if found is not None:
                 break
-            for (target, dropped), link in current.links.items():
-                if target in parents or (avoid is not None and avoid in dropped) or (certain and link.event.guessed):
+            for link in current.links.values():
+                if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
                     continue
-                below = self.results[target]
-                if not below.mask & flag:
+                if not _consistent(link.facts, given):
                     continue
-                parents[target] = (current.function.id, link)
-                queue.append(below)
+                child = (link.target, self.derive(link, node[1]))
+                if child in parents or not self.reach(child[0], child[1], avoid) & flag:
+                    continue
+                parents[child] = (node, link)
+                queue.append(child)
         result: HeldEvent | None = None
         if found is not None:
-            holder, event = found
-            hops: list[_Link] = []
-            fid = holder.function.id
-            while parents[fid] is not None:
-                parent, link = parents[fid]  # type: ignore[misc]
-                hops.append(link)
-                fid = parent
-            result = event
-            for link in hops:  # from the event up to the function
-                uncertain = result.uncertain or link.event.guessed
+            node, result = found
+            while parents[node] is not None:  # from the event up to the function
+                node, link = parents[node]  # type: ignore[misc]
                 result = HeldEvent(
                     result.event,
                     result.function,
@@ -1002,7 +1219,7 @@ class _Analysis:
                     link.site,
                     link.held,
                     link.dropped,
-                    uncertain,
+                    result.uncertain or link.event.guessed,
                     None,
                     result,
                 )
@@ -1020,18 +1237,20 @@ class _Analysis:
     def callee_events(self, summary: FunctionLocks) -> list[HeldEvent]:
         """The callees' events at the calls where the function holds something, with what is held."""
         found = []
-        seen: set[tuple[str, str, frozenset[Held]]] = set()
+        seen: set[tuple[str, int, str, frozenset[Held]]] = set()
         for link in summary.locked_calls:
-            mark = (link.site.text + str(link.site.line), link.target, link.held)
+            mark = (link.site.text, link.site.line, link.target, link.held)
             if mark in seen:
                 continue
             seen.add(mark)
             below_summary = self.results[link.target]
-            for bit in _bits(below_summary.mask):
-                below = self.witness(below_summary, bit, None)
+            consts = self.derive(link, ())
+            fid = below_summary.function.id
+            for bit in _bits(self.reach(fid, consts, None) & ~self.param_mask):
+                below = self.witness(below_summary, bit, None, False, consts)
                 if below is None:
                     continue
-                held = frozenset(h for h in link.held if self.safe_mask(below_summary, h.lock) >> bit & 1)
+                held = frozenset(h for h in link.held if self.reach(fid, consts, h.lock) >> bit & 1)
                 if held:
                     found.append(
                         HeldEvent(
@@ -1051,11 +1270,12 @@ class _Analysis:
     def finish(self, function: Function, result: FunctionLocks, exits: list[tuple[_Step, _State]]) -> None:
         must: dict[str, Held] | None = None
         dropped: set[str] = set()
-        seen: set[tuple[int, _State]] = set()
+        seen: set[tuple[int, frozenset[Held], frozenset[str], frozenset[_Pending]]] = set()
         for step, state in exits:
-            if (step.line, state) in seen:
+            mark = (step.line, state.held, state.dropped, state.pending)
+            if mark in seen:
                 continue
-            seen.add((step.line, state))
+            seen.add(mark)
             site = Site(function.name, function.file, step.line, "return")
             result.exits.append(Exit(site, state.held, state.dropped))
             pending = {p.lock for p in state.pending}
@@ -1063,12 +1283,16 @@ class _Analysis:
             must = mine if must is None else {k: v for k, v in must.items() if k in mine}
             dropped |= state.dropped
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
-        mask = 0
-        for bit in result.own:
-            mask |= 1 << bit
-        for target, _ in result.links:
-            mask |= self.results[target].mask & ~self.param_mask  # parameters were resolved at the call
-        result.mask = mask
+        sensitive: set[int] = set()
+        params = {name: index for index, name in enumerate(function.params)}
+        for variants in result.own.values():
+            sensitive.update(params[f[0]] for _, facts, _ in variants for f in facts if f[0] in params)
+        for link in result.links.values():
+            sensitive.update(params[f[0]] for f in link.facts if f[0] in params)
+            sensitive.update(param for _, _, param in link.passes if param is not None)
+        result.sensitive = frozenset(sensitive)
+        self.results[function.id] = result  # reach() looks it up
+        result.mask = self.reach(function.id, (), None)
 
 
 def open_coded_locks(model: CodeModel) -> dict[str, OpenCodedLock]:
@@ -1139,3 +1363,26 @@ def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
 def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[LockEdge]:
     """Every held -> acquired pair in scope (subclasses apart), with a shortest chain, sorted."""
     return analyse(model, flags_as_locks=flags_as_locks).edges
+
+
+def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tuple[tuple[int, str, int | None], ...]:
+    """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
+    a constant, or the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    found: list[tuple[int, str, int | None]] = []
+    for index in sorted(callee.sensitive):
+        if index >= len(event.args):
+            continue
+        argument = event.args[index]
+        if argument in params:
+            found.append((index, "", params[argument]))
+        elif argument and _constant(argument):
+            found.append((index, _normal(argument), None))
+    return tuple(found)
+
+
+def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
+    """The constants a function is called with, by parameter name."""
+    if not consts:
+        return {}
+    names = list(summary.function.params)
+    return {names[index]: value for index, value in consts if index < len(names)}
