@@ -9,8 +9,10 @@ Which cycles: for every dependency, the shortest cycle that runs through
 it (as lockdep, which searches breadth first for the shortest way back when
 a dependency is added).  A cycle whose lock classes include all those of a
 cycle of real locks (no flag) is left out: that real cycle is the deadlock
-to fix, and lockdep reports it first.  Hidden cycles leave nothing out: two
-of them are two different ways to hang, as two CPUs or as three.
+to fix, and lockdep reports it first.  Of the rest, shortest first, a cycle
+is reported when it shows a dependency no shorter reported cycle shows:
+every dependency that is part of a cycle is shown once, in the shortest
+cycle it closes.
 
 A lock taken with a subclass computed at run time (``down_read_nested(&ctrl->reset_lock,
 ctrl->depth)``) is lockdep's nesting by level: two acquisitions of it are
@@ -98,11 +100,19 @@ def cycles(graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset()) ->
         sub = graph.subgraph(component)
         for held, acquired in sorted(sub.edges):
             back = nx.shortest_path(sub, acquired, held)  # acquired ... held
-            cycle = [held, *back[:-1]]
-            start = cycle.index(min(cycle))
-            found.add(tuple(cycle[start:] + cycle[:start]))
+            ring = [held, *back[:-1]]
+            start = ring.index(min(ring))
+            found.add(tuple(ring[start:] + ring[:start]))
     real = [set(c) for c in found if not flags & set(c)]
-    return sorted(c for c in found if not any(r < set(c) for r in real))
+    minimal = sorted((c for c in found if not any(r < set(c) for r in real)), key=lambda c: (len(c), c))
+    covered: set[tuple[str, str]] = set()
+    kept: list[tuple[str, ...]] = []
+    for cycle in minimal:  # shortest first; a longer cycle must bring a dependency no shorter one showed
+        pairs = set(_pairs(cycle))
+        if pairs - covered:
+            kept.append(cycle)
+            covered |= pairs
+    return sorted(kept)
 
 
 def make_finding(context: CheckContext, cycle: tuple[str, ...], closing: int = -1) -> CircularLocking:

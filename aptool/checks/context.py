@@ -7,13 +7,17 @@ for what they use.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from aptool.checks.findings import Chain, Location
-from aptool.model.data import CodeModel
+from aptool.model.data import CodeModel, Node, Site
+
+_WARNING = re.compile(r"\b(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON|ASSERT)\s*\(")
 
 if TYPE_CHECKING:
     from aptool.model.lockset import HeldEvent, LockEdge, LockSet
@@ -25,6 +29,7 @@ class CheckContext:
     def __init__(self, model: CodeModel, *, uncertain: bool = False) -> None:
         self.model = model
         self.uncertain = uncertain  # also report what rests on a pointer call resolved by field name alone
+        self._warned: dict[str, set[int]] = {}
 
     @cached_property
     def lockset(self) -> LockSet:
@@ -46,11 +51,49 @@ class CheckContext:
         only because ``B`` was taken under ``A`` and ``C`` under ``B`` on the same path is left out:
         it would make ``A -> C -> ... -> A`` a second, shorter cycle of the same deadlock."""
         graph = nx.DiGraph()
-        for edge in direct_edges([e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain)]):
+        kept = [e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain) and self._real(e)]
+        for edge in direct_edges([e for e in kept if not self.on_warning_path(e.chain)]):
             held, acquired = node(edge.held, edge.held_subclass), node(edge.acquired, edge.acquired_subclass)
             if held != acquired:
                 graph.add_edge(held, acquired, edge=edge)
         return graph
+
+    def _real(self, edge: LockEdge) -> bool:
+        """An edge through a flag counts only when the flag is an open-coded lock (see :attr:`flags`)."""
+        for lock, kind in ((edge.held, edge.held_kind), (edge.acquired, edge.acquired_kind)):
+            if "flag" in kind and lock not in self.flags:
+                return False
+        return True
+
+    def on_warning_path(self, chain: Iterable[Site]) -> bool:
+        """Whether a call or event of ``chain`` sits under ``if (WARN_ON(...))`` or the like: a path the code
+        itself says does not happen (``btrfs_put_block_group`` cancelling discard work it must not have)."""
+        for site in chain:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is not None and site.line in self._warned_lines(fid):
+                return True
+        return False
+
+    def _warned_lines(self, fid: str) -> set[int]:
+        known = self._warned.get(fid)
+        if known is None:
+            known = set()
+            stack: list[tuple[list[Node], bool]] = [(self.model.functions[fid].body, False)]
+            while stack:
+                nodes, warned = stack.pop()
+                for item in nodes:
+                    if warned and item.event is not None:
+                        known.add(item.event.line)
+                    under = warned or (item.kind == "if" and bool(_WARNING.search(item.condition or "")))
+                    if item.kind == "if" and item.branches:
+                        stack.append((item.branches[0], under))
+                        stack.extend((branch, warned) for branch in item.branches[1:])
+                    else:
+                        stack.extend((branch, warned) for branch in item.branches)
+                    if item.body:
+                        stack.append((item.body, warned))
+            self._warned[fid] = known
+        return known
 
     @cached_property
     def function_ids(self) -> dict[tuple[str, str], str]:
@@ -75,8 +118,12 @@ class CheckContext:
 
     @cached_property
     def flags(self) -> set[str]:
-        """The flag classes the walk counts as open-coded locks."""
-        return set(self.lockset.open_coded)
+        """The open-coded locks: flags the walk counts as locks (set, cleared, waited for until clear)
+        that some setter also holds across dropping a real lock -- the shape that hides an order from
+        lockdep.  A flag only ever set under the locks it is tested with protects nothing they do not."""
+        from aptool.checks.open_coded_lock import lock_regions
+
+        return {name for name in self.lockset.open_coded if lock_regions(self.model, name)}
 
 
 def blocks(edge: LockEdge) -> bool:

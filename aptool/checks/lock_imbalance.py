@@ -5,16 +5,20 @@ what the path holds there, and every release of a lock the path does not
 hold.  To tell a bug from a lock wrapper (``lock_foo()`` returns holding
 ``foo`` on purpose; ``unlock_foo()`` releases its caller's lock):
 
-- *held at return*: the function itself releases that lock on some other
-  path, the lock was not declared (``__acquires``, ``__must_hold``), and it
-  was not a trylock whose result the caller tests.  Not when the function
+- *held at return*: an early return holds a lock that the function's last
+  return does not hold (the error path that forgot the unlock), the
+  function itself releases that lock on some other path, the lock was not
+  declared (``__acquires``, ``__must_hold``), and it was not a trylock whose
+  result the caller tests.  Not when the function
   is named as a lock helper (``*lock*``: by kernel convention those return
   holding a lock on purpose, often only on success), and not when one of
   its releases is itself conditional and falls through (``if (locked)
   unlock(l);``): the code knows the lock may already be gone there, dropped
   by a callee the walk cannot follow (``get_user_pages_remote(..., &locked)``);
 - *bad unlock*: the function itself takes that lock on some path, and does
-  not say it releases its caller's (``__releases``).
+  not say it releases its caller's (``__releases``), and the release is not
+  guarded by a test that also guards a take (``if (x) lock ... if (x)
+  unlock``, a pairing the walk can lose where paths join).
 
 One finding per lock class: the first function, by file and line.
 """
@@ -53,6 +57,8 @@ def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
     declared = _declared(locks) | _conditionally_released(function.body)
     out: list[LockImbalance] = []
     seen: set[str] = set()
+    last = max((e.site.line for e in locks.exits), default=0)
+    final = [e for e in locks.exits if e.site.line == last]
     for exit_ in locks.exits:
         for held in sorted(exit_.held, key=lambda h: h.lock):
             if held.declared or held.trylock or held.via or held.kind not in REAL or held.kind in CONTEXT_KINDS:
@@ -61,6 +67,8 @@ def _held_at_return(locks: FunctionLocks) -> list[LockImbalance]:
                 continue
             if all(any(h.lock == held.lock for h in other.held) for other in locks.exits):
                 continue  # held on every exit: a lock wrapper, not an imbalance
+            if exit_.site.line >= last or any(h.lock == held.lock for e in final for h in e.held):
+                continue  # the function's own last return holds it: returning it held is its design
             seen.add(held.lock)
             taken = Location.of(held.site, f"takes {held.lock}")
             leaves = Location(exit_.site.file, exit_.site.line, function.name, "return", f"returns holding {held.lock}")
@@ -101,6 +109,35 @@ def _released(arm: list[Node]) -> set[str]:
     return {n.event.lock for n in arm if n.kind == "event" and n.event and n.event.kind == "release" and n.event.lock}
 
 
+def _enclosing(body: list[Node]) -> Iterator[tuple[Node, frozenset[str]]]:
+    """Every node with the conditions of the ``if`` statements around it."""
+    stack: list[tuple[list[Node], frozenset[str]]] = [(body, frozenset())]
+    while stack:
+        nodes, conditions = stack.pop()
+        for item in nodes:
+            yield item, conditions
+            inner = (
+                conditions | {item.condition.lstrip("!( ").rstrip(") ")}
+                if item.kind == "if" and item.condition
+                else conditions
+            )
+            stack.extend((branch, inner) for branch in item.branches)
+            if item.body:
+                stack.append((item.body, conditions))
+
+
+def _conditions(body: list[Node], event: object) -> frozenset[str]:
+    return next((conditions for item, conditions in _enclosing(body) if item.event is event), frozenset())
+
+
+def _taking_conditions(body: list[Node], lock: str) -> frozenset[str]:
+    found: set[str] = set()
+    for item, conditions in _enclosing(body):
+        if item.event is not None and item.event.kind == "acquire" and item.event.lock == lock:
+            found |= conditions
+    return frozenset(found)
+
+
 def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
     function = locks.function
     events = function.events()
@@ -112,8 +149,12 @@ def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
         lock = found.lock
         if lock is None or lock not in taken or lock in releases or found.event.lock_kind in CONTEXT_KINDS:
             continue
+        if not any(e.kind == "acquire" and e.lock == lock and e.line < found.event.line for e in events):
+            continue  # no take of it before this unlock: the caller's lock, dropped (and maybe taken again) here
         if released[lock] <= taken[lock]:
             continue  # as many unlocks as locks: a nested (recursive) take, which recursive-locking reports
+        if _conditions(function.body, found.event) & _taking_conditions(function.body, lock):
+            continue  # "if (x) lock ... if (x) unlock": the same test guards both, the walk lost the pairing
         where = Location.of(found.site, f"releases {lock}, not held here")
         out.append(
             LockImbalance(

@@ -30,9 +30,13 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
         for found in function.events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
+            if found.length > 1 and context.on_warning_path(found.chain):
+                continue  # under if (WARN_ON(...)): the code says this path does not happen
             event = found.event
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
+            if event.lock_kind == "page-lock" and any(h.site.line == found.site.line for h in found.held):
+                continue  # lock_page() in a loop: one page after another, a bit lock lockdep has no class for
             held = _recursion(found)
             if held is None or (found.length > 1 and held.lock in context.dropped_on_the_way(found)):
                 continue

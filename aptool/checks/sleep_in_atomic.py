@@ -25,6 +25,8 @@ def check(context: CheckContext) -> Iterator[SleepInAtomic]:
         for found in function.events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
+            if found.length > 1 and context.on_warning_path(found.chain):
+                continue  # under if (WARN_ON(...)): the code says this path does not happen
             event = found.event
             if not is_sleeping(event) or (event.kind == "acquire" and (event.file, event.line, event.text) in waits):
                 continue  # the lock a wait drops and takes again (pthread_cond_wait): the wait is what sleeps

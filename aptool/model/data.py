@@ -27,7 +27,10 @@ class Event:
       flag's class, ``value`` = what is written);
     - ``call``: a call of ``callee``; ``targets`` = the function ids it can
       reach (through a pointer: every function stored in a field of that name);
-    - ``sleep``: a call that may sleep (``callee``).
+    - ``sleep``: a call that may sleep (``callee``);
+    - ``assign``: ``callee = value`` for a variable some condition of the
+      function tests (``value``: the constant, or None for anything else):
+      what later branches on it know.
 
     ``resolved`` is False when ``lock`` is only the expression text.  Context
     sections are acquisitions too: ``rcu_read_lock`` (lock ``rcu``, kind

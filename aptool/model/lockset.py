@@ -52,7 +52,8 @@ from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 MAX_STATES = 12  # distinct states kept per program point before they are merged into one
 MAX_REACHED = 400  # reached events kept per function summary (the shortest chain of each kind is kept first)
 
-_Fact = tuple[int, str, bool]  # (parameter index, constant, equal): what a branch says of a parameter
+_Fact = tuple[str, str, bool]  # (variable, constant, equal): what a branch or an assignment says of it
+REASSIGNED = "\x00"  # the value of the fact (parameter, REASSIGNED, True): no longer what the caller passed
 _Consts = tuple[tuple[int, str], ...]  # parameter index -> the constant a caller passes, sorted
 
 # Lock kinds.  Real locks order with each other; context kinds only say what the code runs in.
@@ -364,6 +365,7 @@ class _Step:
     line: int = 0
     label: str | None = None
     tracked: bool = False  # branch: its arms take or release locks, so its condition is remembered
+    forget: frozenset[str] = frozenset()  # loop head: conditions tested inside the loop (they may change)
 
 
 class _Cfg:
@@ -401,6 +403,23 @@ def build_cfg(function: Function) -> tuple[_Cfg, int]:
     return cfg, entry
 
 
+_BUG_CHECK = re.compile(r"^\(?\s*(?:unlikely\s*\(\s*)?(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\s*\(")
+
+
+def _conditions(nodes: list[Node]) -> frozenset[str]:
+    """The conditions of the ifs in ``nodes``, at any depth."""
+    found: set[str] = set()
+    stack = [nodes]
+    while stack:
+        for node in stack.pop():
+            if node.kind == "if" and node.condition:
+                found.add(node.condition)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return frozenset(found)
+
+
 def _has_locking(nodes: list[Node]) -> bool:
     stack = [nodes]
     while stack:
@@ -422,9 +441,11 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             current = cfg.add(_Step("event", node.event, [current], line=node.line))
         elif kind == "if":
             arms = list(node.branches) + [[]] * (2 - len(node.branches))
+            condition = node.condition or ""
+            if _BUG_CHECK.match(condition):  # if (WARN_ON(...)) { recover }: a bug's path, not followed
+                arms[0] = []
             then_entry = yield (arms[0], current, brk, cont)
             else_entry = yield (arms[1], current, brk, cont)
-            condition = node.condition or ""
             tracked = _has_locking(arms[0]) or _has_locking(arms[1])
             current = cfg.add(
                 _Step(
@@ -451,9 +472,11 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             ]
             current = cfg.add(_Step("branch", succ=entries or [current], cond=conds or [None]))
         elif kind in ("loop", "do"):
-            head = cfg.add(_Step("loop", line=node.line))
+            head = cfg.add(_Step("loop", line=node.line, forget=_conditions(node.body)))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
+            if node.condition:  # another round while it holds, out when it fails
+                cfg.steps[head].cond = [(node.condition, True), (node.condition, False)]
             current = body_entry if kind == "do" else head
         elif kind == "return":
             current = cfg.add(_Step("exit", line=node.line))
@@ -488,7 +511,7 @@ class _State:
     dropped: frozenset[str] = frozenset()
     assumed: frozenset[tuple[str, bool]] = frozenset()
     pending: frozenset[_Pending] = frozenset()
-    facts: frozenset[_Fact] = frozenset()  # what branches said of parameters: (index, constant, equal)
+    facts: frozenset[_Fact] = frozenset()  # what branches and assignments said of variables
 
 
 def _merge(states: Iterable[_State]) -> _State:
@@ -544,7 +567,9 @@ def _tests(condition: str, var: str) -> bool | None:
 
 
 _CONSTANT = re.compile(r"^(?:[A-Z_][A-Z0-9_]*|-?[0-9][0-9a-fA-FxXuUlL]*|NULL|true|false)$")
-_TERM = re.compile(r"^\s*(!?)\s*\(?\s*(\w+)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$")
+_TERM = re.compile(
+    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$"
+)
 
 
 def _constant(text: str) -> bool:
@@ -552,27 +577,62 @@ def _constant(text: str) -> bool:
     return bool(_CONSTANT.match(text))
 
 
-def _facts(condition: str, truth: bool, params: dict[str, int]) -> list[_Fact]:
+def _split(text: str, operator: str) -> list[str]:
+    """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
+    parts = []
+    depth = 0
+    start = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(operator, index):
+            parts.append(text[start:index])
+            start = index + len(operator)
+            index = start
+            continue
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _normal(constant: str) -> str:
+    """One spelling per value: ``NULL``, ``false`` and ``0UL`` are all ``0``; ``true`` is ``1``."""
+    if constant in ("NULL", "false"):
+        return "0"
+    if constant == "true":
+        return "1"
+    stripped = constant.rstrip("uUlL")
+    return stripped if stripped.lstrip("-").isdigit() else constant
+
+
+def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> list[_Fact]:
     """What a branch arm says of parameters: ``flush == BTRFS_RESERVE_NO_FLUSH`` true (or false) there.
 
-    A conjunction that holds (or a disjunction that fails) says each of its terms; anything else
-    says nothing.
+    A conjunction that holds (or a disjunction that fails) says each of its simple terms
+    (``p``, ``!p``, ``p == C``, ``p != C``); anything else says nothing.
     """
     text = condition.strip()
-    while text.startswith("(") and text.endswith(")") and text.count("(") == 1:
-        text = text[1:-1].strip()
-    if "(" in text:
+    while text.startswith("(") and text.endswith(")") and len(_split(text[1:-1], ")(")) == 1:
+        inner = text[1:-1]
+        if inner.count("(") != inner.count(")"):
+            break
+        text = inner.strip()
+    ors = _split(text, "||")
+    ands = _split(text, "&&")
+    if len(ors) > 1 and len(ands) > 1:
         return []
-    if "||" in text and "&&" in text:
-        return []
-    if "||" in text:
+    if len(ors) > 1:
         if truth:
             return []
-        terms = text.split("||")
-    elif "&&" in text:
+        terms = ors
+    elif len(ands) > 1:
         if not truth:
             return []
-        terms = text.split("&&")
+        terms = ands
     else:
         terms = [text]
     found: list[_Fact] = []
@@ -581,7 +641,10 @@ def _facts(condition: str, truth: bool, params: dict[str, int]) -> list[_Fact]:
         if match is None:
             continue
         negated, name, operator, value = match.groups()
-        if name not in params:
+        name = re.sub(r"\s+", "", name)
+        if name not in params and re.split(r"->|\.", name)[0] in params and ("->" in name or "." in name):
+            pass  # a field of a parameter or local: path->need_commit_sem
+        elif name not in params:
             if value in params and operator and _constant(name):  # CONSTANT == param
                 name, value = value, name
             else:
@@ -592,17 +655,16 @@ def _facts(condition: str, truth: bool, params: dict[str, int]) -> list[_Fact]:
             continue
         else:
             equal = (operator == "==") != bool(negated)
-        found.append((params[name], value, equal if truth else not equal))
+        found.append((name, _normal(value), equal if truth else not equal))
     return found
 
 
-def _consistent(facts: Iterable[_Fact], consts: _Consts) -> bool:
-    """Whether facts on parameters hold when the caller passes the constants ``consts``."""
-    if not consts:
+def _consistent(facts: Iterable[_Fact], given: dict[str, str]) -> bool:
+    """Whether what branches said of variables holds when they have the values ``given``."""
+    if not given:
         return True
-    given = dict(consts)
-    for index, value, equal in facts:
-        if index in given and (given[index] == value) != equal:
+    for name, value, equal in facts:
+        if name in given and value != REASSIGNED and (given[name] == value) != equal:
             return False
     return True
 
@@ -776,6 +838,7 @@ class _Analysis:
         result = FunctionLocks(function)
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
+        names = set(function.params) | set(function.locals)
         states: dict[int, set[_State]] = {entry: {self.entry_state(function)}}
         merged: set[int] = set()
         work = [entry]
@@ -798,12 +861,20 @@ class _Analysis:
                 if step.op == "event" and step.event is not None:
                     for after in self.step(function, params, step.event, state, result, seen_events):
                         outgoing.extend((s, after) for s in step.succ)
-                elif step.op == "loop" and state.assumed:  # the loop may change what its conditions test
-                    forgot = _State(state.held, state.dropped, frozenset(), state.pending, state.facts)
-                    outgoing.extend((s, forgot) for s in step.succ)
+                elif step.op == "loop":  # the loop may change what the conditions inside it test
+                    kept = frozenset(a for a in state.assumed if a[0] not in step.forget)
+                    around = (
+                        state
+                        if kept == state.assumed
+                        else _State(state.held, state.dropped, kept, state.pending, state.facts)
+                    )
+                    for succ, cond in zip(step.succ, step.cond or [None, None], strict=False):
+                        assumed = self.assume(around, cond, False, names)
+                        if assumed is not None:
+                            outgoing.append((succ, assumed))
                 elif step.op == "branch":
                     for succ, cond in zip(step.succ, step.cond, strict=False):
-                        assumed = self.assume(state, cond, step.tracked, params)
+                        assumed = self.assume(state, cond, step.tracked, names)
                         if assumed is not None:
                             outgoing.append((succ, assumed))
                 else:
@@ -821,20 +892,23 @@ class _Analysis:
                     continue
                 else:
                     known.add(after)
-                    if len(known) > MAX_STATES:
-                        combined = _merge(known)
+                    if len(known) > MAX_STATES:  # first forget what paths with the same locks assumed
+                        groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
+                        for state in known:
+                            groups.setdefault((state.held, state.dropped), []).append(state)
+                        fewer = {_merge(group) for group in groups.values()}
                         known.clear()
-                        known.add(combined)
-                        merged.add(succ)
+                        if len(fewer) > MAX_STATES:
+                            fewer = {_merge(fewer)}
+                            merged.add(succ)
+                        known.update(fewer)
                 if succ not in queued:
                     queued.add(succ)
                     work.append(succ)
         self.finish(function, result, exits)
         return result
 
-    def assume(
-        self, state: _State, cond: tuple[str, bool] | None, tracked: bool, params: dict[str, int]
-    ) -> _State | None:
+    def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool, names: set[str]) -> _State | None:
         """The state on one arm of a branch, or None when the arm contradicts an earlier assumption."""
         if cond is None:
             return state
@@ -842,10 +916,12 @@ class _Analysis:
         if (text, not truth) in state.assumed:
             return None
         facts = state.facts
-        for fact in _facts(text, truth, params):
-            if not _consistent(facts, ((fact[0], fact[1]),)) and fact[2] or (fact[0], fact[1], not fact[2]) in facts:
+        for name, value, equal in _facts(text, truth, names):
+            if (name, REASSIGNED, True) in facts:
+                name = "=" + name  # a parameter given a value of its own: not what the caller passed
+            if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
                 return None  # flush == A after flush == B, or after flush != A
-            facts = facts | {fact}
+            facts = facts | {(name, value, equal)}
         pending = state.pending
         held = state.held
         for p in state.pending:
@@ -860,6 +936,20 @@ class _Analysis:
         if held is state.held and pending is state.pending and assumed is state.assumed and facts is state.facts:
             return state
         return _State(held, state.dropped, assumed, pending, facts)
+
+    def assigned(self, state: _State, event: Event, params: dict[str, int]) -> _State:
+        """``x = CONST``: branches on x now know its value; ``x = anything``: they know nothing of it."""
+        name = event.callee or ""
+        value = _normal(event.value) if event.value else None
+        facts = frozenset(f for f in state.facts if f[0] != name and f[0] != "=" + name)
+        if name in params:
+            facts = facts | {(name, REASSIGNED, True)}
+            name = "=" + name
+        if value is not None:
+            facts = facts | {(name, value, True)}
+        if facts == state.facts:
+            return state
+        return _State(state.held, state.dropped, state.assumed, state.pending, facts)
 
     def record(
         self,
@@ -893,6 +983,8 @@ class _Analysis:
             seen.add(mark)
             result.own_events.append(own)
         kind = event.kind
+        if kind == "assign":
+            return [self.assigned(state, event, params)]
         if kind == "release" or (kind == "flag-clear" and event.lock in self.open_coded and self.flags_as_locks):
             released = [h for h in state.held if h.lock == lock]
             if len(released) > 1:  # two of a class (a nesting): the one taken through the same expression
@@ -1038,8 +1130,9 @@ class _Analysis:
 
     def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
         found = []
+        given = _given(summary, consts)
         for link in summary.links.values():
-            if (lock is None or lock not in link.dropped) and _consistent(link.facts, consts):
+            if (lock is None or lock not in link.dropped) and _consistent(link.facts, given):
                 found.append((link.target, self.derive(link, consts)))
         return found
 
@@ -1067,9 +1160,10 @@ class _Analysis:
                     stack.extend(missing)
                     continue
             mask = 0
+            given = _given(summary, node_consts)
             for bit, variants in summary.own.items():
                 for dropped, facts, _ in variants:
-                    if (lock is None or lock not in dropped) and _consistent(facts, node_consts):
+                    if (lock is None or lock not in dropped) and _consistent(facts, given):
                         mask |= 1 << bit
                         break
             for target, target_consts in pending.pop(node):
@@ -1096,8 +1190,9 @@ class _Analysis:
             node = queue[head]
             head += 1
             current = self.results[node[0]]
+            given = _given(current, node[1])
             for dropped, facts, event in current.own.get(bit, ()):
-                if (avoid is None or avoid not in dropped) and _consistent(facts, node[1]):
+                if (avoid is None or avoid not in dropped) and _consistent(facts, given):
                     found = (node, event)
                     break
             if found is not None:
@@ -1105,7 +1200,7 @@ class _Analysis:
             for link in current.links.values():
                 if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
                     continue
-                if not _consistent(link.facts, node[1]):
+                if not _consistent(link.facts, given):
                     continue
                 child = (link.target, self.derive(link, node[1]))
                 if child in parents or not self.reach(child[0], child[1], avoid) & flag:
@@ -1175,11 +1270,12 @@ class _Analysis:
     def finish(self, function: Function, result: FunctionLocks, exits: list[tuple[_Step, _State]]) -> None:
         must: dict[str, Held] | None = None
         dropped: set[str] = set()
-        seen: set[tuple[int, _State]] = set()
+        seen: set[tuple[int, frozenset[Held], frozenset[str], frozenset[_Pending]]] = set()
         for step, state in exits:
-            if (step.line, state) in seen:
+            mark = (step.line, state.held, state.dropped, state.pending)
+            if mark in seen:
                 continue
-            seen.add((step.line, state))
+            seen.add(mark)
             site = Site(function.name, function.file, step.line, "return")
             result.exits.append(Exit(site, state.held, state.dropped))
             pending = {p.lock for p in state.pending}
@@ -1188,10 +1284,11 @@ class _Analysis:
             dropped |= state.dropped
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
         sensitive: set[int] = set()
+        params = {name: index for index, name in enumerate(function.params)}
         for variants in result.own.values():
-            sensitive.update(fact[0] for _, facts, _ in variants for fact in facts)
+            sensitive.update(params[f[0]] for _, facts, _ in variants for f in facts if f[0] in params)
         for link in result.links.values():
-            sensitive.update(fact[0] for fact in link.facts)
+            sensitive.update(params[f[0]] for f in link.facts if f[0] in params)
             sensitive.update(param for _, _, param in link.passes if param is not None)
         result.sensitive = frozenset(sensitive)
         self.results[function.id] = result  # reach() looks it up
@@ -1279,5 +1376,13 @@ def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tupl
         if argument in params:
             found.append((index, "", params[argument]))
         elif argument and _constant(argument):
-            found.append((index, argument, None))
+            found.append((index, _normal(argument), None))
     return tuple(found)
+
+
+def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
+    """The constants a function is called with, by parameter name."""
+    if not consts:
+        return {}
+    names = list(summary.function.params)
+    return {names[index]: value for index, value in consts if index < len(names)}
