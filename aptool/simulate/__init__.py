@@ -16,11 +16,13 @@ through), ``machine`` (the compact state and the tables), ``search``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from aptool.errors import AptoolError
 from aptool.model.data import CodeModel, Function
-from aptool.model.primitives import WORK_INITS
+from aptool.simulate.facts import facts_of
 from aptool.simulate.machine import build_machine
 from aptool.simulate.program import Program, compile_thread
 from aptool.simulate.reasons import reason
@@ -77,10 +79,33 @@ def simulate(
     if max_states < 1:
         raise AptoolError(f"--max-states must be at least 1, not {max_states}", exit_code=2)
     functions = [t if isinstance(t, Function) else resolve_thread(model, t) for t in threads]
-    programs = [compile_thread(model, f.id) for f in functions]
-    works = work_items(model)
-    for program in programs:
-        program.holds = works.get(program.function.id, [])
+    with _no_gc():
+        return _simulate(model, functions, max_states, cycle, reduce)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """The search makes millions of small objects and no reference cycles: the collector's passes over
+    a large model would cost more than the search itself."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _simulate(
+    model: CodeModel, functions: list[Function], max_states: int, cycle: list[str] | None, reduce: bool
+) -> Result:
+    facts = facts_of(model)
+    for function in functions:
+        if function.id not in facts.programs:
+            program = compile_thread(model, function.id)
+            program.holds = facts.works.get(function.id, [])
+            facts.programs[function.id] = program
+    programs = [facts.programs[f.id] for f in functions]
     infos = [ThreadInfo(f.name, f.file, f.entry or "scenario") for f in functions]
     machine = build_machine(programs, _woken_outside(model, programs))
     found = search(machine, max_states, reduce=reduce)
@@ -109,30 +134,4 @@ def simulate(
 def _woken_outside(model: CodeModel, programs: list[Program]) -> frozenset[str]:
     """Queues and completions that code outside the threads wakes: waiting on them is not forever."""
     inside = {(s.site.file, s.site.line) for p in programs for s in p.steps if s.site is not None}
-    return frozenset(
-        event.lock or "?"
-        for function in model.functions.values()
-        for event in function.events()
-        if event.kind == "wake" and (event.file, event.line) not in inside
-    )
-
-
-def work_items(model: CodeModel) -> dict[str, list[str]]:
-    """Work functions and the work items they run as (``INIT_WORK(&d->work, fn)``: ``fn`` runs as ``dev.work``).
-
-    A thread started in a work function holds its item until it ends, so that ``flush_work`` waits for it.
-    """
-    by_name: dict[str, list[str]] = {}
-    for function in model.functions.values():
-        by_name.setdefault(function.name, []).append(function.id)
-    found: dict[str, list[str]] = {}
-    for function in model.functions.values():
-        for event in function.events():
-            if event.kind != "call" or event.callee not in WORK_INITS:
-                continue
-            work, fn = WORK_INITS[event.callee]
-            if len(event.args) > max(work, fn) and event.args[work] and event.args[fn]:
-                for fid in by_name.get(event.args[fn], []):
-                    if event.args[work] not in found.setdefault(fid, []):
-                        found[fid].append(event.args[work])
-    return found
+    return frozenset(queue for file, line, queue in facts_of(model).wakes if (file, line) not in inside)

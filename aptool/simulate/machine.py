@@ -274,9 +274,10 @@ def build_machine(programs: list[Program], outside: frozenset[str] = frozenset()
     return machine
 
 
-def _resolve(ops: list[Op], targets: list[int]) -> list[int]:
+def _resolve(ops: list[Op], targets: list[int], memo: dict[int, list[int]] | None = None) -> list[int]:
     """``targets`` with every no-op replaced by the steps it leads to (the end if none)."""
-    found: list[int] = []
+    memo = {} if memo is None else memo
+    found: dict[int, None] = {}
     seen: set[int] = set()
     todo = list(reversed(targets))
     while todo:
@@ -285,17 +286,23 @@ def _resolve(ops: list[Op], targets: list[int]) -> list[int]:
             continue
         seen.add(index)
         if ops[index].code != -1:
-            found.append(index)
+            found[index] = None
+        elif index in memo:
+            found.update(dict.fromkeys(memo[index]))
         else:
             todo.extend(reversed(ops[index].next))
-    return found or [0]
+    return list(found) or [0]
 
 
 def _skip_noops(ops: list[Op]) -> None:
+    memo: dict[int, list[int]] = {}
+    for index, op in enumerate(ops):
+        if op.code == -1 and index not in memo:
+            memo[index] = _resolve(ops, list(op.next), memo)
     for op in ops:
         if op.code != -1:
-            op.next = tuple(_resolve(ops, list(op.next))) if op.code != C_END else ()
-            op.fail = tuple(_resolve(ops, list(op.fail))) if op.fail else ()
+            op.next = tuple(_resolve(ops, list(op.next), memo)) if op.code != C_END else ()
+            op.fail = tuple(_resolve(ops, list(op.fail), memo)) if op.fail else ()
 
 
 def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
@@ -311,14 +318,16 @@ def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
 def _future(ops: list[Op]) -> list[int]:
     """For each step, every resource the thread can touch from it on (a fixpoint over the graph)."""
     future = [op.footprint for op in ops]
-    changed = True
-    while changed:
-        changed = False
-        for index in range(len(ops) - 1, -1, -1):
-            value = future[index]
-            for n in (*ops[index].next, *ops[index].fail):
-                value |= future[n]
-            if value != future[index]:
-                future[index] = value
-                changed = True
+    before: list[list[int]] = [[] for _ in ops]
+    for index, op in enumerate(ops):
+        for n in (*op.next, *op.fail):
+            before[n].append(index)
+    todo = [index for index, op in enumerate(ops) if op.footprint]
+    while todo:
+        index = todo.pop()
+        value = future[index]
+        for p in before[index]:
+            if future[p] | value != future[p]:
+                future[p] |= value
+                todo.append(p)
     return future

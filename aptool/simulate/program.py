@@ -15,9 +15,11 @@ Errors: none; an unknown function gives an empty program.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aptool.model.data import CodeModel, Event, Function, Node, Site
+from aptool.simulate.facts import facts_of
 
 MAX_INLINE_DEPTH = 16
 MAX_STEPS = 20_000  # per thread: past this, calls are no longer inlined
@@ -44,7 +46,6 @@ _COMPLETION_WAKES = {
     "complete_release": COMPLETE,
     "sem_post": COMPLETE,
 }
-_STEP_EVENTS = frozenset({"acquire", "release", "flag-set", "flag-clear", "wait", "wake"})
 
 
 @dataclass
@@ -98,29 +99,17 @@ class _Compiler:
         self.raw: list[_Raw] = [_Raw(Step(END, None, None))]
         self.truncated = False
         self.fails: dict[int, int] = {}  # a trylock step -> where it goes when the lock is busy
-        self._relevant: dict[str, bool] = {}
+        self._relevant: set[str] | None = None
 
     def node(self, step: Step | None = None, succ: list[int] | None = None) -> int:
         self.raw.append(_Raw(step, list(succ or [])))
         return len(self.raw) - 1
 
     # Functions whose bodies (or whose callees') have a step: only these are worth inlining.
-    def relevant(self, fid: str, visiting: frozenset[str] = frozenset()) -> bool:
-        if fid in self._relevant:
-            return self._relevant[fid]
-        function = self.model.functions.get(fid)
-        if function is None or fid in visiting:
-            return False
-        found = False
-        for event in function.events():
-            if event.kind in _STEP_EVENTS or (
-                event.kind == "call" and any(self.relevant(t, visiting | {fid}) for t in event.targets)
-            ):
-                found = True
-                break
-        if not visiting or found:
-            self._relevant[fid] = found
-        return found
+    def relevant(self, fid: str) -> bool:
+        if self._relevant is None:
+            self._relevant = facts_of(self.model).relevant
+        return fid in self._relevant
 
     def function(self, function: Function, after: int, stack: tuple[Site, ...], active: frozenset[str]) -> int:
         """The entry of ``function``'s body, continuing at ``after`` when it returns."""
@@ -260,20 +249,22 @@ def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
     def closure(start: int) -> list[int]:
         if start in closures:
             return closures[start]
-        found: list[int] = []
+        found: dict[int, None] = {}  # an ordered set
         seen = {start}
         todo = [start]
         while todo:
             index = todo.pop()
             if raw[index].step is not None:
-                if index not in found:
-                    found.append(index)
+                found[index] = None
+                continue
+            if index != start and index in closures:  # a junction already folded: take its steps
+                found.update(dict.fromkeys(closures[index]))
                 continue
             for succ in reversed(raw[index].succ):
                 if succ not in seen:
                     seen.add(succ)
                     todo.append(succ)
-        closures[start] = found or [0]
+        closures[start] = list(found) or [0]
         return closures[start]
 
     numbering: dict[int, int] = {0: 0}
@@ -306,9 +297,5 @@ def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
     return Program(function, steps, start, compiler.truncated)
 
 
-def _unique(items: object) -> list[int]:
-    seen: list[int] = []
-    for item in items:  # type: ignore[attr-defined]
-        if item not in seen:
-            seen.append(item)
-    return seen
+def _unique(items: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(items))
