@@ -19,11 +19,12 @@ ctrl->depth)``) is lockdep's nesting by level: two acquisitions of it are
 at different levels exactly when the code needs them to be, which a static
 reading cannot tell; a cycle through it is not reported.
 
-A cycle every dependency of which is made, on every path that makes it,
-with one and the same outer lock held (a "gate": ``big_lock`` around both
-the A->B and the B->A path) cannot deadlock: the paths never run at once.
-Lockdep reports it anyway; aptool does not.  Paths are read from the
-functions nothing in scope calls, where the held set is complete.
+A cycle every dependency of which is made, wherever a function makes it
+itself, with one and the same outer lock held (a "gate": ``big_lock``
+around both the A->B and the B->A path) cannot deadlock: the paths never
+run at once.  Lockdep reports it anyway; aptool does not.  A dependency
+made only through callees, or a gate only a caller takes, is not seen as
+gated: the cycle is reported.
 """
 
 from __future__ import annotations
@@ -57,19 +58,18 @@ def _pairs(cycle: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def _gates(context: CheckContext, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
-    """For each dependency, the exclusive locks held on every path that makes it (from uncalled functions)."""
+    """For each dependency, the exclusive locks held wherever a function takes ``acquired`` itself while
+    holding ``held`` (its own view: a lock its callers hold does not count, so a gate taken by a caller
+    is not seen and the cycle is reported -- the safe side)."""
     if not pairs:
         return {}
-    wanted = {
-        (context.graph.edges[a, b]["edge"].held, context.graph.edges[a, b]["edge"].acquired): (a, b) for a, b in pairs
-    }
-    called = {t for f in context.model.functions.values() for e in f.events() if e.kind == "call" for t in e.targets}
+    edges = {pair: context.graph.edges[pair]["edge"] for pair in pairs}
+    wanted = {(edge.held, edge.acquired): pair for pair, edge in edges.items()}
+    acquired = {lock for _, lock in wanted}
     gates: dict[tuple[str, str], set[str]] = {}
-    for fid, locks in context.lockset.functions.items():
-        if fid in called:
-            continue
-        for found in locks.events:
-            if found.lock is None:
+    for locks in context.lockset.functions.values():
+        for found in locks.own_events:
+            if found.lock not in acquired:
                 continue
             for held in found.held:
                 pair = wanted.get((held.lock, found.lock))

@@ -40,7 +40,7 @@ def check(context: CheckContext) -> Iterator[LockImbalance]:
     found: dict[str, LockImbalance] = {}
     functions = sorted(context.lockset.functions.values(), key=lambda f: (f.function.file, f.function.line))
     for locks in functions:
-        for finding in _held_at_return(locks) + _bad_unlocks(locks):
+        for finding in _held_at_return(locks) + _bad_unlocks(locks, context):
             found.setdefault(finding.locks[0], finding)
     yield from (found[lock] for lock in sorted(found))
 
@@ -138,7 +138,21 @@ def _taking_conditions(body: list[Node], lock: str) -> frozenset[str]:
     return frozenset(found)
 
 
-def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
+def _dropped_by_a_callee(locks: FunctionLocks, lock: str, line: int, context: CheckContext) -> bool:
+    """Whether a call between the last take of ``lock`` before ``line`` and ``line`` may release it."""
+    events = locks.function.events()
+    start = max((e.line for e in events if e.kind == "acquire" and e.lock == lock and e.line < line), default=0)
+    functions = context.lockset.functions
+    return any(
+        lock in functions[target].effect.dropped
+        for e in events
+        if e.kind == "call" and start < e.line < line
+        for target in e.targets
+        if target in functions
+    )
+
+
+def _bad_unlocks(locks: FunctionLocks, context: CheckContext) -> list[LockImbalance]:
     function = locks.function
     events = function.events()
     taken = Counter(e.lock for e in events if e.kind == "acquire" and e.lock and not e.guard)
@@ -151,6 +165,8 @@ def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
             continue
         if not any(e.kind == "acquire" and e.lock == lock and e.line < found.event.line for e in events):
             continue  # no take of it before this unlock: the caller's lock, dropped (and maybe taken again) here
+        if _dropped_by_a_callee(locks, lock, found.event.line, context):
+            continue  # a callee may have released it (on some of its paths): not a second unlock for sure
         if released[lock] <= taken[lock]:
             continue  # as many unlocks as locks: a nested (recursive) take, which recursive-locking reports
         if _conditions(function.body, found.event) & _taking_conditions(function.body, lock):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from aptool.checks.context import CheckContext, node
 from aptool.checks.findings import Chain, Location, RecursiveLocking, Step
 from aptool.model.data import Node
-from aptool.model.lockset import CONTEXT_KINDS, Held, HeldEvent, recursion_allowed
+from aptool.model.lockset import CONTEXT_KINDS, FunctionLocks, Held, HeldEvent, recursion_allowed
 
 IRQ_CONTEXT = frozenset({"irq-off", "bh-off"})
 _WORD = re.compile(r"[A-Za-z_]\w*")
@@ -26,7 +26,13 @@ _WORD = re.compile(r"[A-Za-z_]\w*")
 
 def check(context: CheckContext) -> Iterator[RecursiveLocking]:
     best: dict[str, tuple[HeldEvent, Held]] = {}
-    for function in context.lockset.functions.values():
+    # Only a lock the walk saw taken while held (a self dependency) can recurse: look only at the
+    # functions that hold such a lock themselves, which keeps the callees' events of the rest unbuilt.
+    again = {e.held for e in context.edges if e.held == e.acquired}
+    functions = context.lockset.functions
+    for function in functions.values():
+        if not again or not _holds_any(function, again, functions):
+            continue
         for found in function.events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
@@ -35,12 +41,12 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
             event = found.event
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
-            if event.lock_kind == "page-lock" and any(h.site.line == found.site.line for h in found.held):
-                continue  # lock_page() in a loop: one page after another, a bit lock lockdep has no class for
+            if event.lock_kind == "page-lock":
+                continue  # lock_page(): one class for every page, a bit lock lockdep has no class for
             held = _recursion(found)
             if held is None or (found.length > 1 and held.lock in context.dropped_on_the_way(found)):
                 continue
-            if found.length > 1 and _on_parameter(context, found):
+            if found.length > 1 and (_on_parameter(context, found) or context.chosen_by_caller(found.chain)):
                 continue  # the callee takes it only when its caller says so (``locked`` argument)
             name = node(found.lock, held.subclass)
             known = best.get(name)
@@ -48,6 +54,21 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
                 best[name] = (found, held)
     for name, (found, held) in sorted(best.items()):
         yield _finding(name, found, held)
+
+
+def _holds_any(function: FunctionLocks, locks: set[str], functions: dict[str, FunctionLocks]) -> bool:
+    """Whether the function takes one of ``locks`` itself, declares it held, or calls a wrapper returning it."""
+    if any(a.lock in locks for a in function.function.annotations):
+        return True
+    for own in function.own_events:
+        event = own.event
+        if event.kind == "acquire" and own.lock in locks:
+            return True
+        if event.kind == "call" and any(
+            h.lock in locks for t in event.targets if t in functions for h in functions[t].effect.held
+        ):
+            return True
+    return False
 
 
 def _on_parameter(context: CheckContext, found: HeldEvent) -> bool:
