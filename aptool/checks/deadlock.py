@@ -1,7 +1,9 @@
 """``deadlock``: run the threads of every lock-order cycle against each other, and show the schedule.
 
 For each cycle of the lock-order graph (real locks and open-coded ones, as
-``circular-locking`` finds them, gated cycles included), one thread starts
+``circular-locking`` finds them, gated cycles included; not those through a
+class nested by a run-time level, ``_nested(.., ctrl->depth)``, whose
+levels the model cannot tell apart), one thread starts
 at the entry point of each of its edges (the ioctl, notifier or ops-table
 function whose call path makes the edge) and :func:`aptool.simulate.simulate`
 searches their interleavings breadth first.  The verdict is a finding:
@@ -28,7 +30,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from aptool.checks.circular_locking import cycles
+from aptool.checks.circular_locking import _by_level, cycles
 from aptool.checks.context import CheckContext
 from aptool.checks.findings import Finding, Location, Step
 from aptool.model.data import Function
@@ -109,6 +111,8 @@ def check(context: CheckContext) -> Iterator[Deadlock]:
         yield finding(result, tuple(_locks_of(result)))
         return
     for cycle in cycles(context.graph, context.flags):
+        if any(_by_level(lock) for lock in cycle):
+            continue  # nesting by level (``ctrl->depth``): which levels meet is not in the model
         edges = [context.graph.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)]
         starts = [_entry_function(context, edge) for edge in edges]
         threads = [t for t in starts if t is not None]
