@@ -23,6 +23,24 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert "counting the flag as a lock: " in out and "ap_matrix_mdev.kvm_busy -> kvm.lock" in out
     seed_line = next(line for line in out.splitlines() if "with the seed patch" in line)
     assert "kvm.lock -> ap_matrix_dev.lock" in seed_line and "ap_matrix_dev.lock -> kvm.lock" not in seed_line
+    checks = out[out.index("5. The lock checks") :]
+    assert "circular-locking: ap_matrix_dev.lock -> kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock" in checks
+    assert "hidden from lockdep by the open-coded lock ap_matrix_mdev.kvm_busy" in checks
+    assert "fixed open-coded-lock: ap_matrix_mdev.kvm_busy" in checks and "new: 0; exit 0" in checks
+    # it ends with the new deadlock, as lockdep would print it, and nothing new elsewhere
+    ending = checks[checks.index("A patch that does add a deadlock") :]
+    assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in ending
+    assert ending.count("   new circular-locking:") == 1 and "findings: 2 new, 0 fixed, 3 kept" in ending
+    assert ending.count("   new deadlock:") == 1
+    assert out.rstrip().endswith(
+        "exit 1: one new circular-locking, and the deadlock it makes; no branch was left behind."
+    )
+    # the schedules of the deadlocks at step 2 (three locks) and step 4 (through the busy flag)
+    assert checks.count(" Concrete unsafe locking scenario (3 steps, a shortest schedule):") == 1
+    assert checks.count(" Concrete unsafe locking scenario (7 steps, a shortest schedule):") == 1
+    assert (
+        "T2 waits for !matrix_mdev->kvm_busy (set by T0) at handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:24" in checks
+    )
     status = subprocess.run(
         ["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
         capture_output=True,

@@ -1,6 +1,7 @@
-"""From a Message-ID to a branch: ``find_base`` glued to the apply engine.
+"""From a Message-ID to a branch: ``aptool apply-series``'s entry, over :mod:`aptool.pipeline`.
 
-This is what ``aptool apply-series`` and ``aptool demo`` call; the engine
+The composition (thread, base, plan, apply) lives in the pipeline; this
+module keeps the plan built from a base and the ``Link:`` mask.  The engine
 itself (:func:`aptool.apply.engine.apply_plan`) knows nothing of threads.
 """
 
@@ -9,13 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aptool.apply.engine import apply_plan
-from aptool.apply.plan import DEFAULT_LINKMASK, ApplyFailure, ApplyPlan, ApplyResult, default_branch
+from aptool.apply.plan import DEFAULT_LINKMASK, ApplyPlan, ApplyResult, default_branch
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
-from aptool.archive import Archive, normalize_msgid, open_archive
+from aptool.archive import Archive, open_archive
 from aptool.git.repo import read_config
-from aptool.series import fetch_thread, newer_versions
 
 if TYPE_CHECKING:
     from aptool.base import BaseResult
@@ -45,40 +44,22 @@ def apply_thread(
     dependency fails (exit 1) naming what is missing; with it, the gaps are
     recorded in the branch's note and said in the result.
     """
-    from aptool.base import find_base
+    from aptool.pipeline import apply_series, open_series
 
     repo = Path(repo)
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
-    source = _archive(archive, repo, timeout, use_cache)
-    thread = fetch_thread(source, normalize_msgid(msgid), repo=repo)
-    found = find_base(
-        repo, thread, version=version, archive=source, progress=reporter.indexing if reporter is not None else None
+    series = open_series(msgid, _archive(archive, repo, timeout, use_cache), repo=repo)
+    return apply_series(
+        repo,
+        series,
+        version=version,
+        branch=branch,
+        worktree=worktree,
+        force=force,
+        closest=closest,
+        reporter=reporter,
+        allow_incomplete=allow_incomplete,
     )
-    gaps = gaps_of(found)
-    if gaps and not allow_incomplete:
-        raise ApplyFailure(
-            _incomplete(found, gaps),
-            detail="use --allow-incomplete to build it anyway (the gap is recorded in the branch's note)",
-        )
-    if not found.exact and not closest:
-        line, unmet = _no_exact_base(found, thread.root)
-        raise ApplyFailure(line, detail=unmet)
-    plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
-    plan.record["archive"] = source.location
-    plan.record["thread"] = thread.root
-    if gaps:
-        plan.record["incomplete"] = gaps
-    result = apply_plan(plan, worktree=worktree, force=force, reporter=reporter)
-    result.notes += [f"warning: {gap} (built anyway: --allow-incomplete)" for gap in gaps]
-    series = found.series
-    taken = [p for p in series.patches if p.from_version is not None]
-    if taken:
-        result.notes.append(
-            f"v{series.version} is a partial re-roll; taken from earlier versions: "
-            + ", ".join(f"{p.counter}/{p.total} (v{p.from_version}, <{p.message_id}>)" for p in taken)
-        )
-    result.notes += [f"note: {text}" for text in newer_versions(thread, series)]
-    return result
 
 
 def gaps_of(found: BaseResult) -> list[str]:
@@ -89,7 +70,7 @@ def gaps_of(found: BaseResult) -> list[str]:
     return gaps
 
 
-def _incomplete(found: BaseResult, gaps: list[str]) -> str:
+def incomplete(found: BaseResult, gaps: list[str]) -> str:
     series = found.series
     return f"v{series.version} of {series.subject!r} is not whole: {'; '.join(gaps)}"
 
@@ -151,7 +132,7 @@ def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, u
     return archive
 
 
-def _no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
+def no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
     """The refusal in one line, and the unmet pre-images (and a base-commit not fetched) as its data.
 
     The hint promises no three-way merge: with --closest git may apply the

@@ -49,23 +49,19 @@ def base(
     one is named), or the series lacks a patch or a declared dependency
     (unless --allow-incomplete); 2: could not run.
     """
-    from aptool.base import find_base
     from aptool.commands.indexing import IndexProgress
-    from aptool.series import fetch_thread, newer_versions
+    from aptool.pipeline import open_series, series_base
+    from aptool.series import newer_versions
 
     version = series_version(use_version, old_version)
     wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
-    thread = fetch_thread(source, wanted, repo=repo if repo.is_dir() else None)
-    if wanted in thread.problems:
-        from aptool.errors import MailError
-
-        raise MailError(thread.problems[wanted])
+    series = open_series(wanted, source, repo=repo)
     progress = IndexProgress()
     try:
-        result = find_base(repo, thread, version=version, archive=source, progress=progress)
+        result = series_base(repo, series, version=version, progress=progress)
     finally:
         progress.close()
-    result.notes += newer_versions(thread, result.series)
+    result.notes += newer_versions(series.thread, result.series)
     gaps = series_gaps(result)
     if as_json:
         print_json(result.to_dict() | {"gaps": gaps})

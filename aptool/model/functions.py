@@ -295,7 +295,8 @@ class FunctionBuilder:
         then_nodes = self._statement(node.child_by_field_name("consequence"))
         alternative = node.child_by_field_name("alternative")
         else_nodes = self._statements(alternative.named_children) if alternative is not None else []
-        negated = text_of(condition).lstrip("( \t").startswith("!")
+        tested = text_of(condition).strip("() \t")
+        negated = tested.startswith("!") or re.search(r"==\s*0\s*$", tested) is not None  # true when it returned 0
         for lock_node in reversed(taken):
             on_success = self.taken_when[id(lock_node)] == "nonzero"
             (then_nodes if on_success != negated else else_nodes).insert(0, lock_node)
@@ -637,7 +638,7 @@ class FunctionBuilder:
             resolved=resolved,
             context=op.context,
             guard=guard,
-            trylock=op.condition == "nonzero",
+            trylock=op.condition == "nonzero" or text_of(call).lstrip().split("(", 1)[0].endswith("trylock"),
             subclass=written,
             conditional=op.condition,
         )

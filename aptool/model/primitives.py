@@ -351,6 +351,9 @@ WAIT_OPS: dict[str, WaitOp] = {
     "wait_on_bit_lock_io": WaitOp(0, None, bit_arg=1, sets_bit=True),
     "pthread_cond_wait": WaitOp(0, None, lock_arg=1, lock_kind="mutex"),
     "pthread_cond_timedwait": WaitOp(0, None, lock_arg=1, lock_kind="mutex"),
+    # POSIX semaphores: sem_wait waits for a sem_post, as a completion for complete()
+    "sem_wait": WaitOp(0, None),
+    "sem_timedwait": WaitOp(0, None),
 }
 # The lock a _lock_irq wait drops and retakes.
 WAIT_LOCK = LockOp("spin", "acquire", context="irq")
@@ -383,6 +386,9 @@ WAKE_OPS: dict[str, WakeOp] = {
             "complete_all",
             "complete_release",
             "wake_up_var",
+            "pthread_cond_signal",
+            "pthread_cond_broadcast",
+            "sem_post",
         )
     },
     "wake_up_bit": WakeOp(0, bit_arg=1),

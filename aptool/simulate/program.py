@@ -1,0 +1,301 @@
+"""Thread programs: a function's skeleton, callees inlined, compiled to a graph of visible steps.
+
+A thread starts at an entry function.  Its skeleton (``Node`` s) is walked
+with callees inlined to a bounded depth (a recursive call, a call past the
+depth and a call of a function with no locking event anywhere below it are
+skipped); ``if``/``switch`` arms, loop iterations, ``goto`` and ``return``
+become edges.  What the simulator sees are only the *steps*: acquire,
+release, flag set/clear, wait, wake, complete.  Every other node is folded
+away, so a branch is a choice between the next steps it can reach.
+
+Inputs: a :class:`CodeModel` and the id of the entry function.  Output: a
+:class:`Program` (steps, each with its successors, and the start choices).
+Errors: none; an unknown function gives an empty program.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from aptool.model.data import CodeModel, Event, Function, Node, Site
+from aptool.simulate.facts import facts_of
+
+MAX_INLINE_DEPTH = 16
+MAX_STEPS = 20_000  # per thread: past this, calls are no longer inlined
+
+# Step kinds.
+END = "end"
+ACQUIRE = "acquire"
+RELEASE = "release"
+FLAG_SET = "flag-set"
+FLAG_CLEAR = "flag-clear"
+WAIT = "wait"  # wait_event*: until its condition over flags holds (or, reading none, until woken)
+WAKE = "wake"
+WAIT_COMPLETION = "wait-completion"
+COMPLETE = "complete"
+COMPLETE_ALL = "complete-all"
+SYNC = "sync"  # synchronize_srcu, flush_work: until no thread holds the class (readers, the running work)
+
+SHARED_KINDS = frozenset({"rwsem-read", "rwlock-read", "srcu-read"})
+SYNC_KINDS = frozenset({"srcu-sync", "work"})
+_COMPLETION_WAITS = ("wait_for_completion", "sem_wait")
+_COMPLETION_WAKES = {
+    "complete": COMPLETE,
+    "complete_all": COMPLETE_ALL,
+    "complete_release": COMPLETE,
+    "sem_post": COMPLETE,
+}
+
+
+@dataclass
+class Step:
+    """One visible step of a thread: what it does, where, and where it can go next."""
+
+    kind: str
+    event: Event | None
+    site: Site | None  # function and file:line
+    chain: tuple[Site, ...] = ()  # the calls inlined from the entry down to here
+    next: list[int] = field(default_factory=list)  # successors once done (several: a branch follows)
+    fail: list[int] = field(default_factory=list)  # a trylock that fails continues here
+
+    @property
+    def lock(self) -> str:
+        return self.event.lock or "?" if self.event is not None else ""
+
+    @property
+    def shared(self) -> bool:
+        return self.event is not None and (self.event.lock_kind or "") in SHARED_KINDS
+
+    @property
+    def trylock(self) -> bool:
+        return self.event is not None and self.event.trylock
+
+
+@dataclass
+class Program:
+    """A thread's steps (index 0 is the end) and the steps it can start with."""
+
+    function: Function
+    steps: list[Step]
+    start: list[int]
+    truncated: bool = False  # the step budget ran out: some calls were not inlined
+    holds: list[str] = field(default_factory=list)  # held from the start: the work item a work function runs as
+
+
+@dataclass
+class _Raw:
+    """A node of the graph before folding: a step, or a silent junction with successors."""
+
+    step: Step | None
+    succ: list[int] = field(default_factory=list)
+
+
+class _Compiler:
+    def __init__(self, model: CodeModel, max_depth: int, budget: int) -> None:
+        self.model = model
+        self.max_depth = max_depth
+        self.budget = budget
+        self.raw: list[_Raw] = [_Raw(Step(END, None, None))]
+        self.truncated = False
+        self.fails: dict[int, int] = {}  # a trylock step -> where it goes when the lock is busy
+        self._relevant: set[str] | None = None
+
+    def node(self, step: Step | None = None, succ: list[int] | None = None) -> int:
+        self.raw.append(_Raw(step, list(succ or [])))
+        return len(self.raw) - 1
+
+    # Functions whose bodies (or whose callees') have a step: only these are worth inlining.
+    def relevant(self, fid: str) -> bool:
+        if self._relevant is None:
+            self._relevant = facts_of(self.model).relevant
+        return fid in self._relevant
+
+    def function(self, function: Function, after: int, stack: tuple[Site, ...], active: frozenset[str]) -> int:
+        """The entry of ``function``'s body, continuing at ``after`` when it returns."""
+        labels: dict[str, int] = {}
+        _find_labels(function.body, labels, self)
+        return self.sequence(function.body, after, _Context(function, after, None, None, labels, stack, active))
+
+    def sequence(self, nodes: list[Node], after: int, ctx: _Context) -> int:
+        entry = after
+        for node in reversed(nodes):
+            entry = self.statement(node, entry, ctx)
+        return entry
+
+    def statement(self, node: Node, after: int, ctx: _Context) -> int:
+        kind = node.kind
+        if kind == "event" and node.event is not None:
+            return self.event(node.event, after, ctx)
+        if kind == "if":
+            entries = [self.sequence(branch, after, ctx) for branch in node.branches]
+            if len(node.branches) < 2:
+                entries.append(after)
+            return self._trylock_choice(entries) or self.node(None, entries)
+        if kind == "switch":
+            arms: list[int] = []
+            falling = after
+            for arm in reversed(node.branches):
+                inner = _Context(ctx.function, ctx.returns, after, ctx.continues, ctx.labels, ctx.stack, ctx.active)
+                falling = self.sequence(arm, falling, inner)
+                arms.append(falling)
+            return self.node(None, list(reversed(arms)) or [after])
+        if kind in ("loop", "do"):
+            head = self.node()
+            inner = _Context(ctx.function, ctx.returns, after, head, ctx.labels, ctx.stack, ctx.active)
+            body = self.sequence(node.body, head, inner)
+            self.raw[head].succ = [body, after]
+            return head if kind == "loop" else body
+        if kind == "return":
+            return ctx.returns
+        if kind == "break":
+            return ctx.breaks if ctx.breaks is not None else after
+        if kind == "continue":
+            return ctx.continues if ctx.continues is not None else after
+        if kind == "goto":
+            return ctx.labels.get(node.label or "", ctx.returns)
+        if kind == "label":
+            junction = ctx.labels.get(node.label or "")
+            if junction is None:
+                return after
+            self.raw[junction].succ = [after]
+            return junction
+        return after  # case labels and anything else: nothing happens
+
+    def _trylock_choice(self, entries: list[int]) -> int | None:
+        """``if (mutex_trylock(&m)) A else B``: one step that takes m and goes on to A, or fails to B."""
+        if len(entries) != 2:
+            return None
+        for index, entry in enumerate(entries):
+            step = self.raw[entry].step
+            if step is not None and step.kind == ACQUIRE and step.trylock:
+                self.fails[entry] = entries[1 - index]
+                return entry
+        return None
+
+    def event(self, event: Event, after: int, ctx: _Context) -> int:
+        site = Site(ctx.function.name, ctx.function.file, event.line, event.text)
+        kind = _step_kind(event)
+        if kind is not None:
+            return self.node(Step(kind, event, site, ctx.stack), [after])
+        if event.kind != "call" or not event.targets:
+            return after
+        entries = []
+        for target in event.targets:
+            callee = self.model.functions.get(target)
+            if callee is None or target in ctx.active or not self.relevant(target):
+                continue
+            if len(ctx.stack) >= self.max_depth or len(self.raw) > self.budget:
+                self.truncated = True
+                continue
+            entries.append(self.function(callee, after, (*ctx.stack, site), ctx.active | {target}))
+        if not entries:
+            return after
+        return entries[0] if len(entries) == 1 else self.node(None, entries)
+
+
+@dataclass
+class _Context:
+    function: Function
+    returns: int
+    breaks: int | None
+    continues: int | None
+    labels: dict[str, int]
+    stack: tuple[Site, ...]
+    active: frozenset[str]
+
+
+def _find_labels(nodes: list[Node], labels: dict[str, int], compiler: _Compiler) -> None:
+    for node in nodes:
+        if node.kind == "label" and node.label and node.label not in labels:
+            labels[node.label] = compiler.node()
+        for branch in node.branches:
+            _find_labels(branch, labels, compiler)
+        _find_labels(node.body, labels, compiler)
+
+
+def _step_kind(event: Event) -> str | None:
+    if event.kind in ("acquire", "release", "flag-set", "flag-clear"):
+        return event.kind if event.lock else None
+    if event.kind == "wait" and event.lock_kind in SYNC_KINDS:
+        return SYNC if event.lock else None
+    if event.kind == "wait":
+        callee = event.callee or ""
+        if "timeout" in callee or "timed" in callee:
+            return None  # it returns when the time is up: it never waits forever
+        if callee.startswith(_COMPLETION_WAITS):
+            return WAIT_COMPLETION
+        return WAIT
+    if event.kind == "wake":
+        return _COMPLETION_WAKES.get(event.callee or "", WAKE)
+    return None
+
+
+def compile_thread(
+    model: CodeModel, fid: str, *, max_depth: int = MAX_INLINE_DEPTH, budget: int = MAX_STEPS
+) -> Program:
+    """The program of a thread that starts in function ``fid``."""
+    function = model.functions[fid]
+    compiler = _Compiler(model, max_depth, budget)
+    entry = compiler.function(function, 0, (), frozenset({fid}))
+    return _fold(compiler, function, entry)
+
+
+def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
+    """Drop the silent junctions: each step's successors become the steps they lead to."""
+    raw = compiler.raw
+    closures: dict[int, list[int]] = {}
+
+    def closure(start: int) -> list[int]:
+        if start in closures:
+            return closures[start]
+        found: dict[int, None] = {}  # an ordered set
+        seen = {start}
+        todo = [start]
+        while todo:
+            index = todo.pop()
+            if raw[index].step is not None:
+                found[index] = None
+                continue
+            if index != start and index in closures:  # a junction already folded: take its steps
+                found.update(dict.fromkeys(closures[index]))
+                continue
+            for succ in reversed(raw[index].succ):
+                if succ not in seen:
+                    seen.add(succ)
+                    todo.append(succ)
+        closures[start] = list(found) or [0]
+        return closures[start]
+
+    numbering: dict[int, int] = {0: 0}
+    order = [0]
+    todo = list(closure(entry))
+    for index in todo:
+        if index not in numbering:
+            numbering[index] = len(order)
+            order.append(index)
+    head = 0
+    while head < len(order):
+        index = order[head]
+        head += 1
+        nexts = [n for s in raw[index].succ for n in closure(s)]
+        fail_at = compiler.fails.get(index)
+        fails = closure(fail_at) if fail_at is not None else []
+        for n in nexts + fails:
+            if n not in numbering:
+                numbering[n] = len(order)
+                order.append(n)
+    steps: list[Step] = []
+    for index in order:
+        step = raw[index].step
+        assert step is not None
+        nexts = _unique(numbering[n] for s in raw[index].succ for n in closure(s))
+        fail_at = compiler.fails.get(index)
+        fails = _unique(numbering[n] for n in closure(fail_at)) if fail_at is not None else []
+        steps.append(Step(step.kind, step.event, step.site, step.chain, nexts, fails))
+    start = _unique(numbering[n] for n in closure(entry))
+    return Program(function, steps, start, compiler.truncated)
+
+
+def _unique(items: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(items))

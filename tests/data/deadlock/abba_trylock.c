@@ -1,0 +1,29 @@
+// a -> b on one side; on the other b is held and a only tried: if it is busy, back off.
+struct pair {
+	struct mutex a;
+	struct mutex b;
+	int state;
+};
+
+static int pair_forward(struct pair *p)
+{
+	mutex_lock(&p->a);
+	mutex_lock(&p->b);
+	p->state = 1;
+	mutex_unlock(&p->b);
+	mutex_unlock(&p->a);
+	return 0;
+}
+
+static int pair_backward(struct pair *p)
+{
+	mutex_lock(&p->b);
+	if (!mutex_trylock(&p->a)) {
+		mutex_unlock(&p->b);
+		return -EAGAIN;
+	}
+	p->state = 2;
+	mutex_unlock(&p->a);
+	mutex_unlock(&p->b);
+	return 0;
+}
