@@ -14,7 +14,7 @@ from aptool.apply.plan import DEFAULT_LINKMASK, ApplyFailure, ApplyPlan, ApplyRe
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
 from aptool.archive import Archive, normalize_msgid, open_archive
-from aptool.config import git_config
+from aptool.git.repo import read_config
 from aptool.series import fetch_thread
 
 if TYPE_CHECKING:
@@ -93,8 +93,9 @@ def plan_from_base(
 
 def linkmask_for(repo: Path, archive_location: str) -> str:
     """``aptool.linkmask``, else ``b4.linkmask``, else the archive's URL, else lore's ``/r/``."""
+    settings = read_config(repo)
     for key in ("aptool.linkmask", "b4.linkmask"):
-        configured = git_config(key, repo)
+        configured = settings.get(key)
         if configured:
             return configured
     if "://" in archive_location:

@@ -10,12 +10,11 @@ text.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, field
 
 from aptool.archive.mail import blob_pairs, message_id, parse_mail
 from aptool.errors import ArchiveError
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _TERM = re.compile(r"^(dfpre|dfpost|patchid|m):(\S+)$")
 
@@ -72,9 +71,7 @@ class MailIndex:
             chunks.append(_text_of(mail.raw).encode("utf-8", "replace") + b"\n")
         if not chunks:
             return
-        proc = subprocess.run(
-            ["git", "patch-id", "--stable"], input=b"".join(chunks), capture_output=True, env=git_env()
-        )
+        proc = run(None, "patch-id", "--stable", input=b"".join(chunks))
         for line in proc.stdout.decode().splitlines():
             patch_id, number = line.split()
             self.mails[int(number, 16)].patch_id = patch_id

@@ -19,7 +19,8 @@ from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import choose, closest
 from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers
 from aptool.errors import RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.repo import open_repository
+from aptool.git.run import git
 from aptool.series import Thread, require_version
 
 __all__ = ["BaseResult", "FileEvidence", "Prerequisite", "find_base"]
@@ -90,13 +91,8 @@ def find_base(
 
 
 def _repository(repo: Path) -> Path:
-    repo = Path(repo)
-    if not repo.is_dir():
-        raise RepositoryError(f"not a git repository: {repo.resolve()} does not exist")
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo.resolve()}")
-    top = git(repo, "rev-parse", "--show-toplevel", check=False).strip()
-    return Path(top) if top else repo
+    with open_repository(repo) as found:
+        return found.top or Path(repo)
 
 
 def _verify_base_commit(

@@ -10,7 +10,7 @@ import typer
 
 from aptool.commands.common import JsonOption, print_json, reports_errors
 from aptool.errors import AptoolError, RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.repo import open_repository
 
 if TYPE_CHECKING:
     from aptool.model import CodeModel, Event, LockEdge
@@ -69,9 +69,14 @@ def _build(paths: list[str], rev: str | None, repo: Path | None, grow: bool) -> 
 
 def _toplevel(path: Path) -> Path:
     start = path if path.is_dir() else path.parent
-    if not git_ok(start, "rev-parse", "--show-toplevel"):
+    try:
+        with open_repository(start) as found:
+            top = found.top
+    except RepositoryError:
+        top = None
+    if top is None:
         raise RepositoryError(f"--grow needs a git work tree: {path} is not in one")
-    return Path(git(start, "rev-parse", "--show-toplevel").strip())
+    return top
 
 
 def render_model(built: CodeModel, edges: list[LockEdge] | None = None) -> str:
