@@ -44,12 +44,15 @@ def apply_plan(
     worktree: Path | str | None = None,
     force: bool = False,
     reporter: Reporter | None = None,
+    detached: bool = False,
 ) -> ApplyResult:
     """Build ``plan.branch`` from ``plan``; raise :class:`ApplyFailure` (exit 1) when a patch fails.
 
     An existing branch built from the same plan (same base, same mails,
     same trailers) is reported up to date; one built from anything else is
-    refused unless ``force``.
+    refused unless ``force``.  ``detached``: apply and verify only; no branch
+    and no note are written (the commits exist as objects, for ``aptool check
+    <msgid>``), and ``result.branch`` is empty.
     """
     started = time.monotonic()
     reporter = reporter or Reporter()
@@ -57,13 +60,13 @@ def apply_plan(
         raise AptoolError("nothing to apply: the plan has no patches")
     repo = open_repository(plan.repo)
     base = _commit(repo, plan.base)
-    ref = check_branch_name(repo, plan.branch)
-    keep_at = _worktree_target(worktree)
+    ref = "" if detached else check_branch_name(repo, plan.branch)
+    keep_at = None if detached else _worktree_target(worktree)
     clean_stale(repo)  # whatever this run does, a killed run's leftovers go
 
     mails = [am_mail(patch, plan.linkmask, repo.cwd) for patch in plan.patches]
     fingerprint = _fingerprint(base, plan.exact, mails)
-    old_tip = ref_value(repo, ref)
+    old_tip = ref_value(repo, ref) if ref else None
     if old_tip is not None:
         recorded = read_note(repo, old_tip)
         if not force:
@@ -103,21 +106,22 @@ def apply_plan(
             tip = outcomes[-1].commit
             steps.checkpoint("applied")
 
-            reporter.stage(f"Writing {plan.branch}")
             record = _record(plan, base, series_base, tip, outcomes, fingerprint)
-            notes = make_notes_commit(repo, tip, record, env, wt.state_path("aptool-notes-index"))
-            update_refs(repo, ref, tip, old_tip, notes, f"aptool apply-series: {plan.branch}")
-            steps.checkpoint("ref-updated")
+            if not detached:
+                reporter.stage(f"Writing {plan.branch}")
+                notes = make_notes_commit(repo, tip, record, env, wt.state_path("aptool-notes-index"))
+                update_refs(repo, ref, tip, old_tip, notes, f"aptool apply-series: {plan.branch}")
+                steps.checkpoint("ref-updated")
             reporter.stage("Removing the scratch worktree")
     finally:
         reporter.close()
 
     result = ApplyResult(
-        branch=plan.branch,
+        branch="" if detached else plan.branch,
         tip=tip,
         base=base,
         exact=plan.exact,
-        status="rebuilt" if old_tip else "built",
+        status="detached" if detached else "rebuilt" if old_tip else "built",
         patches=outcomes,
         series_base=series_base,
         record=record,

@@ -1,6 +1,7 @@
-"""From a Message-ID to a branch: ``find_base`` glued to the apply engine.
+"""From a Message-ID to a branch: ``aptool apply-series``'s entry, over :mod:`aptool.pipeline`.
 
-This is what ``aptool apply-series`` and ``aptool demo`` call; the engine
+The composition (thread, base, plan, apply) lives in the pipeline; this
+module keeps the plan built from a base and the ``Link:`` mask.  The engine
 itself (:func:`aptool.apply.engine.apply_plan`) knows nothing of threads.
 """
 
@@ -9,13 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aptool.apply.engine import apply_plan
-from aptool.apply.plan import DEFAULT_LINKMASK, ApplyFailure, ApplyPlan, ApplyResult, default_branch
+from aptool.apply.plan import DEFAULT_LINKMASK, ApplyPlan, ApplyResult, default_branch
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
-from aptool.archive import Archive, normalize_msgid, open_archive
+from aptool.archive import Archive, open_archive
 from aptool.git.repo import read_config
-from aptool.series import fetch_thread
 
 if TYPE_CHECKING:
     from aptool.base import BaseResult
@@ -41,21 +40,14 @@ def apply_thread(
     (None: the configured one).  Without ``closest``, a series that has no
     exact base fails (exit 1) naming the file and blob that could not be found.
     """
-    from aptool.base import find_base
+    from aptool.pipeline import apply_series, open_series
 
     repo = Path(repo)
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
-    source = _archive(archive, repo, timeout, use_cache)
-    thread = fetch_thread(source, normalize_msgid(msgid))
-    found = find_base(
-        repo, thread, version=version, archive=source, progress=reporter.indexing if reporter is not None else None
+    series = open_series(msgid, _archive(archive, repo, timeout, use_cache), repo=repo)
+    return apply_series(
+        repo, series, version=version, branch=branch, worktree=worktree, force=force, closest=closest, reporter=reporter
     )
-    if not found.exact and not closest:
-        raise ApplyFailure(_no_exact_base(found, thread.root))
-    plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
-    plan.record["archive"] = source.location
-    plan.record["thread"] = thread.root
-    return apply_plan(plan, worktree=worktree, force=force, reporter=reporter)
 
 
 def plan_from_base(
@@ -111,7 +103,7 @@ def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, u
     return archive
 
 
-def _no_exact_base(found: BaseResult, root: str) -> str:
+def no_exact_base(found: BaseResult, root: str) -> str:
     lines = [f"no commit holds the pre-images of <{root}>, so there is no exact base to apply it on"]
     for evidence in found.unmet:
         blob = evidence.preimage or "(absent)"

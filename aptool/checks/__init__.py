@@ -1,0 +1,61 @@
+"""The lock checks: one explicit table, ``CHECKS``, and ``run_checks``.
+
+Each check is a module with one function, ``check(context) ->
+Iterator[Finding]``, and a finding class in :mod:`aptool.checks.findings`
+(or its own module) naming its id, lockdep's title and a description.  The
+report layer (text, JSON, SARIF rules) is generated from this table, so a
+check added here appears everywhere; ``--checks`` selects by id.
+
+To add one (``deadlock`` is next): write ``aptool/checks/<id>.py`` with
+``check(context)``, a :class:`~aptool.checks.findings.Finding` subclass with
+``check = "<id>"``, and one :class:`Check` line below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from aptool.checks import circular_locking, open_coded_lock
+from aptool.checks.context import CheckContext
+from aptool.checks.findings import CircularLocking, Finding, OpenCodedLock
+from aptool.errors import AptoolError
+
+
+@dataclass(frozen=True)
+class Check:
+    """One registered check: its id, the finding class it reports, and the function that runs it."""
+
+    id: str
+    finding: type[Finding]
+    run: Callable[[CheckContext], Iterator[Finding]]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("circular-locking", CircularLocking, circular_locking.check),
+    Check("open-coded-lock", OpenCodedLock, open_coded_lock.check),
+)
+
+
+def check_ids() -> list[str]:
+    return [c.id for c in CHECKS]
+
+
+def select_checks(ids: Iterable[str] | None) -> list[Check]:
+    """The checks named in ``ids`` (all when None or empty), in table order; an unknown id is an error."""
+    wanted = [i.strip() for i in ids or () if i.strip()]
+    unknown = [i for i in wanted if i not in check_ids()]
+    if unknown:
+        raise AptoolError(f"unknown check {unknown[0]!r}; the checks are: {', '.join(check_ids())}")
+    return [c for c in CHECKS if not wanted or c.id in wanted]
+
+
+def run_checks(context: CheckContext, select: Iterable[str] | None = None) -> list[Finding]:
+    """Every finding of the selected checks on ``context``, in table order, then by lock classes."""
+    found: list[Finding] = []
+    for check in select_checks(select):
+        found += sorted(check.run(context), key=lambda f: f.locks)
+    return found
+
+
+__all__ = ["CHECKS", "Check", "CheckContext", "Finding", "check_ids", "run_checks", "select_checks"]

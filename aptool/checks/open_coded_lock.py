@@ -1,0 +1,65 @@
+"""``open-coded-lock``: a flag and a wait queue used as a lock, which lockdep cannot see.
+
+The shape: a function sets the flag and then drops a real lock while the
+flag stays set (the region runs unlocked); the flag is cleared later and
+its waiters are woken; waiters sleep until it is clear.  A flag that is
+only ever set (a state, an "is done" event) or never waited for is no lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aptool.checks.context import CheckContext
+from aptool.checks.findings import Location, OpenCodedLock
+from aptool.model.data import CodeModel, Event, Flag, Function, Site
+
+
+def check(context: CheckContext) -> Iterator[OpenCodedLock]:
+    model = context.model
+    for name, flag in sorted(model.flags.items()):
+        if not (flag.setters and flag.clearers and flag.waiters and flag.wakers):
+            continue
+        regions = list(_regions(model, flag, name))
+        if not regions:
+            continue
+        yield _finding(name, flag, regions)
+
+
+def _regions(model: CodeModel, flag: Flag, name: str) -> Iterator[tuple[Site, Event]]:
+    """(where the flag is set, the release of a real lock that follows while it is still set)."""
+    for function in _functions(model, flag.setters):
+        events = function.events()
+        for index, event in enumerate(events):
+            if event.kind != "flag-set" or event.lock != name:
+                continue
+            for later in events[index + 1 :]:
+                if later.kind == "flag-clear" and later.lock == name:
+                    break
+                if later.kind == "release" and later.lock and later.lock not in model.flags:
+                    yield Site(function.name, function.file, event.line, event.text), later
+                    break
+
+
+def _functions(model: CodeModel, sites: list[Site]) -> list[Function]:
+    wanted = {(s.function, s.file) for s in sites}
+    return [f for f in model.functions.values() if (f.name, f.file) in wanted]
+
+
+def _finding(name: str, flag: Flag, regions: list[tuple[Site, Event]]) -> OpenCodedLock:
+    locations = []
+    for site, release in regions:
+        locations.append(Location.of(site, f"sets {name}"))
+        locations.append(Location(release.file, release.line, site.function, release.text, f"drops {release.lock}"))
+    locations += [Location.of(s, f"clears {name}") for s in flag.clearers]
+    locations += [Location.of(s, f"wakes the waiters of {name}") for s in flag.wakers]
+    locations += [Location.of(s, f"waits for {name} to clear") for s in flag.waiters]
+    dropped = sorted({release.lock or "" for _, release in regions})
+    setters = sorted({site.function for site, _ in regions})
+    waiters = sorted({s.function for s in flag.waiters})
+    message = (
+        f"{name} is an open-coded lock: {', '.join(setters)} set{'s' * (len(setters) == 1)} it and drop"
+        f"{'s' * (len(setters) == 1)} {', '.join(dropped)} while it is set; {', '.join(waiters)} "
+        f"wait{'s' * (len(waiters) == 1)} for it to clear. Lockdep cannot see it."
+    )
+    return OpenCodedLock(locks=(name,), message=message, locations=locations)
