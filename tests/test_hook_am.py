@@ -136,9 +136,32 @@ def test_the_seed_series_goes_through(story, tmp_path: Path) -> None:  # type: i
     mbox = patches(story, tmp_path / "seed.mbox", "prereq-v6-1", "prereq-v6-2", "seed-1")
     result = am(repo, str(mbox))
     assert result.returncode == 0, result.stderr
-    assert git(repo, "rev-list", "--count", "master@{1}..HEAD").strip() == "3"
-    assert "stopped" not in result.stderr
+    assert git(repo, "rev-list", "--count", f"{story.commits['master']}..HEAD").strip() == "3"
+    err = result.stderr
+    assert "stopped" not in err
+    assert "patch 1/3: s390/vfio-ap: clean up mdev resources when remove callback invoked: 0 new" in err
+    # v6 2/2 alone adds a cycle through the busy flag and the new rwsem; the seed patch removes the flag
+    second = next(line for line in err.splitlines() if "patch 2/3:" in line)
+    assert "2 new" in second and second.endswith("; let in, the series is checked as a whole at patch 3/3")
+    assert "kvm_s390_crypto.pqap_hook_rwsem -> ap_matrix_mdev.kvm_busy" in err
+    third = next(line for line in err.splitlines() if "patch 3/3:" in line)
+    assert "(with patches 1-2 of the series): 0 new, 0 kept, " in third and "stopped" not in third
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_amcheck_patch_stops_each_patch_on_its_own(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = clone(story, tmp_path / "repo")
+    install(repo)
+    git(repo, "config", "aptool.hook.amCheck", "patch")
+    mbox = patches(story, tmp_path / "seed.mbox", "prereq-v6-1", "prereq-v6-2", "seed-1")
+    result = am(repo, str(mbox))
+    assert result.returncode != 0
+    assert "patch 2/3: s390/vfio-ap: r/w lock for PQAP interception handler function pointer: 2 new" in result.stderr
+    assert git(repo, "rev-list", "--count", f"{story.commits['master']}..HEAD").strip() == "1"
+    result = am(repo, "--continue", config=("aptool.hook.failOn=none",))
+    assert result.returncode == 0, result.stderr  # patch 3/3 fixes what 2/3 added
+    assert "patch 3/3: s390/vfio-ap: do not use open locks" in result.stderr
+    assert git(repo, "rev-list", "--count", f"{story.commits['master']}..HEAD").strip() == "3"
 
 
 def test_the_hook_runs_git_am_in_a_linked_worktree(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

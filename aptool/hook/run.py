@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from rich.console import Console
+
 from aptool.errors import AptoolError
 from aptool.hook.checking import Outcome, check_change
 from aptool.hook.install import CHAINED_SUFFIX, HOOK_TYPES, hooks_dir
 from aptool.hook.settings import HookSettings, read_settings
-from aptool.hook.targets import Change, index_change, patch_being_applied, push_changes
+from aptool.hook.targets import Change, am_change, index_change, push_changes
 
 _HINTS = {
     "pre-applypatch": [
@@ -64,10 +66,9 @@ def run_hook(repo: Path, run: HookRun, err: TextIO) -> int:
     code = run_chained(repo, run)
     if code != 0:
         return code
-    _forget_hook_environment()
     settings = read_settings(repo)
     try:
-        changes = _changes(repo, run)
+        changes = _changes(repo, run, settings)
     except AptoolError as error:
         err.write(f"aptool: {run.type}: could not tell what changed, the lock checks did not run: {error.message}\n")
         return 0
@@ -104,16 +105,9 @@ def run_chained(repo: Path, run: HookRun) -> int:
     return proc.returncode
 
 
-def _forget_hook_environment() -> None:
-    """From here on, git commands find the repository from the directory: git's hook variables would send
-    them to the hook's index (read explicitly, through a copy) instead."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX", "GIT_COMMON_DIR"):
-        os.environ.pop(name, None)
-
-
-def _changes(repo: Path, run: HookRun) -> list[Change]:
+def _changes(repo: Path, run: HookRun, settings: HookSettings) -> list[Change]:
     if run.type == "pre-applypatch":
-        return [index_change(repo, run.env, patch_being_applied(repo))]
+        return [am_change(repo, run.env, settings.am_check == "series")]
     if run.type == "pre-commit":
         return [index_change(repo, run.env, "the staged changes")]
     remote = run.args[0] if run.args else "origin"
@@ -133,13 +127,16 @@ def _report(
     """Write what the checks found; True when it stops git under ``settings.fail_on``."""
     stops = (settings.fail_on == "new" and outcome.new > 0) or (settings.fail_on == "any" and outcome.present > 0)
     counts = f"{outcome.new} new, {outcome.kept} kept, {outcome.fixed} fixed"
-    if stops:
-        stopped = f"stopped (aptool.hook.failOn={settings.fail_on})"
-        err.write(f"aptool: {hook_type}: {change.label}: {counts} ({seconds:.1f} s); {stopped}\n\n")
-        err.write(outcome.text.rstrip("\n") + "\n\n")
-        return True
-    if outcome.new or outcome.kept or outcome.fixed:
-        err.write(f"aptool: {hook_type}: {change.label}: {counts} ({seconds:.1f} s)\n")
-        if outcome.new and settings.fail_on == "none":
-            err.write(outcome.text.rstrip("\n") + "\n")
-    return False
+    if not (stops or outcome.new or outcome.kept or outcome.fixed):
+        return False
+    ending = f"; stopped (aptool.hook.failOn={settings.fail_on})" if stops else ""
+    if stops and change.advisory:
+        stops, ending = False, f"; let in, {change.advisory}"
+    console = Console(file=err, highlight=False, soft_wrap=True)
+    err.write(f"aptool: {hook_type}: {change.label}: {counts} ({seconds:.1f} s){ending}\n")
+    err.flush()
+    if outcome.new:
+        console.print(outcome.new_text, end="")
+    if stops and settings.fail_on == "any" and outcome.kept:
+        console.print(outcome.kept_text, end="")
+    return stops

@@ -6,10 +6,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from aptool.config import git_config
 from aptool.errors import AptoolError
+from aptool.git.repo import read_config
 
 FAIL_ON = ("new", "any", "none")
+AM_CHECK = ("series", "patch")
 
 
 @dataclass(frozen=True)
@@ -19,16 +20,22 @@ class HookSettings:
 
     checks: tuple[str, ...] = ()
     fail_on: str = "new"
+    am_check: str = "series"
 
 
 def read_settings(repo: Path) -> HookSettings:
-    """``aptool.hook.checks`` (ids separated by commas or spaces) and ``aptool.hook.failOn``.
+    """``aptool.hook.checks`` (ids separated by commas or spaces), ``aptool.hook.failOn`` and
+    ``aptool.hook.amCheck``.
 
-    Raises :class:`AptoolError` for a ``failOn`` value git config holds but aptool does not know.
+    Raises :class:`AptoolError` for a value git config holds but aptool does not know.
     """
-    checks_text = git_config("aptool.hook.checks", repo) or ""
+    config = read_config(repo)
+    checks_text = config.get("aptool.hook.checks", "")
     checks = tuple(dict.fromkeys(c for c in re.split(r"[,\s]+", checks_text) if c))
-    fail_on = (git_config("aptool.hook.failOn", repo) or "new").strip().lower()
+    fail_on = (config.get("aptool.hook.failon") or "new").strip().lower()
     if fail_on not in FAIL_ON:
         raise AptoolError(f"git config aptool.hook.failOn is '{fail_on}'; it must be one of {', '.join(FAIL_ON)}")
-    return HookSettings(checks, fail_on)
+    am_check = (config.get("aptool.hook.amcheck") or "series").strip().lower()
+    if am_check not in AM_CHECK:
+        raise AptoolError(f"git config aptool.hook.amCheck is '{am_check}'; it must be one of {', '.join(AM_CHECK)}")
+    return HookSettings(checks, fail_on, am_check)

@@ -39,6 +39,7 @@ class Change:
     before: str | None
     after: str
     paths: list[str] = field(default_factory=list)
+    advisory: str | None = None  # why findings here are reported but stop nothing
 
 
 def changed_c_files(repo: Path, before: str | None, after: str) -> list[str]:
@@ -88,17 +89,53 @@ def index_change(repo: Path, hook_env: dict[str, str], label: str) -> Change:
     return Change(label, head, after, changed_c_files(repo, head, after))
 
 
-def patch_being_applied(repo: Path) -> str:
-    """``patch N/M: subject`` of the patch ``git am`` is applying, from its state directory."""
+@dataclass
+class AmState:
+    """Where ``git am`` is: patch ``number`` of ``last``, its subject, and the commit the session started
+    from (``ORIG_HEAD``, which ``git am`` sets when it starts), when that is still below ``HEAD``."""
+
+    number: int
+    last: int
+    subject: str
+    start: str | None
+
+    @property
+    def label(self) -> str:
+        where = f"patch {self.number}/{self.last}" if self.number and self.last else "the patch"
+        return f"{where}: {self.subject}" if self.subject else where
+
+
+def am_state(repo: Path, head: str | None) -> AmState:
+    """The state ``git am`` keeps in ``rebase-apply``, as far as the hook needs it."""
     state = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-path", "rebase-apply").strip())
-    number, last, subject = _read(state / "next"), _read(state / "last"), ""
+    subject = ""
     for name in ("final-commit", "msg"):
         text = _read(state / name)
         if text:
             subject = text.splitlines()[0]
             break
-    where = f"patch {number}/{last}" if number and last else "the patch"
-    return f"{where}: {subject}" if subject else where
+    number, last = (int(t) if t.isdigit() else 0 for t in (_read(state / "next"), _read(state / "last")))
+    start = git(repo, "rev-parse", "--verify", "--quiet", "ORIG_HEAD^{commit}", check=False).strip() or None
+    if start is not None and (head is None or not git_ok(repo, "merge-base", "--is-ancestor", start, head)):
+        start = None
+    return AmState(number, last, subject, start)
+
+
+def am_change(repo: Path, hook_env: dict[str, str], by_series: bool) -> Change:
+    """The patch ``git am`` just applied, against ``HEAD``; with ``by_series``, a series is judged whole:
+    before its last patch findings are reported only, and the last patch is checked with every patch of
+    the series against the commit the ``git am`` started from."""
+    head = head_commit(repo)
+    state = am_state(repo, head)
+    after = snapshot_index(repo, index_file(repo, hook_env), head, f"aptool: {state.label}")
+    if not by_series or state.last <= 1 or not state.number:
+        return Change(state.label, head, after, changed_c_files(repo, head, after))
+    if state.number < state.last:
+        why = f"the series is checked as a whole at patch {state.last}/{state.last}"
+        return Change(state.label, head, after, changed_c_files(repo, head, after), advisory=why)
+    start = state.start or head
+    label = f"{state.label} (with patches 1-{state.last - 1} of the series)"
+    return Change(label, start, after, changed_c_files(repo, start, after))
 
 
 def _read(path: Path) -> str:
