@@ -11,15 +11,21 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_hook_am import clone, patches
+from tests.test_hook_am import RECORDER, clone, patches
 from tests.test_hook_install import aptool, git
 
 ROOT = Path(__file__).resolve().parents[1]
 OPS = "drivers/s390/crypto/vfio_ap_ops.c"
 
 
-def commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", "-C", str(repo), "commit", *args], capture_output=True, text=True, timeout=300)
+def commit(repo: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-C", str(repo), "commit", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def stage_bad_patch(story, repo: Path, tmp_path: Path) -> str:  # type: ignore[no-untyped-def]
@@ -32,29 +38,35 @@ def stage_bad_patch(story, repo: Path, tmp_path: Path) -> str:  # type: ignore[n
 
 def test_pre_commit_checks_the_index_not_the_work_tree(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     repo = clone(story, tmp_path / "repo")
+    record = tmp_path / "record"
+    record.mkdir()
+    (repo / ".git" / "hooks" / "pre-commit").write_text(RECORDER)
+    os.chmod(repo / ".git" / "hooks" / "pre-commit", 0o755)
     assert aptool("hook", "install", "--type", "pre-commit", cwd=repo).returncode == 0
     head = git(repo, "rev-parse", "HEAD").strip()
+    env = {"RECORD": str(record)}
     stage_bad_patch(story, repo, tmp_path)
-    index_before = (repo / ".git" / "index").read_bytes()
-    result = commit(repo, "-m", "bad staged, work tree clean")
+    result = commit(repo, "-m", "bad staged, work tree clean", env=env)
     assert result.returncode != 0
     assert "aptool: pre-commit: the staged changes: 1 new" in result.stderr and "circular-locking" in result.stderr
     assert 'hint: To commit anyway: "git commit --no-verify".' in result.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
-    assert (repo / ".git" / "index").read_bytes() == index_before
+    assert "recorder ran" in result.stderr
+    assert (repo / ".git" / "index").read_bytes() == (record / "index").read_bytes()  # as git handed it to hooks
+    assert git(repo, "for-each-ref") == (record / "refs").read_text()
     assert git(repo, "diff", "--name-only") == f"{OPS}\n"  # the work tree still has the file as it was
 
     git(repo, "reset", "-q")
     git(repo, "apply", str(patches(story, tmp_path / "bad.mbox", "new-deadlock-1")))  # the work tree only
     (repo / "MAINTAINERS").write_text((repo / "MAINTAINERS").read_text() + "\n")
     git(repo, "add", "MAINTAINERS")
-    result = commit(repo, "-m", "bystander staged, bad change left in the work tree")
+    result = commit(repo, "-m", "bystander staged, bad change left in the work tree", env=env)
     assert result.returncode == 0, result.stderr
     assert "aptool" not in result.stderr  # no C file staged: nothing to say
 
-    result = commit(repo, "-a", "-m", "the bad change, with -a (git's temporary index)")
+    result = commit(repo, "-a", "-m", "the bad change, with -a (git's temporary index)", env=env)
     assert result.returncode != 0 and "circular-locking" in result.stderr
-    result = commit(repo, "-a", "--no-verify", "-m", "bypassed")
+    result = commit(repo, "-a", "--no-verify", "-m", "bypassed", env=env)
     assert result.returncode == 0, result.stderr
 
 
