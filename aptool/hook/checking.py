@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.text import Text
 
 from aptool.hook.settings import HookSettings
-from aptool.hook.targets import Change
+from aptool.hook.targets import Change, locations
 
 
 @dataclass
@@ -41,13 +41,11 @@ def check_change(repo: Path, change: Change, settings: HookSettings) -> Outcome:
     unknown check id in ``aptool.hook.checks``, a revision that went away).
     """
     from aptool.checks.findings import FIXED, KEPT, NEW
-    from aptool.git.run import git
     from aptool.model import cache as model_cache
     from aptool.pipeline import check_revisions
     from aptool.report.lockdep import render_finding
 
-    common = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir").strip())
-    with model_cache.using(model_cache.cache_directory(common)):
+    with model_cache.using(model_cache.cache_directory(locations(repo).common_dir)):
         result = check_revisions(
             repo,
             change.after,

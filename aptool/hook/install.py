@@ -65,7 +65,7 @@ def script(hook_type: str, python: str) -> str:
 # A hook that was here before is kept as {chained} beside this file and runs first.
 python={quoted}
 if [ -x "$python" ]; then
-	exec "$python" -P -m aptool hook run {hook_type} "$@"
+	exec "$python" -P -m aptool.hook {hook_type} "$@"
 fi
 echo "aptool: hook: $python is gone, the lock checks did not run (run 'aptool hook install' again)" >&2
 chained="$(dirname "$0")/{chained}"

@@ -26,9 +26,9 @@ from rich.console import Console
 
 from aptool.errors import AptoolError
 from aptool.hook.checking import Outcome, check_change
-from aptool.hook.install import CHAINED_SUFFIX, HOOK_TYPES, hooks_dir
+from aptool.hook.install import CHAINED_SUFFIX, HOOK_TYPES
 from aptool.hook.settings import HookSettings, read_settings
-from aptool.hook.targets import Change, am_change, index_change, push_changes
+from aptool.hook.targets import Change, am_change, index_change, locations, push_changes
 
 _HINTS = {
     "pre-applypatch": [
@@ -94,7 +94,7 @@ def run_hook(repo: Path, run: HookRun, err: TextIO) -> int:
 def run_chained(repo: Path, run: HookRun) -> int:
     """Run the hook that was there before aptool's, as git would have: same arguments, standard input and
     environment, at the same place.  0 when there is none (or it is not executable, which git ignores too)."""
-    chained = hooks_dir(repo) / f"{run.type}{CHAINED_SUFFIX}"
+    chained = locations(repo).hooks / f"{run.type}{CHAINED_SUFFIX}"
     if not chained.is_file() or not os.access(chained, os.X_OK):
         return 0
     proc = subprocess.run(

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,34 @@ class Change:
     advisory: str | None = None  # why findings here are reported but stop nothing
 
 
+@dataclass(frozen=True)
+class Locations:
+    """Where git keeps what the hook reads: this worktree's git directory, the common one, the default
+    index, ``git am``'s state directory and the hooks directory (``core.hooksPath`` respected)."""
+
+    git_dir: Path
+    common_dir: Path
+    index: Path
+    rebase_apply: Path
+    hooks: Path
+
+
+@functools.lru_cache(maxsize=8)
+def locations(repo: Path) -> Locations:
+    """:class:`Locations` of ``repo``, from one ``git rev-parse``."""
+    out = git(
+        repo,
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-dir",
+        "--git-common-dir",
+        *("--git-path", "index"),
+        *("--git-path", "rebase-apply"),
+        *("--git-path", "hooks"),
+    ).splitlines()
+    return Locations(*(Path(line) for line in out[:5]))
+
+
 def changed_c_files(repo: Path, before: str | None, after: str) -> list[str]:
     """The C files (``.c``, ``.h``) that differ between two commits, renames as delete + add."""
     if before is None:
@@ -62,7 +91,7 @@ def index_file(repo: Path, hook_env: dict[str, str]) -> Path:
     named = hook_env.get("GIT_INDEX_FILE")
     if named:
         return Path(named) if os.path.isabs(named) else Path.cwd() / named
-    return Path(git(repo, "rev-parse", "--path-format=absolute", "--git-path", "index").strip())
+    return locations(repo).index
 
 
 def snapshot_index(repo: Path, index: Path, head: str | None, message: str) -> str:
@@ -71,8 +100,7 @@ def snapshot_index(repo: Path, index: Path, head: str | None, message: str) -> s
     ``git write-tree`` runs on a copy of the index file: on the index itself it
     would rewrite its cache-tree, and during ``git commit`` the index is locked.
     """
-    git_dir = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-dir").strip())
-    copy = git_dir / f"aptool-index-{os.getpid()}.tmp"
+    copy = locations(repo).git_dir / f"aptool-index-{os.getpid()}.tmp"
     try:
         copy.write_bytes(index.read_bytes())
         tree = git(repo, "write-tree", env={"GIT_INDEX_FILE": str(copy)}).strip()
@@ -107,7 +135,7 @@ class AmState:
 
 def am_state(repo: Path, head: str | None) -> AmState:
     """The state ``git am`` keeps in ``rebase-apply``, as far as the hook needs it."""
-    state = Path(git(repo, "rev-parse", "--path-format=absolute", "--git-path", "rebase-apply").strip())
+    state = locations(repo).rebase_apply
     subject = ""
     for name in ("final-commit", "msg"):
         text = _read(state / name)
