@@ -13,6 +13,7 @@ from pathlib import Path
 from aptool.apply.thread import apply_thread
 from aptool.archive import LocalArchive
 from aptool.base import find_base
+from aptool.hook.demo import hook_step
 from aptool.model import build_model, lock_order_edges
 from aptool.series import Thread, fetch_thread
 
@@ -92,4 +93,8 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
             say("      counting the flag as a lock: " + ", ".join(f"{e.held} -> {e.acquired}" for e in hidden))
     say("   (the checks that turn these edges into findings, 'aptool check', are not available in this version yet)")
     result.steps.append("model")
+    say("")
+    say("5. The git hook stops the bad patch while a maintainer applies mail (aptool hook):")
+    hook_step(story.repo, story.archive / "new-deadlock.mbox", workdir / "maintainer", say)
+    result.steps.append("hook")
     return result

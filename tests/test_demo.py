@@ -23,6 +23,10 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert "counting the flag as a lock: " in out and "ap_matrix_mdev.kvm_busy -> kvm.lock" in out
     seed_line = next(line for line in out.splitlines() if "with the seed patch" in line)
     assert "kvm.lock -> ap_matrix_dev.lock" in seed_line and "ap_matrix_dev.lock -> kvm.lock" not in seed_line
+    hook_step = out[out.index("The git hook stops the bad patch") :]
+    assert "patch 1/1: s390/vfio-ap: refresh the crypto masks on PQAP interception: 1 new" in hook_step
+    assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in hook_step
+    assert "'git am --abort' put the branch back" in hook_step
     status = subprocess.run(
         ["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
         capture_output=True,
