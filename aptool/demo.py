@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from aptool.apply.thread import apply_thread
+from aptool import pipeline
 from aptool.archive import LocalArchive
-from aptool.base import find_base
 from aptool.hook.demo import hook_step
 from aptool.model import build_model, lock_order_edges
 from aptool.series import Thread, fetch_thread
+
+if TYPE_CHECKING:
+    from aptool.story import Story
 
 Say = Callable[[str], None]
 
@@ -61,8 +64,8 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
     seed = story.messages["seed"]
     say("")
     say(f"2. The seed patch <{seed}>: what is a suitable base? (aptool base)")
-    seed_thread = result.threads["seed"]
-    found = find_base(story.repo, seed_thread, archive=archive)
+    series = pipeline.SeriesSource(seed, result.threads["seed"], archive)
+    found = pipeline.series_base(story.repo, series)
     say(f"   base: {found.base[:12]} ({found.describe}), {found.rule}")
     for number, prereq in enumerate(found.prerequisites, start=1):
         say(f"   prerequisite {number}: {prereq.patch.full_subject}")
@@ -72,7 +75,7 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
     result.steps.append("base")
     say("")
     say("3. A branch with base + prerequisites + series, verified blob by blob (aptool apply-series):")
-    applied = apply_thread(story.repo, seed, archive=archive)
+    applied = pipeline.apply_series(story.repo, series)
     for outcome in applied.patches:
         say(f"   {outcome.method:<9} {outcome.subject}")
     say(f"   branch {applied.branch} at {applied.tip[:12]}; {story.repo} itself was not touched")
@@ -91,10 +94,41 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
         say(f"   {title}: {len(plain)} lock-order edges: " + ", ".join(f"{e.held} -> {e.acquired}" for e in plain))
         if hidden:
             say("      counting the flag as a lock: " + ", ".join(f"{e.held} -> {e.acquired}" for e in hidden))
-    say("   (the checks that turn these edges into findings, 'aptool check', are not available in this version yet)")
     result.steps.append("model")
     say("")
-    say("5. The git hook stops the bad patch while a maintainer applies mail (aptool hook):")
+    check_story(story, archive, applied.branch, say)
+    result.steps.append("check")
+    say("")
+    say("6. The git hook stops that patch while a maintainer applies mail (aptool hook):")
     hook_step(story.repo, story.archive / "new-deadlock.mbox", workdir / "maintainer", say)
     result.steps.append("hook")
     return result
+
+
+def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> None:
+    """Step 5: the checks on the story's history, the seed branch against its base, and a new deadlock."""
+    from aptool.report.lockdep import render
+
+    say("5. The lock checks, in lockdep's words (aptool check):")
+    for revision, title in ((story.commits["cycle"], "after the KVM-pointer clean-up"),
+                            (story.commits["open-coded"], "with the busy flag (v5.13-rc1)")):  # fmt: skip
+        found = pipeline.check_revisions(story.repo, revision, None)
+        say(f"   {title}:")
+        for finding in found.findings:
+            say(f"      {finding.check}: {finding.message}")
+    checked = pipeline.check_branch(story.repo, branch)
+    say(f"   the seed branch against {checked.baseline_reason}:")
+    for finding in checked.findings:
+        locks = ", ".join(finding.locks)
+        say(f"      {finding.status:<5} {finding.check}: {locks}")
+    new = len(checked.with_status("new"))
+    say(f"      new: {new}; exit {checked.exit_code}: the patch removes the open-coded lock and the cycles it hid,")
+    say("      and adds none.")
+    say("")
+    new_deadlock = story.messages["new-deadlock"]
+    say(f"   A patch that does add a deadlock, checked straight from the list (aptool check <{new_deadlock}>):")
+    series = pipeline.SeriesSource(new_deadlock, fetch_thread(archive, new_deadlock), archive)
+    checked = pipeline.check_thread(story.repo, series)
+    for line in render(checked).plain.rstrip("\n").splitlines():
+        say(f"   {line}" if line else "")
+    say(f"   exit {checked.exit_code}: one new circular-locking; no branch was left behind.")

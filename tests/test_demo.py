@@ -23,7 +23,16 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert "counting the flag as a lock: " in out and "ap_matrix_mdev.kvm_busy -> kvm.lock" in out
     seed_line = next(line for line in out.splitlines() if "with the seed patch" in line)
     assert "kvm.lock -> ap_matrix_dev.lock" in seed_line and "ap_matrix_dev.lock -> kvm.lock" not in seed_line
-    hook_step = out[out.index("The git hook stops the bad patch") :]
+    checks = out[out.index("5. The lock checks") :]
+    assert "circular-locking: ap_matrix_dev.lock -> kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock" in checks
+    assert "hidden from lockdep by the open-coded lock ap_matrix_mdev.kvm_busy" in checks
+    assert "fixed open-coded-lock: ap_matrix_mdev.kvm_busy" in checks and "new: 0; exit 0" in checks
+    # it ends with the new deadlock, as lockdep would print it, and nothing new elsewhere
+    ending = checks[checks.index("A patch that does add a deadlock") : checks.index("6. The git hook")]
+    assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in ending
+    assert ending.count("   new circular-locking:") == 1 and "findings: 1 new, 0 fixed, 2 kept" in ending
+    assert ending.rstrip().endswith("exit 1: one new circular-locking; no branch was left behind.")
+    hook_step = out[out.index("6. The git hook stops that patch") :]
     assert "patch 1/1: s390/vfio-ap: refresh the crypto masks on PQAP interception: 1 new" in hook_step
     assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in hook_step
     assert "'git am --abort' put the branch back" in hook_step

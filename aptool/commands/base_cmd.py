@@ -16,7 +16,6 @@ from aptool.commands.common import (
     JsonOption,
     NoCacheOption,
     TimeoutOption,
-    open_thread_source,
     print_json,
     reports_errors,
 )
@@ -43,23 +42,15 @@ def base(
     Exit 0: an exact base; 1: no commit holds every pre-image (the closest
     one is named); 2: could not run.
     """
-    from aptool.archive import LocalArchive, normalize_msgid
-    from aptool.base import find_base
+    from aptool.archive import LocalArchive
     from aptool.commands.indexing import IndexProgress
-    from aptool.series import fetch_thread
+    from aptool.pipeline import open_series, series_base
 
-    if mbox is not None:
-        wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
-    else:
-        wanted, source = open_thread_source(msgid, archive, timeout=timeout, no_cache=no_cache, repo=repo)
-    thread = fetch_thread(source, wanted)
-    if wanted in thread.problems:
-        from aptool.errors import MailError
-
-        raise MailError(thread.problems[wanted])
+    source = LocalArchive(mbox) if mbox is not None else archive
+    series = open_series(msgid, source, repo=repo, timeout=timeout, use_cache=not no_cache)
     progress = IndexProgress()
     try:
-        result = find_base(repo, thread, version=version, archive=source, progress=progress)
+        result = series_base(repo, series, version=version, progress=progress)
     finally:
         progress.close()
     if as_json:

@@ -1,0 +1,13 @@
+// fixed: no spin lock around the wait.
+// expect: nothing
+#include <pthread.h>
+
+struct job { pthread_spinlock_t stat; pthread_mutex_t lock; pthread_cond_t done; int finished; };
+
+void job_wait(struct job *j)
+{
+	pthread_mutex_lock(&j->lock);
+	while (!j->finished)
+		pthread_cond_wait(&j->done, &j->lock);
+	pthread_mutex_unlock(&j->lock);
+}
