@@ -174,6 +174,7 @@ def kernel_repo(source: Path, workdir: Path) -> Path:
         shutil.copytree(source / directory, repo / directory, dirs_exist_ok=True)
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "linux 6.1: the directories the benchmark checks")
+    git(repo, "gc", "-q")  # packed, as a kernel repository is
     return repo
 
 

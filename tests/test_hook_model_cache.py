@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from aptool.model import build_model
+from aptool.model import build_model, grow_scope
 from aptool.model import cache as model_cache
 from aptool.model.load import build_from_sources, header_declarations, read_sources
 
@@ -63,3 +63,19 @@ def test_a_torn_entry_is_a_miss_and_no_cache_is_no_error(story, tmp_path: Path) 
         assert build_from_sources(sources, headers).to_dict() == expected
         assert cache.hits == 0
     assert model_cache.active() is None
+
+
+def test_a_grown_scope_is_kept_by_tree(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = ["drivers/s390/crypto/vfio_ap_ops.c"]
+    plain = grow_scope(story.repo, story.commits["master"], files)
+    assert "arch/s390/kvm/priv.c" in plain  # through the pqap_hook function pointer
+    with model_cache.using(tmp_path) as cache:
+        assert grow_scope(story.repo, story.commits["master"], files) == plain
+        cache.hits = 0
+        tree = subprocess.run(
+            ["git", "-C", str(story.repo), "rev-parse", "master^{tree}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        again = grow_scope(story.repo, tree, files)  # the same tree, named by its own id
+        assert again == plain and cache.hits == 1
+        assert grow_scope(story.repo, story.commits["v5.12"], files) == grow_scope(story.repo, "v5.12", files)
+    assert len(list(tmp_path.glob("*/scope/*/*"))) == 2

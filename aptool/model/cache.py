@@ -7,7 +7,10 @@ under ``<git common dir>/aptool/model-cache/``:
 - each header's declarations, by the header's blob id (most of a kernel
   directory's model time goes into the headers it includes);
 - each model, by the blob ids of its sources and headers (with their paths),
-  so the base side of a check and a file set seen before cost one read.
+  so the base side of a check and a file set seen before cost one read;
+- each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
+  in and the files it was grown from: the tree a patch of a series makes is
+  the next patch's base.
 
 A key also holds a digest of aptool's model code, so a changed aptool never
 reads a model an older one wrote.  The cache is used only where a caller
@@ -147,6 +150,35 @@ def store_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, mod
     if cache is not None:
         cache.put("model", _model_key(sources, headers), model)
     return model
+
+
+def _scope_key(repo: Path, rev: str | None, files: list[str], depth: int) -> str | None:
+    from aptool.git.run import git
+
+    if rev is None:  # the work tree has no id to key it by
+        return None
+    tree = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{tree}}", check=False).strip()
+    if not tree:
+        return None
+    return hashlib.sha1("\0".join([tree, str(depth), *files]).encode()).hexdigest()
+
+
+def lookup_scope(repo: Path, rev: str | None, files: list[str], depth: int) -> list[str] | None:
+    """The scope grown before from ``files`` in ``rev``'s tree, when the cache is on and has it."""
+    cache = active()
+    if cache is None:
+        return None
+    key = _scope_key(repo, rev, files, depth)
+    return cache.get("scope", key) if key is not None else None
+
+
+def store_scope(repo: Path, rev: str | None, files: list[str], depth: int, scope: list[str]) -> list[str]:
+    """Keep a grown scope when the cache is on; returns ``scope``."""
+    cache = active()
+    key = _scope_key(repo, rev, files, depth) if cache is not None else None
+    if cache is not None and key is not None:
+        cache.put("scope", key, scope)
+    return scope
 
 
 def lookup_declarations(data: bytes) -> Declarations | None:
