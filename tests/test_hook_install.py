@@ -161,3 +161,22 @@ def test_bad_input_is_one_line(repo: Path, tmp_path: Path) -> None:
     result = aptool("hook", "install", cwd=repo)
     assert result.returncode == 2 and "aptool.hook.failOn is 'maybe'" in result.stderr
     assert not (repo / ".git" / "hooks" / "pre-applypatch").exists()
+
+
+def test_a_hook_whose_python_is_gone_says_so_and_lets_git_on(repo: Path) -> None:
+    from aptool.hook import install
+
+    hook = repo / ".git" / "hooks" / "pre-commit"
+    hook.write_bytes(OWN_HOOK)
+    os.chmod(hook, 0o755)
+    install(repo, "pre-commit", python=str(repo / "gone" / "python"))
+    assert f"{repo / 'gone' / 'python'} is gone: install again" in aptool("hook", "status", cwd=repo).stdout
+    (repo / "e.c").write_text("int e;\n")
+    git(repo, "add", "e.c")
+    out = git(repo, "commit", "-m", "aptool's python was removed")
+    assert "the lock checks did not run (run 'aptool hook install' again)" in out
+    assert "own pre-commit.aptool-chained ran" in out  # the chained hook still runs
+    assert git(repo, "rev-list", "--count", "HEAD").strip() == "2"
+    refreshed = aptool("hook", "install", "--type", "pre-commit", cwd=repo)
+    assert "refreshed the pre-commit hook" in refreshed.stdout and "still runs first" in refreshed.stdout
+    assert json.loads(aptool("hook", "status", "--json", cwd=repo).stdout)["hooks"][1]["python"] == sys.executable
