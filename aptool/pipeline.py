@@ -39,6 +39,7 @@ from aptool.checks.circular_locking import describe
 from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
 from aptool.git.run import git, git_ok
+from aptool.model import cache as model_cache
 from aptool.model.data import CodeModel, ParseError, Site
 
 if TYPE_CHECKING:
@@ -197,8 +198,12 @@ class CheckResult:
 
 
 def find(model: CodeModel, select: Iterable[str] | None = None) -> list[Finding]:
-    """The selected checks' findings on one model."""
-    return run_checks(CheckContext(model), select)
+    """The selected checks' findings on one model (read back from the model cache where it is on)."""
+    chosen = list(select) if select is not None else None
+    cached = model_cache.lookup_findings(model, chosen)
+    if cached is not None:
+        return cached
+    return model_cache.store_findings(model, chosen, run_checks(CheckContext(model), chosen))
 
 
 def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]:

@@ -79,3 +79,19 @@ def test_a_grown_scope_is_kept_by_tree(story, tmp_path: Path) -> None:  # type: 
         assert again == plain and cache.hits == 1
         assert grow_scope(story.repo, story.commits["v5.12"], files) == grow_scope(story.repo, "v5.12", files)
     assert len(list(tmp_path.glob("*/scope/*/*"))) == 2
+
+
+def test_findings_are_kept_with_the_model(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from aptool.pipeline import find
+
+    plain = [f.to_dict() for f in find(build_model(repo=story.repo, rev=story.commits["open-coded"]))]
+    assert plain, "the busy flag's cycle and open-coded lock are findings"
+    with model_cache.using(tmp_path) as cache:
+        model = build_model(repo=story.repo, rev=story.commits["open-coded"])
+        assert [f.to_dict() for f in find(model)] == plain
+        cache.hits = 0
+        assert [f.to_dict() for f in find(build_model(repo=story.repo, rev=story.commits["open-coded"]))] == plain
+        assert cache.hits == 2  # the model, then its findings
+        selected = find(model, ["open-coded-lock"])
+        assert {f.check for f in selected} == {"open-coded-lock"}
+    assert len(list(tmp_path.glob("*/findings/*/*"))) == 2

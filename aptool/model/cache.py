@@ -10,10 +10,11 @@ under ``<git common dir>/aptool/model-cache/``:
   so the base side of a check and a file set seen before cost one read;
 - each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
   in and the files it was grown from: the tree a patch of a series makes is
-  the next patch's base.
+  the next patch's base;
+- the findings of the checks on a model, by the model's key and the checks.
 
-A key also holds a digest of aptool's model code, so a changed aptool never
-reads a model an older one wrote.  The cache is used only where a caller
+A key also holds a digest of aptool's model and check code, so a changed
+aptool never reads what an older one wrote.  The cache is used only where a caller
 turns it on (:func:`using`), for the repository the blobs come from; with it
 off, :func:`lookup` and friends do nothing.  A blob id is computed from the
 bytes as git does (``sha1("blob <size>\\0" + data)``), so work-tree files
@@ -29,16 +30,19 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Iterator
+import weakref
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aptool.checks.findings import Finding
     from aptool.model.data import CodeModel
     from aptool.model.declarations import Declarations
 
 MAX_ENTRIES = 4000  # per kind; the oldest are dropped past this
 _ACTIVE: contextvars.ContextVar[ModelCache | None] = contextvars.ContextVar("aptool_model_cache", default=None)
+_MODEL_KEYS: dict[int, str] = {}  # id of a model this cache built or read -> its key, while the model lives
 
 
 def blob_id(data: bytes) -> str:
@@ -48,12 +52,13 @@ def blob_id(data: bytes) -> str:
 
 @functools.cache
 def code_digest() -> str:
-    """A digest of the model's own code: entries written by other code are never read."""
+    """A digest of the model's and the checks' code: entries written by other code are never read."""
     from aptool import __version__
 
     digest = hashlib.sha1(__version__.encode())
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).parents[1]
+    for path in sorted([*package.glob("model/*.py"), *package.glob("checks/*.py"), *package.glob("simulate/*.py")]):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -141,15 +146,53 @@ def lookup_model(sources: dict[str, bytes], headers: dict[str, bytes] | None) ->
     cache = active()
     if cache is None:
         return None
-    return cache.get("model", _model_key(sources, headers))
+    key = _model_key(sources, headers)
+    model = cache.get("model", key)
+    if model is not None:
+        _remember(model, key)
+    return model
 
 
 def store_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, model: CodeModel) -> CodeModel:
     """Keep ``model`` for these files when the cache is on; returns ``model``."""
     cache = active()
     if cache is not None:
-        cache.put("model", _model_key(sources, headers), model)
+        key = _model_key(sources, headers)
+        cache.put("model", key, model)
+        _remember(model, key)
     return model
+
+
+def _remember(model: CodeModel, key: str) -> None:
+    _MODEL_KEYS[id(model)] = key
+    weakref.finalize(model, _MODEL_KEYS.pop, id(model), None)
+
+
+def _findings_key(model: CodeModel, select: Iterable[str] | None) -> str | None:
+    key = _MODEL_KEYS.get(id(model))
+    if key is None:
+        return None
+    checks = ",".join(sorted(select)) if select is not None else "*"
+    return hashlib.sha1(f"{key}\0{checks}".encode()).hexdigest()
+
+
+def lookup_findings(model: CodeModel, select: list[str] | None) -> list[Finding] | None:
+    """The findings of the checks ``select`` (None: all) on ``model``, when the cache is on and built or
+    read that model and has its findings."""
+    cache = active()
+    key = _findings_key(model, select) if cache is not None else None
+    if cache is None or key is None:
+        return None
+    return cache.get("findings", key)
+
+
+def store_findings(model: CodeModel, select: list[str] | None, findings: list[Finding]) -> list[Finding]:
+    """Keep the findings on ``model`` when the cache is on and knows the model; returns ``findings``."""
+    cache = active()
+    key = _findings_key(model, select) if cache is not None else None
+    if cache is not None and key is not None:
+        cache.put("findings", key, findings)
+    return findings
 
 
 def _scope_key(repo: Path, rev: str | None, files: list[str], depth: int) -> str | None:
