@@ -197,13 +197,16 @@ class CheckResult:
         return {"findings": [f.to_dict() for f in self.findings], "stats": self.stats()}
 
 
-def find(model: CodeModel, select: Iterable[str] | None = None) -> list[Finding]:
-    """The selected checks' findings on one model (read back from the model cache where it is on)."""
+def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bool = False) -> list[Finding]:
+    """The selected checks' findings on one model (read back from the model cache where it is on);
+    ``uncertain``: also those that rest on a pointer call resolved by field name alone."""
     chosen = list(select) if select is not None else None
-    cached = model_cache.lookup_findings(model, chosen)
+    variant = [*(chosen or ["*"]), "uncertain"] if uncertain else chosen
+    cached = model_cache.lookup_findings(model, variant)
     if cached is not None:
         return cached
-    return model_cache.store_findings(model, chosen, run_checks(CheckContext(model), chosen))
+    found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
+    return model_cache.store_findings(model, variant, found)
 
 
 def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]:
@@ -232,7 +235,7 @@ def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]
     return sorted(tip + fixed, key=lambda f: order[f.status])
 
 
-def check_paths(paths: list[Path], *, select: Iterable[str] | None = None) -> CheckResult:
+def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncertain: bool = False) -> CheckResult:
     """Plain C files or directories, without git: every finding is new; an empty directory checks nothing."""
     from aptool.model import build_model
 
@@ -245,7 +248,7 @@ def check_paths(paths: list[Path], *, select: Iterable[str] | None = None) -> Ch
     if not any(p.is_file() or _has_c_files(p) for p in paths):
         return CheckResult([], label, None, "none: plain files", checks=checks, notes=[f"no C files in {label}"])
     model = build_model(paths)
-    result = _result(find(model, checks), model, label, None, "none: plain files, no git", checks)
+    result = _result(find(model, checks, uncertain=uncertain), model, label, None, "none: plain files, no git", checks)
     result.seconds = time.monotonic() - started
     return result
 
@@ -259,6 +262,7 @@ def check_revisions(
     grow: bool = True,
     select: Iterable[str] | None = None,
     baseline_reason: str = "",
+    uncertain: bool = False,
 ) -> CheckResult:
     """Check ``tip`` (a revision; None: the work tree) for ``paths`` against ``baseline`` (a revision or None).
 
@@ -287,10 +291,12 @@ def check_revisions(
     if paths is not None and grow:
         scope = list(paths)
         for rev in (tip_id, base_id) if base_id is not None else (tip_id,):
-            scope += [f for f in grow_scope(repo, rev, list(paths)) if f not in scope]
+            present = _present(repo, rev, paths)
+            if present:
+                scope += [f for f in grow_scope(repo, rev, present) if f not in scope]
     tip_model = _model(repo, tip_id, scope)
-    tip_findings = find(tip_model, checks)
-    base_findings = find(_model(repo, base_id, scope), checks) if base_id is not None else None
+    tip_findings = find(tip_model, checks, uncertain=uncertain)
+    base_findings = find(_model(repo, base_id, scope), checks, uncertain=uncertain) if base_id is not None else None
     reason = baseline_reason or (f"--baseline {baseline}" if baseline is not None else "none")
     result = _result(compare(tip_findings, base_findings), tip_model, label, base_id, reason, checks)
     result.seconds = time.monotonic() - started
@@ -305,6 +311,7 @@ def check_branch(
     paths: list[str] | None = None,
     grow: bool = True,
     select: Iterable[str] | None = None,
+    uncertain: bool = False,
 ) -> CheckResult:
     """``rev`` against ``baseline``; without one, the series base in the note ``apply-series`` left.
 
@@ -332,7 +339,9 @@ def check_branch(
             reason = f"the merge base with {upstream} (no aptool apply-series record on {rev})"
     if baseline is None:
         reason = f"none: no aptool apply-series record on {rev} and no upstream; every C file is checked"
-    return check_revisions(repo, tip, baseline, paths, grow=grow, select=select, baseline_reason=reason)
+    return check_revisions(
+        repo, tip, baseline, paths, grow=grow, select=select, baseline_reason=reason, uncertain=uncertain
+    )
 
 
 def check_thread(
@@ -344,6 +353,7 @@ def check_thread(
     grow: bool = True,
     select: Iterable[str] | None = None,
     reporter: Reporter | None = None,
+    uncertain: bool = False,
 ) -> CheckResult:
     """Base + apply in a throw-away worktree + check the series against its own base; no branch is left."""
     applied = apply_series(repo, series, version=version, closest=closest, reporter=reporter, detached=True)
@@ -352,7 +362,14 @@ def check_thread(
         f" + {prerequisites} prerequisite patch(es)" if prerequisites else ""
     )
     result = check_revisions(
-        repo, applied.tip, applied.series_base, None, grow=grow, select=select, baseline_reason=reason
+        repo,
+        applied.tip,
+        applied.series_base,
+        None,
+        grow=grow,
+        select=select,
+        baseline_reason=reason,
+        uncertain=uncertain,
     )
     result.notes.insert(0, f"applied {len(applied.patches)} patch(es) of <{series.thread.root}> without a branch")
     return result
@@ -424,6 +441,14 @@ def _upstream(repo: Path, rev: str) -> str | None:
 def _changed_c_files(repo: Path, baseline: str, tip: str | None) -> list[str]:
     args = ["diff", "--name-only", "--no-renames", baseline] + ([tip] if tip is not None else [])
     return [p for p in git(repo, *args, "--").splitlines() if p.endswith(C_SUFFIXES)]
+
+
+def _present(repo: Path, rev: str | None, paths: list[str]) -> list[str]:
+    """The C files of ``paths`` that exist at ``rev`` (None: in the work tree)."""
+    if rev is None:
+        return [p for p in paths if (repo / p).is_file() and p.endswith(C_SUFFIXES)]
+    listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *paths).splitlines()
+    return [p for p in listed if p.endswith(C_SUFFIXES)]
 
 
 def _model(repo: Path, rev: str | None, scope: list[str] | None) -> CodeModel:

@@ -54,6 +54,8 @@ def test_code_that_does_not_parse_gives_a_partial_model_and_one_warning_per_file
     ]
     data = json.loads(out.stdout)
     assert data["stats"]["functions"] == 4  # broken() and twice() in each file: the model is partial, not empty
+    assert [(f["check"], f["locks"]) for f in data["findings"]] == [("recursive-locking", ["dev.lock"])]
+    assert out.exit_code == 1
     assert data["stats"]["files_with_parse_errors"] == 2 and data["stats"]["parse_errors"] == 8
     verbose = runner.invoke(app, ["check", str(tmp_path), "--verbose"])
     regions = [line for line in verbose.stderr.splitlines() if line.startswith("  ")]

@@ -16,9 +16,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from aptool.checks import circular_locking, open_coded_lock
+from aptool.checks import circular_locking, lock_imbalance, open_coded_lock, recursive_locking, sleep_in_atomic
 from aptool.checks.context import CheckContext
-from aptool.checks.findings import CircularLocking, Finding, OpenCodedLock
+from aptool.checks.findings import (
+    CircularLocking,
+    Finding,
+    LockImbalance,
+    OpenCodedLock,
+    RecursiveLocking,
+    SleepInAtomic,
+)
 from aptool.errors import AptoolError
 
 
@@ -33,7 +40,10 @@ class Check:
 
 CHECKS: tuple[Check, ...] = (
     Check("circular-locking", CircularLocking, circular_locking.check),
+    Check("recursive-locking", RecursiveLocking, recursive_locking.check),
+    Check("lock-imbalance", LockImbalance, lock_imbalance.check),
     Check("open-coded-lock", OpenCodedLock, open_coded_lock.check),
+    Check("sleep-in-atomic", SleepInAtomic, sleep_in_atomic.check),
 )
 
 

@@ -9,8 +9,21 @@ Which cycles: for every dependency, the shortest cycle that runs through
 it (as lockdep, which searches breadth first for the shortest way back when
 a dependency is added).  A cycle whose lock classes include all those of a
 cycle of real locks (no flag) is left out: that real cycle is the deadlock
-to fix, and lockdep reports it first.  Hidden cycles leave nothing out: two
-of them are two different ways to hang, as two CPUs or as three.
+to fix, and lockdep reports it first.  Of the rest, shortest first, a cycle
+is reported when it shows a dependency no shorter reported cycle shows:
+every dependency that is part of a cycle is shown once, in the shortest
+cycle it closes.
+
+A lock taken with a subclass computed at run time (``down_read_nested(&ctrl->reset_lock,
+ctrl->depth)``) is lockdep's nesting by level: two acquisitions of it are
+at different levels exactly when the code needs them to be, which a static
+reading cannot tell; a cycle through it is not reported.
+
+A cycle every dependency of which is made, on every path that makes it,
+with one and the same outer lock held (a "gate": ``big_lock`` around both
+the A->B and the B->A path) cannot deadlock: the paths never run at once.
+Lockdep reports it anyway; aptool does not.  Paths are read from the
+functions nothing in scope calls, where the held set is complete.
 """
 
 from __future__ import annotations
@@ -22,10 +35,59 @@ import networkx as nx
 from aptool.checks.context import CheckContext, chain_of
 from aptool.checks.findings import Chain, CircularLocking, Location, Step
 
+EXCLUSIVE = frozenset({"mutex", "spin", "rwsem-write", "rwlock-write", "flag"})
+
 
 def check(context: CheckContext) -> Iterator[CircularLocking]:
-    for cycle in cycles(context.graph, context.flags):
-        yield make_finding(context, cycle)
+    found = cycles(context.graph, context.flags)
+    gates = _gates(context, {pair for cycle in found for pair in _pairs(cycle)})
+    for cycle in found:
+        if not _gated(cycle, gates) and not any(_by_level(lock) for lock in cycle):
+            yield make_finding(context, cycle)
+
+
+def _by_level(lock: str) -> bool:
+    """A class whose subclass is an expression (``ctrl->depth``, ``nest``), not a number or a constant."""
+    _, _, subclass = lock.partition("/")
+    return bool(subclass) and not (subclass.isdigit() or subclass.isupper() or subclass.startswith("nest_lock("))
+
+
+def _pairs(cycle: tuple[str, ...]) -> list[tuple[str, str]]:
+    return list(zip(cycle, cycle[1:] + cycle[:1], strict=True))
+
+
+def _gates(context: CheckContext, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """For each dependency, the exclusive locks held on every path that makes it (from uncalled functions)."""
+    if not pairs:
+        return {}
+    wanted = {
+        (context.graph.edges[a, b]["edge"].held, context.graph.edges[a, b]["edge"].acquired): (a, b) for a, b in pairs
+    }
+    called = {t for f in context.model.functions.values() for e in f.events() if e.kind == "call" for t in e.targets}
+    gates: dict[tuple[str, str], set[str]] = {}
+    for fid, locks in context.lockset.functions.items():
+        if fid in called:
+            continue
+        for found in locks.events:
+            if found.lock is None:
+                continue
+            for held in found.held:
+                pair = wanted.get((held.lock, found.lock))
+                if pair is None:
+                    continue
+                others = {h.lock for h in found.held if h.kind in EXCLUSIVE and h.lock not in (held.lock, found.lock)}
+                gates[pair] = gates[pair] & others if pair in gates else others
+    return gates
+
+
+def _gated(cycle: tuple[str, ...], gates: dict[tuple[str, str], set[str]]) -> bool:
+    """Whether one lock is held around every dependency of the cycle, on every path seen."""
+    common: set[str] | None = None
+    for pair in _pairs(cycle):
+        if pair not in gates:
+            return False
+        common = gates[pair] if common is None else common & gates[pair]
+    return bool(common)
 
 
 def cycles(graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
@@ -38,16 +100,24 @@ def cycles(graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset()) ->
         sub = graph.subgraph(component)
         for held, acquired in sorted(sub.edges):
             back = nx.shortest_path(sub, acquired, held)  # acquired ... held
-            cycle = [held, *back[:-1]]
-            start = cycle.index(min(cycle))
-            found.add(tuple(cycle[start:] + cycle[:start]))
+            ring = [held, *back[:-1]]
+            start = ring.index(min(ring))
+            found.add(tuple(ring[start:] + ring[:start]))
     real = [set(c) for c in found if not flags & set(c)]
-    return sorted(c for c in found if not any(r < set(c) for r in real))
+    minimal = sorted((c for c in found if not any(r < set(c) for r in real)), key=lambda c: (len(c), c))
+    covered: set[tuple[str, str]] = set()
+    kept: list[tuple[str, ...]] = []
+    for cycle in minimal:  # shortest first; a longer cycle must bring a dependency no shorter one showed
+        pairs = set(_pairs(cycle))
+        if pairs - covered:
+            kept.append(cycle)
+            covered |= pairs
+    return sorted(kept)
 
 
 def make_finding(context: CheckContext, cycle: tuple[str, ...], closing: int = -1) -> CircularLocking:
     """The finding for ``cycle`` (``cycle[i] -> cycle[i+1]``, the last back to the first)."""
-    edges = [context.graph.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)]
+    edges = [context.graph.edges[a, b]["edge"] for a, b in _pairs(cycle)]
     chains = [chain_of(edge) for edge in edges]
     hidden_by = tuple(lock for lock in cycle if lock in context.flags)
     finding = CircularLocking(locks=cycle, message="", chains=chains, hidden_by=hidden_by)

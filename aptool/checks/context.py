@@ -7,30 +7,41 @@ for what they use.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import networkx as nx
 
 from aptool.checks.findings import Chain, Location
-from aptool.model.data import CodeModel
+from aptool.model.data import CodeModel, Node, Site
+
+_WARNING = re.compile(r"\b(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON|ASSERT)\s*\(")
 
 if TYPE_CHECKING:
-    from aptool.model.lockgraph import LockEdge
+    from aptool.model.lockset import HeldEvent, LockEdge, LockSet
 
 
 class CheckContext:
     """The model of one tree (a revision or a set of files) and the analyses over it."""
 
-    def __init__(self, model: CodeModel) -> None:
+    def __init__(self, model: CodeModel, *, uncertain: bool = False) -> None:
         self.model = model
+        self.uncertain = uncertain  # also report what rests on a pointer call resolved by field name alone
+        self._warned: dict[str, set[int]] = {}
+
+    @cached_property
+    def lockset(self) -> LockSet:
+        """The one held-lock walk (:mod:`aptool.model.lockset`), open-coded locks counted as locks."""
+        from aptool.model.lockset import analyse
+
+        return analyse(self.model, flags_as_locks=True)
 
     @cached_property
     def edges(self) -> list[LockEdge]:
-        """Every lock-order edge, open-coded locks counted as locks (``LockEdge.through_flag`` marks those)."""
-        from aptool.model.lockgraph import lock_order_edges
-
-        return lock_order_edges(self.model, flags_as_locks=True)
+        """Every lock-order edge (``LockEdge.through_flag`` marks those through an open-coded lock)."""
+        return self.lockset.edges
 
     @cached_property
     def graph(self) -> nx.DiGraph:
@@ -40,15 +51,82 @@ class CheckContext:
         only because ``B`` was taken under ``A`` and ``C`` under ``B`` on the same path is left out:
         it would make ``A -> C -> ... -> A`` a second, shorter cycle of the same deadlock."""
         graph = nx.DiGraph()
-        for edge in direct_edges(self.edges):
-            if edge.held != edge.acquired:
-                graph.add_edge(edge.held, edge.acquired, edge=edge)
+        kept = [e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain)]
+        for edge in direct_edges([e for e in kept if not self.on_warning_path(e.chain)]):
+            held, acquired = node(edge.held, edge.held_subclass), node(edge.acquired, edge.acquired_subclass)
+            if held != acquired:
+                graph.add_edge(held, acquired, edge=edge)
         return graph
+
+    def on_warning_path(self, chain: Iterable[Site]) -> bool:
+        """Whether a call or event of ``chain`` sits under ``if (WARN_ON(...))`` or the like: a path the code
+        itself says does not happen (``btrfs_put_block_group`` cancelling discard work it must not have)."""
+        for site in chain:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is not None and site.line in self._warned_lines(fid):
+                return True
+        return False
+
+    def _warned_lines(self, fid: str) -> set[int]:
+        known = self._warned.get(fid)
+        if known is None:
+            known = set()
+            stack: list[tuple[list[Node], bool]] = [(self.model.functions[fid].body, False)]
+            while stack:
+                nodes, warned = stack.pop()
+                for item in nodes:
+                    if warned and item.event is not None:
+                        known.add(item.event.line)
+                    under = warned or (item.kind == "if" and bool(_WARNING.search(item.condition or "")))
+                    if item.kind == "if" and item.branches:
+                        stack.append((item.branches[0], under))
+                        stack.extend((branch, warned) for branch in item.branches[1:])
+                    else:
+                        stack.extend((branch, warned) for branch in item.branches)
+                    if item.body:
+                        stack.append((item.body, warned))
+            self._warned[fid] = known
+        return known
+
+    @cached_property
+    def function_ids(self) -> dict[tuple[str, str], str]:
+        """(name, file) -> function id, to find the functions a chain of sites runs through."""
+        return {(f.name, f.file): f.id for f in self.model.functions.values()}
+
+    def dropped_on_the_way(self, found: HeldEvent) -> set[str]:
+        """The caller's locks some function on ``found``'s chain released before reaching it.
+
+        A callee that drops its caller's spinlock and sleeps (``pci_wait_cfg``) does not sleep under
+        it; the walk keeps what each function dropped in that function's own view of the event.
+        """
+        dropped = set(found.dropped)
+        for site in found.chain:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is None or fid not in self.lockset.functions:
+                continue
+            for other in self.lockset.functions[fid].events:
+                if other.event is found.event:
+                    dropped |= other.dropped
+        return dropped
 
     @cached_property
     def flags(self) -> set[str]:
-        """The flag classes the model counts as open-coded locks."""
-        return set(self.model.flags)
+        """The flag classes the walk counts as open-coded locks."""
+        return set(self.lockset.open_coded)
+
+
+def blocks(edge: LockEdge) -> bool:
+    """Whether taking ``acquired`` can wait for ever on whoever holds it: an SRCU read lock never waits,
+    and a wait with a timeout ends (``wait_event_timeout``); neither can close a deadlock."""
+    if edge.acquired_kind == "srcu-read":
+        return False
+    last = edge.chain[-1].text if edge.chain else ""
+    return "timeout" not in last.split("(", 1)[0]
+
+
+def node(lock: str, subclass: str | None) -> str:
+    """A lock class as lockdep keys it: the class, and its subclass when it has one (``inode.i_rwsem/1``)."""
+    return f"{lock}/{subclass}" if subclass else lock
 
 
 def chain_of(edge: LockEdge) -> Chain:
@@ -59,8 +137,8 @@ def chain_of(edge: LockEdge) -> Chain:
     if getattr(edge, "uncertain", False):
         notes.append("uncertain: a pointer call resolved by field name only")
     return Chain(
-        held=edge.held,
-        acquired=edge.acquired,
+        held=node(edge.held, edge.held_subclass),
+        acquired=node(edge.acquired, edge.acquired_subclass),
         held_at=Location.of(edge.held_at, f"{'sets' if edge.held_kind == 'flag' else 'takes'} {edge.held}"),
         steps=tuple(Location.of(site) for site in edge.chain),
         entry=tuple(Location.of(site) for site in edge.entry),

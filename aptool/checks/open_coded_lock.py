@@ -17,8 +17,9 @@ from aptool.model.data import CodeModel, Event, Flag, Function, Site
 
 def check(context: CheckContext) -> Iterator[OpenCodedLock]:
     model = context.model
-    for name, flag in sorted(model.flags.items()):
-        if not (flag.setters and flag.clearers and flag.waiters and flag.wakers):
+    for name in sorted(context.flags):  # the flags the walk counts as locks: set, cleared, waited for
+        flag = model.flags[name]
+        if not flag.wakers:
             continue
         regions = list(_regions(model, flag, name))
         if not regions:

@@ -53,6 +53,9 @@ def check(
     ),
     sarif: Path | None = typer.Option(None, "--sarif", help="Also write a SARIF 2.1.0 log to FILE ('-': stdout)."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="List every region that could not be parsed."),
+    uncertain: bool = typer.Option(
+        False, "--uncertain", help="Also report what rests on a pointer call resolved by field name alone."
+    ),
     archive: str | None = ArchiveOption,
     version: int | None = typer.Option(None, "--version", help="With a Message-ID: the series version."),
     closest: bool = typer.Option(False, "--closest", help="With a Message-ID: apply on the closest commit."),
@@ -77,20 +80,23 @@ def check(
         series = pipeline.open_series(targets[0], archive, repo=repo, timeout=timeout, use_cache=not no_cache)
         result = pipeline.check_thread(
             repo, series, version=version, closest=closest, grow=grow, select=pipeline_select,
-            reporter=reporter_for(sys.stderr),
+            reporter=reporter_for(sys.stderr), uncertain=uncertain,
         )  # fmt: skip
     elif rev is not None or baseline is not None:
         paths = [_in_repo(repo, t) for t in targets] or None
         if rev is None:  # --baseline alone: the work tree against it
             result = pipeline.check_revisions(
-                repo, None, baseline, paths, grow=grow, select=pipeline_select, baseline_reason=f"--baseline {baseline}"
-            )
+                repo, None, baseline, paths, grow=grow, select=pipeline_select,
+                baseline_reason=f"--baseline {baseline}", uncertain=uncertain,
+            )  # fmt: skip
         else:
-            result = pipeline.check_branch(repo, rev, baseline=baseline, paths=paths, grow=grow, select=pipeline_select)
+            result = pipeline.check_branch(
+                repo, rev, baseline=baseline, paths=paths, grow=grow, select=pipeline_select, uncertain=uncertain
+            )
     elif targets:
-        result = pipeline.check_paths([Path(t) for t in targets], select=pipeline_select)
+        result = pipeline.check_paths([Path(t) for t in targets], select=pipeline_select, uncertain=uncertain)
     else:
-        result = pipeline.check_branch(repo, "HEAD", grow=grow, select=pipeline_select)
+        result = pipeline.check_branch(repo, "HEAD", grow=grow, select=pipeline_select, uncertain=uncertain)
     _warn_parse_errors(result, verbose)
     _write_sarif(result, sarif)
     if as_json:

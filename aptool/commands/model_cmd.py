@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from aptool.commands.common import JsonOption, print_json, reports_errors
+from aptool.commands.common import JsonOption, reports_errors
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.repo import open_repository
 
@@ -39,10 +40,9 @@ def model(
         typer.echo(f"{lost.file}:{lost.line}: parse error: function {lost.function}() lost: {lost.text}", err=True)
     found = lock_order_edges(built, flags_as_locks=True) if edges else []
     if as_json:
-        data = built.to_dict()
-        if edges:
-            data["lock_order_edges"] = [edge.to_dict() for edge in found]
-        print_json(data)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(built.to_json({"lock_order_edges": found} if edges else None))
+        sys.stdout.buffer.flush()
     else:
         typer.echo(render_model(built, found if edges else None))
 
@@ -107,7 +107,10 @@ def render_model(built: CodeModel, edges: list[LockEdge] | None = None) -> str:
         lines += ["", "lock-order edges (held -> acquired; open-coded locks counted as locks):"]
         for edge in edges:
             hidden = "  [through an open-coded lock]" if edge.through_flag else ""
-            lines.append(f"  {edge.held} -> {edge.acquired}{hidden}")
+            hidden += "  [uncertain: a pointer call resolved by field name]" if edge.uncertain else ""
+            held = edge.held + (f"/{edge.held_subclass}" if edge.held_subclass else "")
+            acquired = edge.acquired + (f"/{edge.acquired_subclass}" if edge.acquired_subclass else "")
+            lines.append(f"  {held} -> {acquired}{hidden}")
             lines.append(f"      {edge.held} taken at: {edge.held_at}")
             lines.append(f"      {edge.acquired} taken through:")
             lines += [f"        {site}" for site in edge.chain]
@@ -136,7 +139,7 @@ def describe(event: Event) -> str:
         flags = f" until {', '.join(event.flags)}" if event.flags else ""
         return f"wait on {event.lock}{mark}{flags}: {event.condition or event.callee}"
     if event.kind == "call":
-        how = f"through .{event.callee}" if event.via_pointer else event.callee
+        how = f"through .{event.callee}" if event.via_pointer else event.callee or "?"
         return f"call {how} -> {', '.join(t.rsplit(':', 1)[-1] for t in event.targets)}"
     if event.kind == "sleep":
         return f"may sleep: {event.text}"

@@ -1,5 +1,5 @@
 // waiting for a completion sleeps: not with a spinlock held.
-// expect: sleep-in-atomic wait_for_completion
+// expect: sleep-in-atomic xfer.lock xfer.done
 struct completion { int done; };
 typedef struct { int raw; } spinlock_t;
 struct xfer { spinlock_t lock; struct completion done; int busy; };

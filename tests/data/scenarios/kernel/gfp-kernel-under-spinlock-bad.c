@@ -1,5 +1,5 @@
 // a GFP_KERNEL allocation may sleep: not under a spinlock.
-// expect: sleep-in-atomic kmalloc
+// expect: sleep-in-atomic pool.lock kmalloc
 typedef struct { int raw; } spinlock_t;
 struct pool { spinlock_t lock; void *spare; };
 

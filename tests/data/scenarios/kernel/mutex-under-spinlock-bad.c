@@ -1,5 +1,5 @@
 // a mutex taken under a spinlock: mutex_lock() may sleep, which is a bug in atomic context.
-// expect: sleep-in-atomic dev.cfg_lock
+// expect: sleep-in-atomic dev.irq_lock dev.cfg_lock
 struct mutex { int owner; };
 typedef struct { int raw; } spinlock_t;
 struct dev { spinlock_t irq_lock; struct mutex cfg_lock; int irqs; };

@@ -1,5 +1,5 @@
 // sleeping in an RCU read-side critical section.
-// expect: sleep-in-atomic msleep
+// expect: sleep-in-atomic rcu msleep
 struct peer { int state; };
 
 int peer_wait(struct peer *p)

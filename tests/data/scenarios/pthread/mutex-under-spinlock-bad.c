@@ -1,5 +1,5 @@
 // blocking on a mutex while holding a spin lock: every other spinner burns its CPU meanwhile.
-// expect: sleep-in-atomic ring.big
+// expect: sleep-in-atomic ring.head ring.big
 #include <pthread.h>
 
 struct ring { pthread_spinlock_t head; pthread_mutex_t big; int n; };
