@@ -191,3 +191,20 @@ def test_the_hook_command_outside_git_says_what_is_wrong(tmp_path: Path) -> None
         [sys.executable, "-m", "aptool", "hook", "run", "post-merge"], capture_output=True, text=True, cwd=tmp_path
     )
     assert result.returncode == 2 and result.stderr.startswith("aptool: unknown hook type 'post-merge'")
+
+
+def test_checks_and_failon_any_from_git_config(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    repo = clone(story, tmp_path / "repo")
+    install(repo)
+    git(repo, "config", "aptool.hook.checks", "open-coded-lock")
+    bad = patches(story, tmp_path / "new-deadlock.mbox", "new-deadlock-1")
+    result = am(repo, str(bad))  # the cycle is circular-locking's, which is not selected
+    assert result.returncode == 0, result.stderr
+    assert "circular-locking" not in result.stderr and "0 new, 1 kept" in result.stderr
+    git(repo, "reset", "-q", "--hard", story.commits["master"])
+    git(repo, "config", "aptool.hook.failOn", "any")
+    result = am(repo, str(bad))  # the open-coded lock is kept, and any finding stops git now
+    assert result.returncode != 0
+    assert "0 new, 1 kept, 0 fixed" in result.stderr and "stopped (aptool.hook.failOn=any)" in result.stderr
+    assert "kept open-coded-lock: ap_matrix_mdev.kvm_busy" in result.stderr
+    assert am(repo, "--abort").returncode == 0

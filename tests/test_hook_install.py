@@ -161,6 +161,14 @@ def test_bad_input_is_one_line(repo: Path, tmp_path: Path) -> None:
     result = aptool("hook", "install", cwd=repo)
     assert result.returncode == 2 and "aptool.hook.failOn is 'maybe'" in result.stderr
     assert not (repo / ".git" / "hooks" / "pre-applypatch").exists()
+    git(repo, "config", "aptool.hook.failOn", "any")
+    git(repo, "config", "aptool.hook.checks", "circular-locking, deadlok")
+    result = aptool("hook", "status", cwd=repo)
+    assert result.returncode == 2
+    assert result.stderr.startswith("aptool: git config aptool.hook.checks: unknown check 'deadlok'")
+    git(repo, "config", "aptool.hook.checks", "circular-locking open-coded-lock")
+    shown = json.loads(aptool("hook", "status", "--json", cwd=repo).stdout)["settings"]
+    assert shown == {"checks": ["circular-locking", "open-coded-lock"], "failOn": "any"}
 
 
 def test_a_hook_whose_python_is_gone_says_so_and_lets_git_on(repo: Path) -> None:

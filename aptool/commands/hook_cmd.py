@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from aptool.commands.common import JsonOption, print_json, reports_errors
+
+if TYPE_CHECKING:
+    from aptool.hook.settings import HookSettings
 
 app = typer.Typer(
     name="hook",
@@ -29,10 +33,9 @@ RepoOption = typer.Option(Path("."), "--repo", help="The git repository (default
 def install(types: list[str] | None = TypeOption, repo: Path = RepoOption) -> None:
     """Install the hook; a hook already there is kept and runs first."""
     from aptool.hook import install as do_install
-    from aptool.hook.settings import read_settings
 
     top = _repository(repo)
-    read_settings(top)  # a bad aptool.hook.failOn is said now, not at the first git am
+    _settings(top)  # a bad aptool.hook.* value is said now, not at the first git am
     for hook_type in types or ["pre-applypatch"]:
         _, said = do_install(top, hook_type)
         typer.echo(said)
@@ -58,11 +61,10 @@ def uninstall(types: list[str] | None = TypeOption, repo: Path = RepoOption) -> 
 def status(repo: Path = RepoOption, as_json: bool = JsonOption) -> None:
     """Which hooks are installed, what they chain to, and the settings they run with."""
     from aptool.hook import status as hook_status
-    from aptool.hook.settings import read_settings
 
     top = _repository(repo)
     states = hook_status(top)
-    settings = read_settings(top)
+    settings = _settings(top)
     if as_json:
         print_json(
             {
@@ -92,6 +94,20 @@ def run(
     from aptool.hook.run import main
 
     raise typer.Exit(main(hook_type, args or []))
+
+
+def _settings(top: Path) -> HookSettings:
+    """The hook's settings, every check id in ``aptool.hook.checks`` known."""
+    from aptool.checks import select_checks
+    from aptool.errors import AptoolError
+    from aptool.hook.settings import read_settings
+
+    settings = read_settings(top)
+    try:
+        select_checks(settings.checks)
+    except AptoolError as err:
+        raise AptoolError(f"git config aptool.hook.checks: {err.message}") from None
+    return settings
 
 
 def _repository(path: Path) -> Path:
