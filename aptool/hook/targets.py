@@ -5,7 +5,9 @@
   written as a tree from a copy of the index file and wrapped in a commit
   that no ref points to (as ``git stash create`` does), so the checks read
   blobs at two commits like everywhere else; the index, the work tree and
-  the refs stay as they are.
+  the refs stay as they are.  At the last patch of a series, ``git am``'s
+  index is checked against the commit the ``am`` started from, so that the
+  series is judged as a whole (:func:`am_change`).
 - ``pre-push``: each pushed ref's new tip against the remote's tip (or,
   for a new branch, against the newest commit the remote already has).
 """
