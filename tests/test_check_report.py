@@ -121,3 +121,15 @@ def test_colour_only_on_a_terminal(story: Story, terminal: bool) -> None:
         env=env,
     )
     assert out.returncode == 1 and ("\x1b[" in out.stdout) == terminal
+
+
+def test_a_cycle_through_a_call_resolved_by_field_name_alone_needs_uncertain() -> None:
+    source = str(Path(__file__).parent / "data" / "check" / "pointer-by-field-name.c")
+    plain = runner.invoke(app, ["check", source, "--json"])
+    assert plain.exit_code == 0 and json.loads(plain.stdout)["findings"] == []
+    out = runner.invoke(app, ["check", source, "--uncertain", "--json"])
+    assert out.exit_code == 1
+    (finding,) = json.loads(out.stdout)["findings"]
+    assert (finding["check"], finding["locks"]) == ("circular-locking", ["dev.a", "dev.b"])
+    notes = [chain.get("note", "") for chain in finding["chains"]]
+    assert "uncertain: a pointer call resolved by field name only" in notes

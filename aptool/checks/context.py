@@ -30,6 +30,7 @@ class CheckContext:
         self.model = model
         self.uncertain = uncertain  # also report what rests on a pointer call resolved by field name alone
         self._warned: dict[str, set[int]] = {}
+        self._chosen: dict[str, set[int]] = {}
 
     @cached_property
     def lockset(self) -> LockSet:
@@ -51,12 +52,49 @@ class CheckContext:
         only because ``B`` was taken under ``A`` and ``C`` under ``B`` on the same path is left out:
         it would make ``A -> C -> ... -> A`` a second, shorter cycle of the same deadlock."""
         graph = nx.DiGraph()
-        kept = [e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain)]
+        kept = [e for e in self.edges if blocks(e) and (self.uncertain or not e.uncertain) and self._real(e)]
         for edge in direct_edges([e for e in kept if not self.on_warning_path(e.chain)]):
             held, acquired = node(edge.held, edge.held_subclass), node(edge.acquired, edge.acquired_subclass)
             if held != acquired:
                 graph.add_edge(held, acquired, edge=edge)
         return graph
+
+    def _real(self, edge: LockEdge) -> bool:
+        """An edge through a flag counts only when the flag is an open-coded lock (see :attr:`flags`)."""
+        for lock, kind in ((edge.held, edge.held_kind), (edge.acquired, edge.acquired_kind)):
+            if "flag" in kind and lock not in self.flags:
+                return False
+        return True
+
+    def chosen_by_caller(self, chain: tuple[Site, ...]) -> bool:
+        """Whether a callee on ``chain`` (every site after the first) reaches the next step only under a test
+        of one of its own parameters' values (``if (prealloc)``, ``if (!locked)``,
+        ``gfpflags_allow_blocking(mask)``): the caller's argument decides, which the walk does not know
+        unless it is a literal constant."""
+        for site in chain[1:]:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is not None and site.line in self._chosen_lines(fid):
+                return True
+        return False
+
+    def _chosen_lines(self, fid: str) -> set[int]:
+        known = self._chosen.get(fid)
+        if known is None:
+            function = self.model.functions[fid]
+            value = re.compile(r"\b(" + "|".join(map(re.escape, function.params)) + r")\b(?!\s*(?:->|\.|\[))")
+            known = set()
+            stack: list[tuple[list[Node], bool]] = [(function.body, False)]
+            while stack and function.params:
+                nodes, chosen = stack.pop()
+                for item in nodes:
+                    if chosen and item.event is not None:
+                        known.add(item.event.line)
+                    tests = item.kind in ("if", "switch") and bool(value.search(item.condition or ""))
+                    stack.extend((branch, chosen or tests) for branch in item.branches)
+                    if item.body:
+                        stack.append((item.body, chosen))
+            self._chosen[fid] = known
+        return known
 
     def on_warning_path(self, chain: Iterable[Site]) -> bool:
         """Whether a call or event of ``chain`` sits under ``if (WARN_ON(...))`` or the like: a path the code
@@ -111,8 +149,12 @@ class CheckContext:
 
     @cached_property
     def flags(self) -> set[str]:
-        """The flag classes the walk counts as open-coded locks."""
-        return set(self.lockset.open_coded)
+        """The open-coded locks: flags the walk counts as locks (set, cleared, waited for until clear)
+        that some setter also holds across dropping a real lock -- the shape that hides an order from
+        lockdep.  A flag only ever set under the locks it is tested with protects nothing they do not."""
+        from aptool.checks.open_coded_lock import lock_regions
+
+        return {name for name in self.lockset.open_coded if lock_regions(self.model, name)}
 
 
 def blocks(edge: LockEdge) -> bool:

@@ -149,6 +149,8 @@ def _bad_unlocks(locks: FunctionLocks) -> list[LockImbalance]:
         lock = found.lock
         if lock is None or lock not in taken or lock in releases or found.event.lock_kind in CONTEXT_KINDS:
             continue
+        if not any(e.kind == "acquire" and e.lock == lock and e.line < found.event.line for e in events):
+            continue  # no take of it before this unlock: the caller's lock, dropped (and maybe taken again) here
         if released[lock] <= taken[lock]:
             continue  # as many unlocks as locks: a nested (recursive) take, which recursive-locking reports
         if _conditions(function.body, found.event) & _taking_conditions(function.body, lock):

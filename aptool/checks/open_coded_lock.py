@@ -17,14 +17,21 @@ from aptool.model.data import CodeModel, Event, Flag, Function, Site
 
 def check(context: CheckContext) -> Iterator[OpenCodedLock]:
     model = context.model
-    for name in sorted(context.flags):  # the flags the walk counts as locks: set, cleared, waited for
+    for name in sorted(context.flags):  # set, cleared, waited for, and held across dropping a lock
         flag = model.flags[name]
-        if not flag.wakers:
-            continue
-        regions = list(_regions(model, flag, name))
-        if not regions:
-            continue
-        yield _finding(name, flag, regions)
+        if not flag.wakers or all(_timed(site.text) for site in flag.waiters):
+            continue  # nobody wakes the waiters, or every wait times out: no one can hang on it
+        yield _finding(name, flag, lock_regions(model, name))
+
+
+def lock_regions(model: CodeModel, name: str) -> list[tuple[Site, Event]]:
+    """Where flag ``name`` is set and a real lock released after it while it is still set."""
+    flag = model.flags.get(name)
+    return list(_regions(model, flag, name)) if flag is not None else []
+
+
+def _timed(text: str) -> bool:
+    return "timeout" in text.split("(", 1)[0]
 
 
 def _regions(model: CodeModel, flag: Flag, name: str) -> Iterator[tuple[Site, Event]]:

@@ -35,10 +35,12 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
             event = found.event
             if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
                 continue
+            if event.lock_kind == "page-lock":
+                continue  # lock_page(): one class for every page, a bit lock lockdep has no class for
             held = _recursion(found)
             if held is None or (found.length > 1 and held.lock in context.dropped_on_the_way(found)):
                 continue
-            if found.length > 1 and _on_parameter(context, found):
+            if found.length > 1 and (_on_parameter(context, found) or context.chosen_by_caller(found.chain)):
                 continue  # the callee takes it only when its caller says so (``locked`` argument)
             name = node(found.lock, held.subclass)
             known = best.get(name)

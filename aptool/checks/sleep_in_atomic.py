@@ -27,6 +27,8 @@ def check(context: CheckContext) -> Iterator[SleepInAtomic]:
                 continue  # rests on a pointer call resolved by field name alone
             if found.length > 1 and context.on_warning_path(found.chain):
                 continue  # under if (WARN_ON(...)): the code says this path does not happen
+            if found.length > 1 and context.chosen_by_caller(found.chain):
+                continue  # a callee sleeps only when an argument says it may (a gfp mask, a flag)
             event = found.event
             if not is_sleeping(event) or (event.kind == "acquire" and (event.file, event.line, event.text) in waits):
                 continue  # the lock a wait drops and takes again (pthread_cond_wait): the wait is what sleeps

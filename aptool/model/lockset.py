@@ -835,6 +835,7 @@ class _Analysis:
         return _State(held | works)
 
     def walk(self, function: Function) -> FunctionLocks:
+        """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
         result = FunctionLocks(function)
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
@@ -853,60 +854,43 @@ class _Analysis:
             finished = done.setdefault(index, set())
             current = [s for s in states.get(index, ()) if s not in finished]
             finished.update(current)
-            outgoing: list[tuple[int, _State]] = []
             if step.op == "exit":
                 exits.extend((step, s) for s in current)
                 continue
             for state in current:
                 if step.op == "event" and step.event is not None:
-                    for after in self.step(function, params, step.event, state, result, seen_events):
-                        outgoing.extend((s, after) for s in step.succ)
-                elif step.op == "loop":  # the loop may change what the conditions inside it test
-                    kept = frozenset(a for a in state.assumed if a[0] not in step.forget)
-                    around = (
-                        state
-                        if kept == state.assumed
-                        else _State(state.held, state.dropped, kept, state.pending, state.facts)
-                    )
-                    for succ, cond in zip(step.succ, step.cond or [None, None], strict=False):
-                        assumed = self.assume(around, cond, False, names)
-                        if assumed is not None:
-                            outgoing.append((succ, assumed))
-                elif step.op == "branch":
-                    for succ, cond in zip(step.succ, step.cond, strict=False):
-                        assumed = self.assume(state, cond, step.tracked, names)
-                        if assumed is not None:
-                            outgoing.append((succ, assumed))
+                    afters = self.step(function, params, step.event, state, result, seen_events)
+                    outgoing = [(succ, after) for after in afters for succ in step.succ]
                 else:
-                    outgoing.extend((s, state) for s in step.succ)
-            for succ, after in outgoing:
-                known = states.setdefault(succ, set())
-                if succ in merged:
-                    (only,) = known
-                    combined = _merge([only, after])
-                    if combined == only:
-                        continue
-                    known.clear()
-                    known.add(combined)
-                elif after in known:
-                    continue
-                else:
-                    known.add(after)
-                    if len(known) > MAX_STATES:  # first forget what paths with the same locks assumed
-                        groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
-                        for state in known:
-                            groups.setdefault((state.held, state.dropped), []).append(state)
-                        fewer = {_merge(group) for group in groups.values()}
-                        known.clear()
-                        if len(fewer) > MAX_STATES:
-                            fewer = {_merge(fewer)}
-                            merged.add(succ)
-                        known.update(fewer)
-                if succ not in queued:
-                    queued.add(succ)
-                    work.append(succ)
+                    outgoing = self.follow(step, state, names)
+                for succ, after in outgoing:
+                    if (
+                        _join(states.setdefault(succ, set()), after, succ in merged, merged, succ)
+                        and succ not in queued
+                    ):
+                        queued.add(succ)
+                        work.append(succ)
         self.finish(function, result, exits)
         return result
+
+    def follow(self, step: _Step, state: _State, names: set[str]) -> list[tuple[int, _State]]:
+        """Where a state goes from a branch, a loop head or a plain step."""
+        if step.op == "loop":  # the loop may change what the conditions inside it test
+            kept = frozenset(a for a in state.assumed if a[0] not in step.forget)
+            if kept != state.assumed:
+                state = _State(state.held, state.dropped, kept, state.pending, state.facts)
+            conds = step.cond or [None, None]
+            tracked = False
+        elif step.op == "branch":
+            conds, tracked = step.cond, step.tracked
+        else:
+            return [(succ, state) for succ in step.succ]
+        found = []
+        for succ, cond in zip(step.succ, conds, strict=False):
+            assumed = self.assume(state, cond, tracked, names)
+            if assumed is not None:
+                found.append((succ, assumed))
+        return found
 
     def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool, names: set[str]) -> _State | None:
         """The state on one arm of a branch, or None when the arm contradicts an earlier assumption."""
@@ -1378,6 +1362,33 @@ def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tupl
         elif argument and _constant(argument):
             found.append((index, _normal(argument), None))
     return tuple(found)
+
+
+def _join(known: set[_State], after: _State, single: bool, merged: set[int], index: int) -> bool:
+    """Add a state arriving at a point; whether anything changed there.  Past ``MAX_STATES`` the
+    states holding the same locks become one, then all of them (and the point stays merged)."""
+    if single:
+        (only,) = known
+        combined = _merge([only, after])
+        if combined == only:
+            return False
+        known.clear()
+        known.add(combined)
+        return True
+    if after in known:
+        return False
+    known.add(after)
+    if len(known) > MAX_STATES:
+        groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
+        for state in known:
+            groups.setdefault((state.held, state.dropped), []).append(state)
+        fewer = {_merge(group) for group in groups.values()}
+        known.clear()
+        if len(fewer) > MAX_STATES:
+            fewer = {_merge(fewer)}
+            merged.add(index)
+        known.update(fewer)
+    return True
 
 
 def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
