@@ -8,13 +8,15 @@ set modelled before, is read back by blob id instead of parsed again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from aptool.hook.settings import HookSettings
 from aptool.hook.targets import Change, locations
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 
 @dataclass
@@ -25,8 +27,8 @@ class Outcome:
     new: int
     kept: int
     fixed: int
-    new_text: Text = field(default_factory=Text)
-    kept_text: Text = field(default_factory=Text)
+    new_text: Text
+    kept_text: Text
 
     @property
     def present(self) -> int:
@@ -40,6 +42,8 @@ def check_change(repo: Path, change: Change, settings: HookSettings) -> Outcome:
     Raises :class:`aptool.errors.AptoolError` when the checks cannot run (an
     unknown check id in ``aptool.hook.checks``, a revision that went away).
     """
+    from rich.text import Text
+
     from aptool.checks.findings import FIXED, KEPT, NEW
     from aptool.model import cache as model_cache
     from aptool.pipeline import check_revisions

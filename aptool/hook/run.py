@@ -22,8 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from rich.console import Console
-
 from aptool.errors import AptoolError
 from aptool.hook.checking import Outcome, check_change
 from aptool.hook.install import CHAINED_SUFFIX, HOOK_TYPES
@@ -132,6 +130,8 @@ def _report(
     ending = f"; stopped (aptool.hook.failOn={settings.fail_on})" if stops else ""
     if stops and change.advisory:
         stops, ending = False, f"; let in, {change.advisory}"
+    from rich.console import Console  # only when there is something to print
+
     console = Console(file=err, highlight=False, soft_wrap=True)
     err.write(f"aptool: {hook_type}: {change.label}: {counts} ({seconds:.1f} s){ending}\n")
     err.flush()
