@@ -108,7 +108,7 @@ app.command("base")(base_cmd.base)
 app.command("apply-series")(apply_cmd.apply_series)
 app.command("model")(model_cmd.model)
 app.command("check")(check_cmd.check)
-app.command("hook")(hook_cmd.hook)
+app.add_typer(hook_cmd.app, name="hook")
 app.command("demo")(demo_cmd.demo)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from aptool import pipeline
 from aptool.archive import LocalArchive
+from aptool.hook.demo import hook_step
 from aptool.model import build_model, lock_order_edges
 from aptool.series import Thread, fetch_thread
 
@@ -97,6 +98,10 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
     say("")
     check_story(story, archive, applied.branch, say)
     result.steps.append("check")
+    say("")
+    say("6. The git hook stops that patch while a maintainer applies mail (aptool hook):")
+    hook_step(story.repo, story.archive / "new-deadlock.mbox", workdir / "maintainer", say)
+    result.steps.append("hook")
     return result
 
 

@@ -40,6 +40,7 @@ from aptool.checks.deadlock import stats as deadlock_stats
 from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
 from aptool.git.run import git, git_ok
+from aptool.model import cache as model_cache
 from aptool.model.data import CodeModel, ParseError, Site
 
 if TYPE_CHECKING:
@@ -223,9 +224,15 @@ class CheckResult:
 
 
 def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bool = False) -> list[Finding]:
-    """The selected checks' findings on one model; ``uncertain``: also those that rest on a pointer call
-    resolved by field name alone."""
-    return run_checks(CheckContext(model, uncertain=uncertain), select)
+    """The selected checks' findings on one model (read back from the model cache where it is on);
+    ``uncertain``: also those that rest on a pointer call resolved by field name alone."""
+    chosen = list(select) if select is not None else None
+    variant = [*(chosen or ["*"]), "uncertain"] if uncertain else chosen
+    cached = model_cache.lookup_findings(model, variant)
+    if cached is not None:
+        return cached
+    found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
+    return model_cache.store_findings(model, variant, found)
 
 
 def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]:

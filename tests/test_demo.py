@@ -28,11 +28,11 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert "hidden from lockdep by the open-coded lock ap_matrix_mdev.kvm_busy" in checks
     assert "fixed open-coded-lock: ap_matrix_mdev.kvm_busy" in checks and "new: 0; exit 0" in checks
     # it ends with the new deadlock, as lockdep would print it, and nothing new elsewhere
-    ending = checks[checks.index("A patch that does add a deadlock") :]
+    ending = checks[checks.index("A patch that does add a deadlock") : checks.index("6. The git hook")]
     assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in ending
     assert ending.count("   new circular-locking:") == 1 and "findings: 2 new, 0 fixed, 3 kept" in ending
     assert ending.count("   new deadlock:") == 1
-    assert out.rstrip().endswith(
+    assert ending.rstrip().endswith(
         "exit 1: one new circular-locking, and the deadlock it makes; no branch was left behind."
     )
     # the schedules of the deadlocks at step 2 (three locks) and step 4 (through the busy flag)
@@ -41,6 +41,10 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
     assert (
         "T2 waits for !matrix_mdev->kvm_busy (set by T0) at handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:24" in checks
     )
+    hook_step = out[out.index("6. The git hook stops that patch") :]
+    assert "patch 1/1: s390/vfio-ap: refresh the crypto masks on PQAP interception: 1 new" in hook_step
+    assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in hook_step
+    assert "'git am --abort' put the branch back" in hook_step
     status = subprocess.run(
         ["git", "-C", str(tmp_path / "demo" / "repo"), "status", "--porcelain"],
         capture_output=True,

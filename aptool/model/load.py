@@ -18,6 +18,7 @@ from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
 from aptool.git.repo import open_repository
 from aptool.git.run import git, git_ok
+from aptool.model import cache
 from aptool.model.data import CodeModel, Function, ParseError, Site
 from aptool.model.declarations import Declarations, FileFacts, collect, merge
 from aptool.model.entries import mark_entries
@@ -90,6 +91,9 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
 
 def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | None = None) -> CodeModel:
     """Parse every file, then build functions against declarations from all of them and their headers."""
+    cached = cache.lookup_model(sources, headers)
+    if cached is not None:
+        return cached
     parsed = {path: parse_file(data) for path, data in sources.items()}
     decls = Declarations()
     for data in (headers or {}).values():
@@ -134,7 +138,7 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
     resolve_calls(functions, targets)
     flags = mark_flags(functions, candidates)
     mark_entries(functions, targets, passed)
-    return CodeModel(
+    model = CodeModel(
         files=sorted(sources),
         lines=sum(d.count(b"\n") for d in sources.values()),
         functions=functions,
@@ -146,13 +150,18 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
         lost_functions=lost,
         headers=sorted(headers or {}),
     )
+    return cache.store_model(sources, headers, model)
 
 
 @functools.lru_cache(maxsize=4096)
 def header_declarations(data: bytes) -> Declarations:
-    """A header's declarations, parsed once per process: base and series share most headers."""
-    decls = Declarations()
-    collect(parse_file(data).tree.root_node, decls)
+    """A header's declarations, parsed once per process (and kept by blob id where the model cache is on):
+    base and series share most headers."""
+    decls = cache.lookup_declarations(data)
+    if decls is None:
+        decls = Declarations()
+        collect(parse_file(data).tree.root_node, decls)
+        cache.store_declarations(data, decls)
     return decls
 
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aptool.errors import RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.repo import open_repository
+from aptool.git.run import git
+from aptool.model import cache
 from aptool.model.data import CodeModel
 from aptool.model.load import build_from_sources, read_sources
 
@@ -28,8 +29,10 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
     """``files`` (paths in the repository) plus definers of their callees, callers of their
     functions and users of their function-pointer fields, ``depth`` rounds.  ``rev`` None:
     the work tree."""
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo}")
+    open_repository(repo).close()  # "not a git repository: ..." otherwise
+    cached = cache.lookup_scope(repo, rev, files, depth)
+    if cached is not None:
+        return cached
     scope = list(dict.fromkeys(files))
     for _ in range(depth):
         model = _model(repo, rev, scope)
@@ -40,7 +43,7 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
         scope += new[: MAX_FILES - len(scope)]
         if len(scope) >= MAX_FILES:
             break
-    return scope
+    return cache.store_scope(repo, rev, files, depth, scope)
 
 
 def _model(repo: Path, rev: str | None, scope: list[str]) -> CodeModel:

@@ -1,0 +1,240 @@
+"""A model cache on disk, keyed by git blob ids, so that only what changed is modelled again.
+
+A hook checks the same tree over and over: the patch before was this
+patch's base, and a header is the same blob in both.  Two things are kept
+under ``<git common dir>/aptool/model-cache/``:
+
+- each header's declarations, by the header's blob id (most of a kernel
+  directory's model time goes into the headers it includes);
+- each model, by the blob ids of its sources and headers (with their paths),
+  so the base side of a check and a file set seen before cost one read;
+- each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
+  in and the files it was grown from: the tree a patch of a series makes is
+  the next patch's base;
+- the findings of the checks on a model, by the model's key and the checks.
+
+A key also holds a digest of aptool's model and check code, so a changed
+aptool never reads what an older one wrote.  The cache is used only where a caller
+turns it on (:func:`using`), for the repository the blobs come from; with it
+off, :func:`lookup` and friends do nothing.  A blob id is computed from the
+bytes as git does (``sha1("blob <size>\\0" + data)``), so work-tree files
+share entries with the blobs of a commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+import weakref
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aptool.checks.findings import Finding
+    from aptool.model.data import CodeModel
+    from aptool.model.declarations import Declarations
+
+MAX_ENTRIES = 4000  # per kind; the oldest are dropped past this
+_ACTIVE: contextvars.ContextVar[ModelCache | None] = contextvars.ContextVar("aptool_model_cache", default=None)
+_MODEL_KEYS: dict[int, str] = {}  # id of a model this cache built or read -> its key, while the model lives
+
+
+def blob_id(data: bytes) -> str:
+    """The id git gives a blob with this content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of the model's and the checks' code: entries written by other code are never read."""
+    from aptool import __version__
+
+    digest = hashlib.sha1(__version__.encode())
+    package = Path(__file__).parents[1]
+    for path in sorted([*package.glob("model/*.py"), *package.glob("checks/*.py"), *package.glob("simulate/*.py")]):
+        digest.update(str(path.relative_to(package)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class ModelCache:
+    """Pickled declarations and models in ``directory``, one file per entry, written atomically."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory) / code_digest()
+        self.hits = 0
+        self.misses = 0
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.directory / kind / key[:2] / key[2:]
+
+    def get(self, kind: str, key: str) -> Any | None:
+        """The entry, or None when absent or unreadable (a torn or foreign file is a miss, not an error)."""
+        try:
+            with self._path(kind, key).open("rb") as handle:
+                value = pickle.load(handle)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, TypeError, ValueError):
+            self.misses += 1
+            return None
+        self.hits += 1
+        return value
+
+    def put(self, kind: str, key: str, value: Any) -> None:
+        """Store an entry; a cache that cannot be written is no cache, never an error."""
+        path = self._path(kind, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        except OSError:
+            return
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(name, path)
+        except (OSError, pickle.PicklingError, RecursionError):
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+            return
+        self._prune(kind)
+
+    def _prune(self, kind: str) -> None:
+        entries = [p for p in (self.directory / kind).glob("*/*") if not p.name.startswith(".tmp-")]
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda p: p.stat().st_mtime)
+        for path in entries[: len(entries) - MAX_ENTRIES]:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def cache_directory(common_dir: Path) -> Path:
+    """Where a repository's model cache lives: ``<git common dir>/aptool/model-cache``."""
+    return Path(common_dir) / "aptool" / "model-cache"
+
+
+@contextlib.contextmanager
+def using(directory: Path) -> Iterator[ModelCache]:
+    """Turn the cache in ``directory`` on for model building inside the ``with`` block."""
+    cache = ModelCache(directory)
+    token = _ACTIVE.set(cache)
+    try:
+        yield cache
+    finally:
+        _ACTIVE.reset(token)
+
+
+def active() -> ModelCache | None:
+    """The cache turned on here, if any."""
+    return _ACTIVE.get()
+
+
+def _model_key(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> str:
+    digest = hashlib.sha1()
+    for kind, files in (("source", sources), ("header", headers or {})):
+        for path in sorted(files):
+            digest.update(f"{kind}\0{path}\0{blob_id(files[path])}\n".encode())
+    return digest.hexdigest()
+
+
+def lookup_model(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> CodeModel | None:
+    """The model built before from exactly these files, when the cache is on and has it."""
+    cache = active()
+    if cache is None:
+        return None
+    key = _model_key(sources, headers)
+    model = cache.get("model", key)
+    if model is not None:
+        _remember(model, key)
+    return model
+
+
+def store_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, model: CodeModel) -> CodeModel:
+    """Keep ``model`` for these files when the cache is on; returns ``model``."""
+    cache = active()
+    if cache is not None:
+        key = _model_key(sources, headers)
+        cache.put("model", key, model)
+        _remember(model, key)
+    return model
+
+
+def _remember(model: CodeModel, key: str) -> None:
+    _MODEL_KEYS[id(model)] = key
+    weakref.finalize(model, _MODEL_KEYS.pop, id(model), None)
+
+
+def _findings_key(model: CodeModel, select: Iterable[str] | None) -> str | None:
+    key = _MODEL_KEYS.get(id(model))
+    if key is None:
+        return None
+    checks = ",".join(sorted(select)) if select is not None else "*"
+    return hashlib.sha1(f"{key}\0{checks}".encode()).hexdigest()
+
+
+def lookup_findings(model: CodeModel, select: list[str] | None) -> list[Finding] | None:
+    """The findings of the checks ``select`` (None: all) on ``model``, when the cache is on and built or
+    read that model and has its findings."""
+    cache = active()
+    key = _findings_key(model, select) if cache is not None else None
+    if cache is None or key is None:
+        return None
+    return cache.get("findings", key)
+
+
+def store_findings(model: CodeModel, select: list[str] | None, findings: list[Finding]) -> list[Finding]:
+    """Keep the findings on ``model`` when the cache is on and knows the model; returns ``findings``."""
+    cache = active()
+    key = _findings_key(model, select) if cache is not None else None
+    if cache is not None and key is not None:
+        cache.put("findings", key, findings)
+    return findings
+
+
+def _scope_key(repo: Path, rev: str | None, files: list[str], depth: int) -> str | None:
+    from aptool.git.run import git
+
+    if rev is None:  # the work tree has no id to key it by
+        return None
+    tree = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{tree}}", check=False).strip()
+    if not tree:
+        return None
+    return hashlib.sha1("\0".join([tree, str(depth), *files]).encode()).hexdigest()
+
+
+def lookup_scope(repo: Path, rev: str | None, files: list[str], depth: int) -> list[str] | None:
+    """The scope grown before from ``files`` in ``rev``'s tree, when the cache is on and has it."""
+    cache = active()
+    if cache is None:
+        return None
+    key = _scope_key(repo, rev, files, depth)
+    return cache.get("scope", key) if key is not None else None
+
+
+def store_scope(repo: Path, rev: str | None, files: list[str], depth: int, scope: list[str]) -> list[str]:
+    """Keep a grown scope when the cache is on; returns ``scope``."""
+    cache = active()
+    key = _scope_key(repo, rev, files, depth) if cache is not None else None
+    if cache is not None and key is not None:
+        cache.put("scope", key, scope)
+    return scope
+
+
+def lookup_declarations(data: bytes) -> Declarations | None:
+    """A header's declarations, by its blob id, when the cache is on and has them."""
+    cache = active()
+    if cache is None:
+        return None
+    return cache.get("declarations", blob_id(data))
+
+
+def store_declarations(data: bytes, declarations: Declarations) -> Declarations:
+    """Keep a header's declarations under its blob id when the cache is on; returns them."""
+    cache = active()
+    if cache is not None:
+        cache.put("declarations", blob_id(data), declarations)
+    return declarations

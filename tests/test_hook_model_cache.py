@@ -1,0 +1,97 @@
+"""The model cache by blob id: same models as without it, and only what changed is modelled again."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+from aptool.model import build_model, grow_scope
+from aptool.model import cache as model_cache
+from aptool.model.load import build_from_sources, header_declarations, read_sources
+
+
+def test_blob_id_is_gits(tmp_path: Path) -> None:
+    data = b"int x;\n"
+    (tmp_path / "x.c").write_bytes(data)
+    out = subprocess.run(["git", "hash-object", str(tmp_path / "x.c")], capture_output=True, text=True, check=True)
+    assert model_cache.blob_id(data) == out.stdout.strip()
+    assert model_cache.blob_id(data) != hashlib.sha1(data).hexdigest()
+
+
+def test_a_cached_model_is_the_model(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    plain = build_model(repo=story.repo, rev=story.commits["open-coded"])
+    header_declarations.cache_clear()
+    with model_cache.using(tmp_path / "cache") as cache:
+        first = build_model(repo=story.repo, rev=story.commits["open-coded"])
+        assert cache.hits == 0 and cache.misses == 1
+        again = build_model(repo=story.repo, rev=story.commits["open-coded"])
+        assert cache.hits == 1
+    assert first.to_dict() == plain.to_dict() == again.to_dict()
+    assert again is not first
+    assert len(list((tmp_path / "cache").glob("*/model/*/*"))) == 1
+
+
+def test_only_the_changed_file_misses(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    c_files = ["drivers/s390/crypto/vfio_ap_ops.c", "arch/s390/kvm/kvm-s390.c", "arch/s390/kvm/priv.c"]
+    sources, headers = read_sources(None, story.repo, story.commits["master"], c_files)
+    assert headers, "the sources include a header of the story"
+    header_declarations.cache_clear()
+    with model_cache.using(tmp_path) as cache:
+        build_from_sources(sources, headers)
+        header_declarations.cache_clear()
+        cache.hits = cache.misses = 0
+        path = next(p for p in sources if p.endswith("vfio_ap_ops.c"))
+        changed = {**sources, path: sources[path] + b"\nstatic int added(void) { return 0; }\n"}
+        model = build_from_sources(changed, headers)
+        assert cache.misses == 1 and cache.hits == len(set(headers.values()))
+    assert len(list(tmp_path.glob("*/declarations/*/*"))) == len(set(headers.values()))
+    assert any(f.name == "added" for f in model.functions.values())
+    assert model.to_dict() == build_from_sources(changed, headers).to_dict()
+
+
+def test_a_torn_entry_is_a_miss_and_no_cache_is_no_error(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    sources, headers = read_sources(None, story.repo, story.commits["v5.12"], None)
+    with model_cache.using(tmp_path) as cache:
+        expected = build_from_sources(sources, headers).to_dict()
+        for entry in tmp_path.glob("*/model/*/*"):
+            entry.write_bytes(b"\x80\x05not a pickle")
+        assert build_from_sources(sources, headers).to_dict() == expected
+    blocked = tmp_path / "file"
+    blocked.write_text("a file where the cache directory would be")
+    with model_cache.using(blocked) as cache:
+        assert build_from_sources(sources, headers).to_dict() == expected
+        assert cache.hits == 0
+    assert model_cache.active() is None
+
+
+def test_a_grown_scope_is_kept_by_tree(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    files = ["drivers/s390/crypto/vfio_ap_ops.c"]
+    plain = grow_scope(story.repo, story.commits["master"], files)
+    assert "arch/s390/kvm/priv.c" in plain  # through the pqap_hook function pointer
+    with model_cache.using(tmp_path) as cache:
+        assert grow_scope(story.repo, story.commits["master"], files) == plain
+        cache.hits = 0
+        tree = subprocess.run(
+            ["git", "-C", str(story.repo), "rev-parse", "master^{tree}"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        again = grow_scope(story.repo, tree, files)  # the same tree, named by its own id
+        assert again == plain and cache.hits == 1
+        assert grow_scope(story.repo, story.commits["v5.12"], files) == grow_scope(story.repo, "v5.12", files)
+    assert len(list(tmp_path.glob("*/scope/*/*"))) == 2
+
+
+def test_findings_are_kept_with_the_model(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from aptool.pipeline import find
+
+    plain = [f.to_dict() for f in find(build_model(repo=story.repo, rev=story.commits["open-coded"]))]
+    assert plain, "the busy flag's cycle and open-coded lock are findings"
+    with model_cache.using(tmp_path) as cache:
+        model = build_model(repo=story.repo, rev=story.commits["open-coded"])
+        assert [f.to_dict() for f in find(model)] == plain
+        cache.hits = 0
+        assert [f.to_dict() for f in find(build_model(repo=story.repo, rev=story.commits["open-coded"]))] == plain
+        assert cache.hits == 2  # the model, then its findings
+        selected = find(model, ["open-coded-lock"])
+        assert {f.check for f in selected} == {"open-coded-lock"}
+    assert len(list(tmp_path.glob("*/findings/*/*"))) == 2
