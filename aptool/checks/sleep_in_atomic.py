@@ -36,7 +36,8 @@ def check(context: CheckContext) -> Iterator[SleepInAtomic]:
     for function in functions.values():
         if not _enters_atomic(function, functions):
             continue  # nothing atomic of its own: its callees' sleeps are seen from their own lists
-        for found in function.events:
+        calls_in_atomic = any(atomic_holder(link.held) is not None for link in function.locked_calls)
+        for found in function.events if calls_in_atomic else function.own_events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
             if found.length > 1 and context.on_warning_path(found.chain):
