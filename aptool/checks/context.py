@@ -8,7 +8,7 @@ for what they use.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -66,7 +66,7 @@ class CheckContext:
                 return False
         return True
 
-    def chosen_by_caller(self, chain: tuple[Site, ...]) -> bool:
+    def chosen_by_caller(self, chain: Sequence[Site]) -> bool:
         """Whether a callee on ``chain`` (every site after the first) reaches the next step only under a test
         of one of its own parameters' values (``if (prealloc)``, ``if (!locked)``,
         ``gfpflags_allow_blocking(mask)``): the caller's argument decides, which the walk does not know

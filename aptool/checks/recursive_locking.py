@@ -1,13 +1,14 @@
 """``recursive-locking``: a lock taken while a lock of its class is held, as lockdep's recursion splat.
 
-A client of the held-lock walk: for every acquisition a function (or a
-callee, seen from it) makes, the held set says whether a lock of the same
-class is already held.  Lockdep's read-recursion rules decide
-(:func:`aptool.model.lockset.recursion_allowed`): a trylock never blocks; a
-different subclass (``_nested``) or a nest lock is a documented nesting;
-rwsem readers never recurse; rwlock readers recurse only in interrupt
-context -- a ``_bh``/``_irq`` read lock, or with softirqs or irqs disabled.
-One finding per lock class: the shortest chain that shows it.
+A client of the held-lock walk, read from its self dependencies: a class
+taken while a lock of the same class and subclass is held.  The walk already
+applies lockdep's rules for what is no dependency (a trylock never blocks; a
+different subclass, ``_nested``, or a nest lock is a documented nesting; a
+callee that drops the lock and takes it again orders nothing); here rwsem
+readers never recurse, and rwlock readers recurse only in interrupt context
+(a ``_bh``/``_irq`` read lock, or taken inside such a section), where a
+queued writer lets a reader pass.  One finding per lock class: the
+shortest chain that shows it.
 """
 
 from __future__ import annotations
@@ -17,98 +18,46 @@ from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext, node
 from aptool.checks.findings import Chain, Location, RecursiveLocking, Step
-from aptool.model.data import Node
-from aptool.model.lockset import CONTEXT_KINDS, FunctionLocks, Held, HeldEvent, recursion_allowed
-
-IRQ_CONTEXT = frozenset({"irq-off", "bh-off"})
-_WORD = re.compile(r"[A-Za-z_]\w*")
+from aptool.model.lockset import CONTEXT_KINDS, LockEdge
 
 
 def check(context: CheckContext) -> Iterator[RecursiveLocking]:
-    best: dict[str, tuple[HeldEvent, Held]] = {}
-    # Only a lock the walk saw taken while held (a self dependency) can recurse: look only at the
-    # functions that hold such a lock themselves, which keeps the callees' events of the rest unbuilt.
-    again = {e.held for e in context.edges if e.held == e.acquired}
-    functions = context.lockset.functions
-    for function in functions.values():
-        if not again or not _holds_any(function, again, functions):
+    """Read from the walk's self dependencies (a class taken while it is held, same subclass): each is
+    the shortest witness the walk kept, with the chain from the first acquisition to the second."""
+    best: dict[str, LockEdge] = {}
+    for edge in context.edges:
+        if edge.held != edge.acquired or edge.held_subclass != edge.acquired_subclass or not edge.chain:
             continue
-        for found in function.events:
-            if found.uncertain and not context.uncertain:
-                continue  # rests on a pointer call resolved by field name alone
-            if found.length > 1 and context.on_warning_path(found.chain):
-                continue  # under if (WARN_ON(...)): the code says this path does not happen
-            event = found.event
-            if event.kind != "acquire" or found.lock is None or event.lock_kind in CONTEXT_KINDS:
-                continue
-            if event.lock_kind == "page-lock":
-                continue  # lock_page(): one class for every page, a bit lock lockdep has no class for
-            held = _recursion(found)
-            if held is None or (found.length > 1 and held.lock in context.dropped_on_the_way(found)):
-                continue
-            if found.length > 1 and (_on_parameter(context, found) or context.chosen_by_caller(found.chain)):
-                continue  # the callee takes it only when its caller says so (``locked`` argument)
-            name = node(found.lock, held.subclass)
-            known = best.get(name)
-            if known is None or found.length < known[0].length:
-                best[name] = (found, held)
-    for name, (found, held) in sorted(best.items()):
-        yield _finding(name, found, held)
+        if edge.acquired_kind in CONTEXT_KINDS or "flag" in edge.acquired_kind or edge.acquired_kind == "page-lock":
+            continue  # contexts nest; a flag is the checks' other business; lock_page: one class for every page
+        if edge.uncertain and not context.uncertain:
+            continue  # rests on a pointer call resolved by field name alone
+        if _readers_may_pass(edge):
+            continue
+        if len(edge.chain) > 1 and (context.on_warning_path(edge.chain) or context.chosen_by_caller(edge.chain)):
+            continue  # under if (WARN_ON(...)), or the callee takes it only when its caller's argument says so
+        name = node(edge.acquired, edge.acquired_subclass)
+        known = best.get(name)
+        if known is None or len(edge.chain) < len(known.chain):
+            best[name] = edge
+    for name, edge in sorted(best.items()):
+        yield _finding(name, edge)
 
 
-def _holds_any(function: FunctionLocks, locks: set[str], functions: dict[str, FunctionLocks]) -> bool:
-    """Whether the function takes one of ``locks`` itself, declares it held, or calls a wrapper returning it."""
-    if any(a.lock in locks for a in function.function.annotations):
-        return True
-    for own in function.own_events:
-        event = own.event
-        if event.kind == "acquire" and own.lock in locks:
-            return True
-        if event.kind == "call" and any(
-            h.lock in locks for t in event.targets if t in functions for h in functions[t].effect.held
-        ):
-            return True
-    return False
-
-
-def _on_parameter(context: CheckContext, found: HeldEvent) -> bool:
-    """Whether the function making the acquisition makes it under a test of one of its parameters."""
-    function = context.model.functions.get(found.function)
-    if function is None or not function.params:
+def _readers_may_pass(edge: LockEdge) -> bool:
+    """rwlock readers recurse in interrupt context: a queued writer lets a reader pass there."""
+    if not (edge.held_kind == "rwlock-read" and edge.acquired_kind == "rwlock-read"):
         return False
-    words = set(function.params)
-    stack: list[tuple[list[Node], bool]] = [(function.body, False)]
-    while stack:
-        nodes, guarded = stack.pop()
-        for item in nodes:
-            if item.event is found.event:
-                return guarded
-            names = set(_WORD.findall(item.condition or "")) if item.kind in ("if", "switch") else set()
-            tests = guarded or bool(words & names)
-            stack.extend((branch, tests) for branch in item.branches)
-            if item.body:
-                stack.append((item.body, guarded))
-    return False
+    texts = [edge.held_at.text, edge.chain[-1].text]
+    return any(re.search(r"_(?:irq|irqsave|bh)\s*\(", text) for text in texts)
 
 
-def _recursion(found: HeldEvent) -> Held | None:
-    """The held lock of the same class that this acquisition would deadlock on, if any."""
-    irq = any(h.kind in IRQ_CONTEXT or h.context in ("irq", "bh") for h in found.held)
-    for held in found.held:
-        if held.lock != found.lock or held.kind in CONTEXT_KINDS or held.kind == "flag":
-            continue
-        if recursion_allowed(held, found.event, in_irq_context=irq):
-            continue
-        return held
-    return None
-
-
-def _finding(name: str, found: HeldEvent, held: Held) -> RecursiveLocking:
-    first = Location.of(held.site, f"takes {name}")
-    second = Location.of(found.site, f"takes {name} again")
-    chain = Chain(name, name, first, tuple(Location.of(site) for site in found.chain))
-    how = f"{found.event.lock_kind} " if found.event.lock_kind else ""
-    message = f"{how}{name} taken at {second} while already held (taken at {first})"
+def _finding(name: str, edge: LockEdge) -> RecursiveLocking:
+    first = Location.of(edge.held_at, f"takes {name}")
+    second = Location.of(edge.chain[-1], f"takes {name} again")
+    steps = tuple(Location.of(site) for site in edge.chain)
+    chain = Chain(name, name, first, steps, tuple(Location.of(site) for site in edge.entry))
+    message = f"{edge.acquired_kind} {name} taken at {second} while already held (taken at {first})"
     return RecursiveLocking(
         locks=(name,),
         message=message,

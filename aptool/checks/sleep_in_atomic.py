@@ -15,14 +15,29 @@ from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext
 from aptool.checks.findings import Chain, Location, SleepInAtomic, Step
-from aptool.model.lockset import CONTEXT_NAMES, Held, HeldEvent, atomic_holder, is_sleeping
+from aptool.model.lockset import (
+    CONTEXT_KINDS,
+    CONTEXT_NAMES,
+    SPINNING_KINDS,
+    FunctionLocks,
+    Held,
+    HeldEvent,
+    atomic_holder,
+    is_sleeping,
+)
+
+ATOMIC_KINDS = SPINNING_KINDS | CONTEXT_KINDS
 
 
 def check(context: CheckContext) -> Iterator[SleepInAtomic]:
     best: dict[tuple[str, str], tuple[HeldEvent, Held]] = {}
     waits = {(e.file, e.line, e.text) for f in context.model.functions.values() for e in f.events() if e.kind == "wait"}
-    for function in context.lockset.functions.values():
-        for found in function.events:
+    functions = context.lockset.functions
+    for function in functions.values():
+        if not _enters_atomic(function, functions):
+            continue  # nothing atomic of its own: its callees' sleeps are seen from their own lists
+        calls_in_atomic = any(atomic_holder(link.held) is not None for link in function.locked_calls)
+        for found in function.events if calls_in_atomic else function.own_events:
             if found.uncertain and not context.uncertain:
                 continue  # rests on a pointer call resolved by field name alone
             if found.length > 1 and context.on_warning_path(found.chain):
@@ -41,6 +56,22 @@ def check(context: CheckContext) -> Iterator[SleepInAtomic]:
                 best[key] = (found, holder)
     for (atomic, what), (found, holder) in sorted(best.items()):
         yield _finding(atomic, what, found, holder)
+
+
+def _enters_atomic(function: FunctionLocks, functions: dict[str, FunctionLocks]) -> bool:
+    """Whether the function itself takes a spinlock or enters an atomic context, declares a lock held, or
+    calls a wrapper that returns holding one: only such functions can sleep in atomic context of their own."""
+    if function.function.annotations:
+        return True
+    for own in function.own_events:
+        event = own.event
+        if event.kind == "acquire" and (event.lock_kind in ATOMIC_KINDS or event.context):
+            return True
+        if event.kind == "call" and any(
+            atomic_holder(functions[t].effect.held) is not None for t in event.targets if t in functions
+        ):
+            return True
+    return False
 
 
 def sleeper(found: HeldEvent) -> str:
