@@ -27,8 +27,11 @@ from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     print_json,
+    series_version,
 )
 from aptool.errors import AptoolError
 
@@ -53,7 +56,7 @@ def check(
         True, "--grow/--no-grow", help="Add the call neighbourhood of the changed files (default: on)."
     ),
     sarif: Path | None = typer.Option(None, "--sarif", help="Also write a SARIF 2.1.0 log to FILE ('-': stdout)."),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every region that could not be parsed."),
+    verbose: bool = typer.Option(False, "--verbose", help="List every region that could not be parsed."),
     uncertain: bool = typer.Option(
         False, "--uncertain", help="Also report what rests on a pointer call resolved by field name alone."
     ),
@@ -64,7 +67,8 @@ def check(
         None, "--max-states", help="deadlock: states to search per run before saying 'unknown' (default 200000)."
     ),
     archive: str | None = ArchiveOption,
-    version: int | None = typer.Option(None, "--version", help="With a Message-ID: the series version."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     closest: bool = typer.Option(False, "--closest", help="With a Message-ID: apply on the closest commit."),
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
@@ -84,9 +88,21 @@ def check(
     names = [n.strip() for n in (scenario or "").split(",") if n.strip()]
     if scenario is not None and not names:
         raise AptoolError("--scenario needs at least one function name")
+    version = series_version(use_version, old_version)
     with settings(max_states, names):
         result = _run(
-            targets, rev, baseline, repo, select, grow, uncertain, archive, version, closest, timeout, no_cache
+            targets,
+            rev,
+            baseline,
+            repo,
+            select,
+            grow,
+            uncertain,
+            archive,
+            version,
+            closest,
+            timeout,
+            no_cache,
         )
     _warn_parse_errors(result, verbose)
     _write_sarif(result, sarif)
