@@ -42,7 +42,7 @@ def test_demo_walks_the_story(tmp_path: Path) -> None:
         "T2 waits for !matrix_mdev->kvm_busy (set by T0) at handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:24" in checks
     )
     hook_step = out[out.index("6. The git hook stops that patch") :]
-    assert "patch 1/1: s390/vfio-ap: refresh the crypto masks on PQAP interception: 1 new" in hook_step
+    assert "patch 1/1: s390/vfio-ap: refresh the crypto masks on PQAP interception: 2 new" in hook_step
     assert "new circular-locking: kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock" in hook_step
     assert "'git am --abort' put the branch back" in hook_step
     status = subprocess.run(
