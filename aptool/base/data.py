@@ -41,6 +41,8 @@ class BaseResult:
     unmet: list[FileEvidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     rule: str = ""  # how the base was chosen among the candidates
+    signal: str = ""  # the tier that chose it: base-commit, maintainer tree, release line, any commit, oldest, closest
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # other tiers' candidates
 
     def patches_in_order(self) -> list[Patch]:
         """Prerequisites first, then the series, in the order they apply."""
@@ -53,6 +55,8 @@ class BaseResult:
             "exact": self.exact,
             "candidates": self.candidates,
             "rule": self.rule,
+            "signal": self.signal,
+            "alternatives": list(self.alternatives),
             "series": {
                 "version": self.series.version,
                 "subject": self.series.subject,

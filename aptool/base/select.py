@@ -1,34 +1,124 @@
-"""Choosing one base among the commits that hold every pre-image.
+"""Choosing one base among the commits that hold every pre-image: the rule, tier by tier.
 
-The rule: the newest candidate committed no later than the mail was sent,
-because that is the tree the author most likely had; when every candidate
-is newer than the mail (dates lie), the oldest candidate.  Ties go to the
-commit numbered later (a first-parent child after its parent).  The same
-inputs always give the same answer.
+The cut-off is the earliest date of the series' mails: a patch is written
+on a tree that existed before it was sent, so the earliest Date bounds the
+base best (later patches of a series are often dated seconds or days later).
+
+1. **maintainer tree**: the trees MAINTAINERS names for the touched files
+   (``T:`` lines, when a remote fetches them); on each, the commit the line
+   was at at the cut-off, or the first commit below it on its first-parent
+   line that holds every pre-image; the newest of these;
+2. **release line**: the same on long-lived branches (``aptool.baseBranch``,
+   by default master, main, maint, next, stable, ``*.x``, ``*.y``...), and
+   the newest tag committed no later than the cut-off that holds every
+   pre-image; the newest of these.  Topics fork from a merge or a commit
+   on the main line, or from a tag, not from another topic's commits;
+3. **any commit**: the newest candidate committed no later than the cut-off;
+4. **oldest**: when every candidate is newer than the cut-off, the oldest.
+
+"Newest" compares committer times; ties go to the first-parent child, then
+to the larger commit id, so the same inputs always give the same answer.
+Each tier is computed the same way with or without the full index.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from aptool.base.history import BlobHistory, Range, count
+from aptool.base.history import BlobHistory, Range
+from aptool.base.lines import Line, Pair, Tag, first_holder_walk, holding, line_at
 
 
-def choose(history: BlobHistory, candidates: list[Range], sent: str) -> tuple[str, str]:
-    """The chosen commit among ``candidates`` (ranges of commit numbers) and a sentence saying why."""
-    total = count(candidates)
+@dataclass(frozen=True)
+class Choice:
+    """A candidate base, the tier that found it, and a sentence saying why."""
+
+    commit: str
+    signal: str  # "maintainer tree", "release line", "tag", "any commit", "oldest"
+    rule: str
+    time: int
+    ref: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"commit": self.commit, "signal": self.signal, "ref": self.ref, "committed": self.time}
+
+
+def cutoff_of(dates: list[str]) -> tuple[float, str]:
+    """The earliest of the series' mail dates as a timestamp (inf when none parses) and as written."""
+    parsed = [(t, d) for d in dates if (t := _timestamp(d)) != float("inf")]
+    if not parsed:
+        return float("inf"), dates[0] if dates else ""
+    return min(parsed)
+
+
+def on_lines(
+    repo: Path,
+    lines: list[Line],
+    pairs: list[Pair],
+    cutoff: float,
+    history: BlobHistory | None,
+    times: dict[str, int],
+) -> list[Choice]:
+    """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
+
+    With ``history`` (the full index) the answer comes from the index;
+    without, from a path-limited first-parent walk.  Both give the same commit.
+    """
+    found: list[Choice] = []
+    limit = int(min(cutoff, 2**62))
+    for line in lines:
+        start = line_at(repo, line.tip, limit)
+        if start is None:
+            continue
+        holder = history.first_holder_below(start, pairs) if history is not None else None
+        if history is None:
+            holder = first_holder_walk(repo, start, pairs)
+        if holder is None:
+            continue
+        if holder not in times:
+            times.update(history.times([holder]) if history is not None else _times(repo, [holder]))
+        signal = "maintainer tree" if line.source == "maintainer tree" else "release line"
+        where = _short(line.ref)
+        found.append(
+            Choice(holder, signal, f"{where} at the series' date, or below it on its line", times[holder], line.ref)
+        )
+    return found
+
+
+def newest_tag(repo: Path, tags: list[Tag], pairs: list[Pair], cutoff: float, after: int) -> Choice | None:
+    """The newest tag committed no later than the cut-off (and not before ``after``) holding every pre-image."""
+    eligible = [t for t in tags if t.time <= cutoff and t.time >= after]
+    for start in range(0, len(eligible), 64):
+        batch = eligible[start : start + 64]
+        for tag, holds in zip(batch, holding(repo, [t.commit for t in batch], pairs), strict=True):
+            if holds:
+                return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
+    return None
+
+
+def best(choices: list[Choice]) -> Choice | None:
+    """The newest choice; ties to the larger commit id (a line's deeper commit was already preferred)."""
+    return max(choices, key=lambda c: (c.time, c.commit)) if choices else None
+
+
+def any_commit(history: BlobHistory, candidates: list[Range], cutoff: float, sent: str) -> Choice:
+    """Tiers 3 and 4 over every candidate: the newest committed no later than the cut-off, else the oldest."""
+    total = sum(last - first + 1 for first, last in candidates)
     plural = "s" * (total != 1)
-    mail_time = _timestamp(sent)
-    earlier = [found for first, last in candidates if (found := history.index.extreme_in(first, last, mail_time))]
+    earlier = [found for first, last in candidates if (found := history.index.extreme_in(first, last, cutoff))]
     if earlier:
-        _, best = max(earlier)
-        return history.index.oid_at(best), f"newest of {total} candidate{plural} committed before the mail ({sent})"
+        time, pre = max(earlier)
+        rule = f"newest of {total} candidate{plural} committed before the series' date ({sent})"
+        return Choice(history.index.oid_at(pre), "any commit", rule, time)
     oldest = [found for first, last in candidates if (found := history.index.extreme_in(first, last, None))]
-    _, best = min(oldest, key=lambda found: (found[0], -found[1]))
-    return history.index.oid_at(best), f"oldest of {total} candidate{plural}; all are newer than the mail ({sent})"
+    time, pre = min(oldest, key=lambda found: (found[0], -found[1]))
+    rule = f"oldest of {total} candidate{plural}; all are newer than the series' date ({sent})"
+    return Choice(history.index.oid_at(pre), "oldest", rule, time)
 
 
-def closest(pairs: list[tuple[str, str | None]], history: BlobHistory, sent: str) -> tuple[str, int]:
+def closest(pairs: list[Pair], history: BlobHistory, cutoff: float, sent: str) -> tuple[str, int]:
     """The commit holding the most pre-images (the date rule breaks ties), and how many it holds."""
     if not history.size:
         return "", 0
@@ -37,9 +127,10 @@ def closest(pairs: list[tuple[str, str | None]], history: BlobHistory, sent: str
         for first, last in history.ranges(path, blob):
             events[first] = events.get(first, 0) + 1
             events[last + 1] = events.get(last + 1, 0) - 1
-    best_score, best_ranges, held = -1, [], 0
+    best_score, held = -1, 0
+    best_ranges: list[Range] = []
     points = sorted(events)
-    for at, end in zip(points, points[1:] + [history.size]):
+    for at, end in zip(points, points[1:] + [history.size], strict=True):
         held += events[at]
         if at >= history.size or end <= at:
             continue
@@ -47,8 +138,20 @@ def closest(pairs: list[tuple[str, str | None]], history: BlobHistory, sent: str
             best_score, best_ranges = held, []
         if held == best_score:
             best_ranges.append((at, end - 1))
-    best, _ = choose(history, best_ranges, sent)
-    return best, best_score
+    return any_commit(history, best_ranges, cutoff, sent).commit, best_score
+
+
+def _short(ref: str) -> str:
+    for prefix in ("refs/heads/", "refs/remotes/", "refs/tags/", "refs/"):
+        if ref.startswith(prefix):
+            return ref.removeprefix(prefix)
+    return ref
+
+
+def _times(repo: Path, commits: list[str]) -> dict[str, int]:
+    from aptool.base.lines import commit_times
+
+    return commit_times(repo, commits)
 
 
 def _timestamp(text: str) -> float:

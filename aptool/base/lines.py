@@ -1,0 +1,326 @@
+"""The lines a series is most likely based on: long-lived branches, maintainer trees, tags.
+
+Authors fork from a release tag or from the tip of the tree they send to,
+and maintainers merge topics that forked from a merge or a tag on their
+main line.  So the first places to look for a base are the first-parent
+lines of long-lived branches (``aptool.baseBranch``, glob patterns over
+branch names), the trees that MAINTAINERS names (``T:`` lines) for the
+touched files when a remote fetches them, and the tags.
+
+``first_holder_walk`` finds where a line last held every pre-image by a
+path-limited first-parent walk back from a commit, which reads only the
+touched paths' history (git's changed-path Bloom filters make it faster
+when the repository has them); it stops at the answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aptool.git.run import git, git_bytes, git_env
+
+DEFAULT_BRANCHES = ["master", "main", "maint", "next", "stable", "for-next", "*.x", "*.y", "maint-*", "stable-*"]
+Pair = tuple[str, "str | None"]  # (path, abbreviated blob; None: the path must be absent; "": any blob)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A first-parent line: the ref, its commit, and why it is searched first."""
+
+    ref: str
+    tip: str
+    source: str  # "long-lived branch" or "maintainer tree"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    commit: str
+    time: int
+
+
+def branch_patterns(repo: Path) -> list[str]:
+    """``aptool.baseBranch`` values (glob patterns over branch names), else the usual long-lived names."""
+    configured = git(repo, "config", "--get-all", "aptool.baseBranch", check=False).split()
+    return configured or DEFAULT_BRANCHES
+
+
+def long_lived_lines(repo: Path, refs: dict[str, str], patterns: list[str]) -> list[Line]:
+    """Local and remote-tracking branches whose name matches ``patterns``, in ref order."""
+    lines = []
+    for ref, oid in sorted(refs.items()):
+        name = _branch_name(ref)
+        if name is not None and name != "HEAD" and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            lines.append(Line(ref, oid, "long-lived branch"))
+    return lines
+
+
+def _branch_name(ref: str) -> str | None:
+    if ref.startswith("refs/heads/"):
+        return ref.removeprefix("refs/heads/")
+    if ref.startswith("refs/remotes/"):
+        parts = ref.split("/", 3)
+        return parts[3] if len(parts) == 4 else None
+    return None
+
+
+def tags(repo: Path) -> list[Tag]:
+    """Every tag of a commit, with the commit's committer time, newest first (then by name)."""
+    out = git(
+        repo,
+        "for-each-ref",
+        "--format=%(objecttype) %(objectname) %(committerdate:unix) %(*objecttype) %(*objectname)"
+        " %(*committerdate:unix) %(refname:short)",
+        "refs/tags",
+        check=False,
+    )
+    found = []
+    for line in out.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 7:
+            continue
+        kind, oid, time, peeled_kind, peeled, peeled_time, name = fields[0], *fields[1:6], " ".join(fields[6:])
+        if kind == "commit" and time:
+            found.append(Tag(name, oid, int(time)))
+        elif kind == "tag" and peeled_kind == "commit" and peeled_time:
+            found.append(Tag(name, peeled, int(peeled_time)))
+    return sorted(found, key=lambda t: (-t.time, t.name))
+
+
+# -- maintainer trees -------------------------------------------------------------
+
+
+def maintainer_lines(repo: Path, maintainers: str, paths: list[str], refs: dict[str, str]) -> list[Line]:
+    """Remote-tracking branches of the trees MAINTAINERS names (``T: git URL [branch]``) for ``paths``.
+
+    ``maintainers`` is the file's text.  A tree counts only when a remote
+    fetches its URL; its branch is the one the ``T:`` line names, else the
+    remote's default branch.
+    """
+    remotes = _remote_urls(repo)
+    lines: list[Line] = []
+    for files, trees in _sections(maintainers):
+        if not any(_covers(pattern, path) for pattern in files for path in paths):
+            continue
+        for url, branch in trees:
+            for remote, remote_url in remotes:
+                if _same_url(url, remote_url):
+                    ref = f"refs/remotes/{remote}/{branch}" if branch else _remote_head(refs, remote)
+                    if ref and ref in refs and all(line.ref != ref for line in lines):
+                        lines.append(Line(ref, refs[ref], "maintainer tree"))
+    return lines
+
+
+def _sections(text: str) -> Iterator[tuple[list[str], list[tuple[str, str | None]]]]:
+    files: list[str] = []
+    trees: list[tuple[str, str | None]] = []
+    for raw in text.splitlines() + [""]:
+        if not raw.strip():
+            if files and trees:
+                yield files, trees
+            files, trees = [], []
+            continue
+        tag, _, value = raw.partition(":")
+        value = value.strip()
+        if tag == "F" and value:
+            files.append(value)
+        elif tag == "T" and value.startswith("git "):
+            parts = value.split()
+            if len(parts) >= 2:
+                trees.append((parts[1], parts[2] if len(parts) > 2 else None))
+
+
+def _covers(pattern: str, path: str) -> bool:
+    """MAINTAINERS ``F:`` semantics: a directory covers everything below it; globs match."""
+    if pattern.endswith("/"):
+        return path.startswith(pattern)
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*")
+    return path == pattern or path.startswith(pattern + "/")
+
+
+def _remote_urls(repo: Path) -> list[tuple[str, str]]:
+    out = git(repo, "config", "--get-regexp", r"^remote\..*\.url$", check=False)
+    found = []
+    for line in out.splitlines():
+        key, _, url = line.partition(" ")
+        found.append((key.removeprefix("remote.").removesuffix(".url"), url.strip()))
+    return sorted(found)
+
+
+def _same_url(one: str, two: str) -> bool:
+    """The same repository whatever the scheme and host alias: compare the path, without ``.git``."""
+
+    def key(url: str) -> str:
+        url = re.sub(r"^[a-z+]+://[^/]+/", "", url.strip())
+        url = re.sub(r"^[^/:]+@[^:]+:", "", url)
+        return url.rstrip("/").removesuffix(".git").lstrip("/")
+
+    return bool(key(one)) and key(one) == key(two)
+
+
+def _remote_head(refs: dict[str, str], remote: str) -> str | None:
+    for name in ("HEAD", "master", "main"):
+        ref = f"refs/remotes/{remote}/{name}"
+        if ref in refs:
+            return ref
+    return None
+
+
+# -- holding every pre-image --------------------------------------------------------
+
+
+def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
+    """The blob id at each (commit, path), "" where the path is absent or not a blob; one git process."""
+    if not specs:
+        return []
+    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode()
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
+    return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+
+def matches(held: str, blob: str | None) -> bool:
+    if blob is None:
+        return held == ""
+    return held != "" and held.startswith(blob)
+
+
+def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
+    """For each commit, whether it holds every pre-image."""
+    specs = [(c, path) for c in commits for path, _ in pairs]
+    held = blobs_at(repo, specs)
+    n = len(pairs)
+    return [all(matches(held[i * n + j], blob) for j, (_, blob) in enumerate(pairs)) for i in range(len(commits))]
+
+
+def line_at(repo: Path, tip: str, cutoff: int) -> str | None:
+    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``."""
+    out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
+    return out or None
+
+
+def first_holder_walk(repo: Path, start: str, pairs: list[Pair]) -> str | None:
+    """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
+
+    Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
+    commits that change a touched path.  Between two of them the paths hold
+    the same blobs, so crossing a change back to its first parent is the
+    only place the answer can start; the walk stops there.
+    """
+    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
+    if all(matches(state[p], b) for p, b in pairs):
+        return start
+    cmd = [
+        "git",
+        "-C",
+        str(repo),
+        "log",
+        "--first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--format=%x01%H %P",
+        start,
+        "--",
+        *[f":(literal){p}" for p, _ in pairs],
+    ]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
+    assert proc.stdout is not None
+    try:
+        for parent, old in _changes(proc.stdout):
+            state.update(old)
+            if parent is None:
+                return None
+            if all(matches(state[p], b) for p, b in pairs):
+                return parent
+        return None
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _changes(stream: object) -> Iterator[tuple[str | None, dict[str, str]]]:
+    """(first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
+    rest = b""
+    reader = stream.read  # type: ignore[attr-defined]
+    while True:
+        chunk = reader(1 << 16)
+        records = (rest + chunk).split(b"\x01")
+        rest = records.pop() if chunk else b""
+        for record in records:
+            if record:
+                yield _old_blobs(record)
+        if not chunk:
+            if rest:
+                yield _old_blobs(rest)
+            return
+
+
+def _old_blobs(record: bytes) -> tuple[str | None, dict[str, str]]:
+    _, parent, old, _ = _raw_record(record)
+    return parent, old
+
+
+def _raw_record(record: bytes) -> tuple[str, str | None, dict[str, str], dict[str, str]]:
+    """(commit, first parent, {path: blob before}, {path: blob after}) of one ``--raw -z`` record."""
+    fields = record.split(b"\0")
+    head = fields[0].split()
+    parent = head[1].decode() if len(head) > 1 else None
+    old: dict[str, str] = {}
+    new: dict[str, str] = {}
+    items = fields[1:]
+    for meta, path in zip(items[0::2], items[1::2], strict=False):
+        meta = meta.lstrip(b"\n")
+        if meta.startswith(b":"):
+            parts = meta.split()
+            name = path.decode("utf-8", "replace")
+            old[name] = "" if parts[2].strip(b"0") == b"" else parts[2].decode()
+            new[name] = "" if parts[3].strip(b"0") == b"" else parts[3].decode()
+    return head[0].decode(), parent, old, new
+
+
+def holders_up_to(repo: Path, holder: str, tip: str, pairs: list[Pair]) -> int:
+    """How many commits on ``tip``'s first-parent line, from ``holder`` up, hold every pre-image."""
+    line = git(repo, "rev-list", "--first-parent", f"{holder}..{tip}", check=False).split()
+    if not line:
+        return 1
+    out = git_bytes(
+        repo,
+        "log",
+        "--first-parent",
+        "--raw",
+        "-z",
+        "--no-abbrev",
+        "--no-renames",
+        "--diff-merges=first-parent",
+        "--format=%x01%H %P",
+        f"{holder}..{tip}",
+        "--",
+        *[f":(literal){p}" for p, _ in pairs],
+    )
+    changes = {}
+    for record in out.split(b"\x01"):
+        if record.strip():
+            commit, _, _, new = _raw_record(record)
+            changes[commit] = new
+    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(holder, p) for p, _ in pairs]), strict=True))
+    total = 1
+    for commit in reversed(line):
+        state.update(changes.get(commit, {}))
+        total += all(matches(state[p], b) for p, b in pairs)
+    return total
+
+
+def commit_times(repo: Path, commits: list[str]) -> dict[str, int]:
+    """Committer time of each commit."""
+    if not commits:
+        return {}
+    out = git_bytes(repo, "show", "-s", "--format=%H %ct", *commits).decode()
+    return {oid: int(time) for oid, time in (line.split() for line in out.splitlines() if line)}
