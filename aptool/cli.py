@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from aptool import __version__
-from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, model_cmd, thread_cmd
+from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, index_cmd, model_cmd, thread_cmd
 
 app = typer.Typer(
     name="aptool",
@@ -33,6 +33,7 @@ def _root(
 
 app.command("thread")(thread_cmd.thread)
 app.command("base")(base_cmd.base)
+app.command("index")(index_cmd.index)
 app.command("apply-series")(apply_cmd.apply_series)
 app.command("model")(model_cmd.model)
 app.command("check")(check_cmd.check)

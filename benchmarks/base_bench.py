@@ -4,16 +4,24 @@
 Cases:
   * single commits: the commit as a one-patch series; its true base is its parent;
   * merged topic branches: the topic's commits as a series; the true base is the
-    fork point (the merge base of the merge's two parents).
+    fork point (the merge base of the merge's two parents);
+  * where the history has no merged topics (every merge is a whole release
+    cycle), runs of 2 to 8 consecutive main-line commits by one author, as a
+    series applied straight to the main line: kind "series", the true base is
+    the parent of the first.
 Each mail's Date is the commit's committer date, as a sent mail would carry it,
-and no base-commit trailer is written.  For each case the benchmark runs
-``aptool base --mbox CASE --repo REPO --json`` and, when b4 is installed,
-``b4 am -g`` on the same mbox, and prints how many answers are valid (every
-pre-image blob is at the named commit), how many are the true base, and the
-mean seconds per case.  aptool indexes the history on its first run in a repository
-(timed apart, once); the cases then use the index.
+and no base-commit trailer is written.  For each case the benchmark runs, in
+one go over the same mboxes:
+  * ``aptool base --mbox CASE --repo REPO --json`` as a user's first run: no
+    ``.git/aptool`` index (the touched paths' history only);
+  * the same after ``aptool index`` (timed apart);
+  * ``b4 am -g`` when b4 is installed;
+and prints, per kind, how many answers are valid (every pre-image blob is at
+the named commit), how many are the true base, and the mean seconds per run.
+Last, ``find_base`` is called on every case in one process (the index in
+place), and the series per second are printed.
 
-    python benchmarks/base_bench.py REPO [--singles 40] [--topics 20] [--seed 1]
+    python benchmarks/base_bench.py REPO [--singles 60] [--topics 40] [--seed 1]
     python benchmarks/base_bench.py --generate DIR   # a generated repository to run on
 """
 
@@ -34,7 +42,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 _INDEX = re.compile(
-    r"^diff --git a/(\S+) b/(\S+)\n(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*index ([0-9a-f]+)\.\.([0-9a-f]+)",
+    r"^diff --git a/(\S+) b/(\S+)\n"
+    r"(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*"
+    r"index ([0-9a-f]+)\.\.([0-9a-f]+)",
     re.MULTILINE,
 )
 
@@ -61,13 +71,13 @@ def pick_cases(repo: Path, singles: int, topics: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
     head = git(repo, "symbolic-ref", "--short", "HEAD", check=False).strip() or "HEAD"
     line = git(repo, "rev-list", "--first-parent", "--parents", "-n", "20000", head).splitlines()
-    plain = [l.split() for l in line if len(l.split()) == 2]
-    merges = [l.split() for l in line if len(l.split()) == 3]
+    plain = [row.split() for row in line if len(row.split()) == 2]
+    merges = [row.split() for row in line if len(row.split()) == 3]
     cases: list[Case] = []
     for oid, parent in rng.sample(plain, min(singles, len(plain))):
         cases.append(Case("single", parent, oid, 1))
     rng.shuffle(merges)
-    for oid, first, second in merges:
+    for _merge, first, second in merges:
         if sum(c.kind == "topic" for c in cases) >= topics:
             break
         fork = git(repo, "merge-base", first, second, check=False).strip()
@@ -77,7 +87,27 @@ def pick_cases(repo: Path, singles: int, topics: int, seed: int) -> list[Case]:
         merges_inside = git(repo, "rev-list", "--merges", f"{fork}..{second}").split()
         if 1 <= count <= 8 and not merges_inside:
             cases.append(Case("topic", fork, second, count))
+    if not any(c.kind == "topic" for c in cases):
+        cases += linear_series(repo, plain, topics, rng)
     return cases
+
+
+def linear_series(repo: Path, plain: list[list[str]], wanted: int, rng: random.Random) -> list[Case]:
+    """Runs of 2-8 consecutive main-line commits by one author: series applied straight to the main line."""
+    authors = dict(
+        line.split(" ", 1) for line in git(repo, "log", "--first-parent", "-n", "20000", "--format=%H %ae").splitlines()
+    )
+    runs: list[list[str]] = []
+    current: list[list[str]] = []
+    for oid, parent in reversed(plain):  # oldest first
+        if current and current[-1][0] == parent and authors.get(oid) == authors.get(current[-1][0]):
+            current.append([oid, parent])
+        else:
+            if 2 <= len(current) <= 8:
+                runs.append([c[0] for c in current])
+            current = [[oid, parent]]
+    picked = rng.sample(runs, min(wanted, len(runs)))
+    return [Case("series", git(repo, "rev-parse", f"{run[0]}^").strip(), run[-1], len(run)) for run in picked]
 
 
 def write_case(repo: Path, case: Case, directory: Path, number: int) -> None:
@@ -96,7 +126,7 @@ def write_case(repo: Path, case: Case, directory: Path, number: int) -> None:
     dates = {c: git(repo, "log", "-1", "--format=%cD", c).strip() for c in commits}
     chunks = re.split(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", raw, flags=re.MULTILINE)
     mails = []
-    for oid, body in zip(chunks[1::2], chunks[2::2]):
+    for oid, body in zip(chunks[1::2], chunks[2::2], strict=False):
         text = body.decode("utf-8", "replace")
         text = re.sub(r"^Date: .*$", f"Date: {dates.get(oid.decode(), '')}", text, count=1, flags=re.MULTILINE)
         mails.append(f"From {oid.decode()} Mon Sep 17 00:00:00 2001\n" + text)
@@ -118,7 +148,7 @@ def valid_at(repo: Path, commit: str | None, case: Case) -> bool:
         return False
     specs = "".join(f"{commit}:{path}\n" for path, _ in case.preimages)
     answers = git(repo, "cat-file", "--batch-check=%(objectname)", stdin=specs.encode()).splitlines()
-    for (path, blob), answer in zip(case.preimages, answers):
+    for (_path, blob), answer in zip(case.preimages, answers, strict=False):
         present = not answer.endswith("missing")
         if blob is None and present or blob is not None and (not present or not answer.startswith(blob)):
             return False
@@ -142,14 +172,36 @@ def startup_seconds(command: list[str], runs: int = 5) -> float:
     return best
 
 
-def first_run_seconds(repo: Path, case: Case) -> float:
-    """aptool's first run on a repository: it indexes the history once (kept in .git/aptool/)."""
+def index_seconds(repo: Path) -> float:
+    """``aptool index``: the persistent index, built once (kept in .git/aptool/)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "aptool", "index", "--repo", str(repo)], capture_output=True, env=tool_env())
+    return time.perf_counter() - started
+
+
+def drop_index(repo: Path) -> None:
     from aptool.base.index import index_file
 
     found = index_file(repo)
     if found is not None:
         found.unlink(missing_ok=True)
-    return run_aptool(repo, case)[1]
+
+
+def in_process(repo: Path, cases: list[Case]) -> tuple[float, int, list[str | None]]:
+    """``find_base`` on every case in one process: seconds, how many answered, and the answers."""
+    from aptool.archive import LocalArchive
+    from aptool.base import close_finders, find_base
+    from aptool.series import fetch_thread
+
+    threads = [fetch_thread(LocalArchive(case.mbox), case.msgid) for case in cases]
+    answers: list[str | None] = []
+    started = time.perf_counter()
+    for case, thread in zip(cases, threads, strict=True):
+        found = find_base(repo, thread, archive=LocalArchive(case.mbox))
+        answers.append(found.base if found.exact else None)
+    seconds = time.perf_counter() - started
+    close_finders()
+    return seconds, sum(a is not None for a in answers), answers
 
 
 def run_aptool(repo: Path, case: Case) -> tuple[str | None, float]:
@@ -245,8 +297,8 @@ def _edit(repo: Path, rng: random.Random, files: list[str]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("repo", nargs="?", type=Path)
-    parser.add_argument("--singles", type=int, default=40)
-    parser.add_argument("--topics", type=int, default=20)
+    parser.add_argument("--singles", type=int, default=60)
+    parser.add_argument("--topics", type=int, default=40)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--generate", type=Path, help="make a generated repository in this directory and use it")
     parser.add_argument("--no-b4", action="store_true")
@@ -263,41 +315,52 @@ def main() -> int:
         git(repo, "commit-graph", "write", "--reachable", "--changed-paths")
     work = Path(tempfile.mkdtemp(prefix="aptool-base-bench-"))
     try:
-        cases = pick_cases(repo, args.singles, args.topics, args.seed)
-        for number, case in enumerate(cases):
-            write_case(repo, case, work, number)
-        use_b4 = shutil.which("b4") is not None and not args.no_b4
-        tools = {"aptool": lambda c: run_aptool(repo, c)}
-        if use_b4:
-            tools["b4"] = lambda c: run_b4(repo, c, work / "b4-out")
-        print(f"repository: {repo}  ({git(repo, 'rev-list', '--all', '--count').strip()} commits)")
-        print(
-            f"cases: {len(cases)} ({sum(c.kind == 'single' for c in cases)} single commits, "
-            f"{sum(c.kind == 'topic' for c in cases)} merged topics)"
-        )
-        startup = {"aptool": startup_seconds([sys.executable, "-m", "aptool", "--version"])}
-        if use_b4:
-            startup["b4"] = startup_seconds(["b4", "--version"])
-            # aptool assembles threads with b4, so b4's import is part of every aptool run too.
-            startup["importing b4"] = startup_seconds([sys.executable, "-c", "import b4"])
-        print("start-up alone: " + ", ".join(f"{name} {sec:.3f} s" for name, sec in startup.items()))
-        if cases:
-            print(f"aptool first run (indexes the history once): {first_run_seconds(repo, cases[0]):.2f} s")
-        for name, tool in tools.items():
-            valid = true = 0
-            seconds = 0.0
-            for case in cases:
-                answer, elapsed = tool(case)
-                seconds += elapsed
-                valid += valid_at(repo, answer, case)
-                true += answer == case.true_base
-            print(
-                f"{name:>7}: valid {valid}/{len(cases)}, true base {true}/{len(cases)}, "
-                f"{seconds / max(len(cases), 1):.3f} s per case"
-            )
+        run(repo, args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def run(repo: Path, args: argparse.Namespace, work: Path) -> None:
+    cases = pick_cases(repo, args.singles, args.topics, args.seed)
+    for number, case in enumerate(cases):
+        write_case(repo, case, work, number)
+    kinds = sorted({c.kind for c in cases}, key=["single", "topic", "series"].index)
+    use_b4 = shutil.which("b4") is not None and not args.no_b4
+    print(f"repository: {repo}  ({git(repo, 'rev-list', '--all', '--count').strip()} commits)")
+    print("cases: " + ", ".join(f"{sum(c.kind == k for c in cases)} {k}" for k in kinds))
+    startup = {"aptool": startup_seconds([sys.executable, "-m", "aptool", "--version"])}
+    if use_b4:
+        startup["b4"] = startup_seconds(["b4", "--version"])
+    print("start-up alone: " + ", ".join(f"{name} {sec:.3f} s" for name, sec in startup.items()))
+    drop_index(repo)
+    results: dict[str, list[tuple[str | None, float]]] = {}
+    results["aptool (first run, no index)"] = [run_aptool(repo, c) for c in cases]
+    print(f"aptool index: {index_seconds(repo):.1f} s (once)")
+    results["aptool (index)"] = [run_aptool(repo, c) for c in cases]
+    if use_b4:
+        results["b4"] = [run_b4(repo, c, work / "b4-out") for c in cases]
+    print(f"{'':30} {'kind':>7} {'valid':>7} {'true base':>10} {'s per run':>10}")
+    for name, answers in results.items():
+        for kind in kinds:
+            picked = [(c, a, t) for c, (a, t) in zip(cases, answers, strict=True) if c.kind == kind]
+            valid = sum(valid_at(repo, a, c) for c, a, _ in picked)
+            true = sum(a == c.true_base for c, a, _ in picked)
+            mean = sum(t for _, _, t in picked) / max(len(picked), 1)
+            print(f"{name:30} {kind:>7} {valid:>3}/{len(picked):<3} {true:>5}/{len(picked):<4} {mean:>10.3f}")
+    cold = [a for a, _ in results["aptool (first run, no index)"]]
+    warm = [a for a, _ in results["aptool (index)"]]
+    print(f"answers that differ with and without the index: {sum(x != y for x, y in zip(cold, warm, strict=True))}")
+    seconds, answered, answers = in_process(repo, cases)
+    rate = len(cases) / seconds if seconds else float("inf")
+    print(f"find_base in one process (index): {len(cases)} series in {seconds:.2f} s = {rate:.1f} series/s")
+    if use_b4:
+        b4_mean = sum(t for _, t in results["b4"]) / max(len(cases), 1)
+        print(f"  b4 per case: {b4_mean:.3f} s = {1 / b4_mean:.2f} series/s; ratio {rate * b4_mean:.1f}x")
+    print(f"  same answers as the command: {sum(x == y for x, y in zip(answers, warm, strict=True))}/{len(cases)}")
+    drop_index(repo)
+    seconds, _, _ = in_process(repo, cases)
+    print(f"find_base in one process (no index): {len(cases) / seconds:.1f} series/s")
 
 
 if __name__ == "__main__":

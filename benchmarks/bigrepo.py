@@ -147,11 +147,7 @@ def answer(repo: Path, case: base_bench.Case) -> str:
     found = base_bench.re.search(r'"base": "([0-9a-f]{40})"', out)
     base = found.group(1) if found else None
     verdict = (
-        "true base"
-        if base == case.true_base
-        else "valid"
-        if base_bench.valid_at(repo, base, case)
-        else "NOT VALID"
+        "true base" if base == case.true_base else "valid" if base_bench.valid_at(repo, base, case) else "NOT VALID"
     )
     return f"{seconds:.2f} s ({case.kind}, {verdict})"
 

@@ -23,7 +23,7 @@ from aptool.base.lines import (
     Tag,
     blobs_at,
     branch_patterns,
-    holders_up_to,
+    holders_above,
     long_lived_lines,
     maintainer_lines,
     matches,
@@ -150,10 +150,10 @@ class BaseFinder:
         on_trees = on_lines(
             self.repo, self._maintainer_lines([p for p, _ in pairs]), pairs, cutoff, self._index, self._times
         )
-        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times)
-        newest_line = best(on_release)
-        tag = newest_tag(self.repo, self._tags, pairs, cutoff, newest_line.time if newest_line else 0)
-        others = on_trees + on_release + ([tag] if tag else [])
+        tag = newest_tag(self.repo, self._tags, pairs, cutoff)
+        floor = tag.time if tag else 0
+        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times, floor)
+        others = _distinct(on_trees + on_release + ([tag] if tag else []))
         if declared is not None:
             return Choice(declared, "base-commit", f"base-commit {declared[:12]} holds every pre-image", 0), others
         if on_trees:
@@ -164,13 +164,11 @@ class BaseFinder:
         return None, others
 
     def _line_count(self, choice: Choice, pairs: list[Pair]) -> int:
-        """The candidates on the chosen line: its commits from the base up to its tip holding every pre-image."""
+        """The candidates on the chosen line: the base and the commits above it up to the next change."""
         tip = self._refs.get(choice.ref)
         if tip is None or choice.signal in ("base-commit", "tag"):
             return 1
-        if self._index is not None:
-            return self._index.holders_up_to(choice.commit, tip, pairs)
-        return holders_up_to(self.repo, choice.commit, tip, pairs)
+        return holders_above(self.repo, choice.commit, tip, pairs)
 
     def _verify_base_commit(self, declared: str | None, pairs: list[Pair], notes: list[str]) -> str | None:
         """The declared base-commit when it holds every pre-image; otherwise say why not (once)."""
@@ -269,6 +267,14 @@ class BaseFinder:
         if not self._maintainers:
             return []
         return maintainer_lines(self.repo, self._maintainers, paths, self._refs)
+
+
+def _distinct(choices: list[Choice]) -> list[Choice]:
+    """One choice per commit, the first found."""
+    kept: dict[str, Choice] = {}
+    for choice in choices:
+        kept.setdefault(choice.commit, choice)
+    return list(kept.values())
 
 
 def _worded(choice: Choice | None, tier: str) -> Choice:

@@ -80,17 +80,6 @@ class BlobHistory:
     def times(self, oids: list[str]) -> dict[str, int]:
         return {oid: t for oid in oids if (t := self.index.time_of(oid)) is not None}
 
-    def holders_up_to(self, holder: str, tip: str, pairs: list[tuple[str, str | None]]) -> int:
-        """How many commits on ``tip``'s first-parent line, from ``holder`` up, hold every pair."""
-        low, top = self.index.position(holder), self.index.position(tip)
-        if low is None or top is None:
-            return 1
-        return sum(
-            self.index.count_ancestors(max(first, low), last, top)
-            for first, last in self.holding_all(pairs)
-            if last >= low and first <= top
-        )
-
     def first_holder_below(self, start: str, pairs: list[tuple[str, str | None]]) -> str | None:
         """The first commit at or below ``start`` on its first-parent line holding every pair."""
         position = self.index.position(start)

@@ -111,6 +111,9 @@ class BlobIndex:
     def size(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM commits").fetchone()[0])
 
+    def path_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM paths").fetchone()[0])
+
     def position(self, oid: str) -> int | None:
         """The pre-order number of a commit, or None when no searched ref reaches it."""
         row = self.db.execute("SELECT pre FROM commits WHERE oid = ?", (bytes.fromhex(oid),)).fetchone()
@@ -127,14 +130,6 @@ class BlobIndex:
             (first, last, position),
         ).fetchone()
         return None if row is None else int(row[0])
-
-    def count_ancestors(self, first: int, last: int, position: int) -> int:
-        """How many numbers in [first, last] are first-parent ancestors of ``position`` (or it)."""
-        row = self.db.execute(
-            "SELECT COUNT(*) FROM commits WHERE pre BETWEEN ? AND ? AND post >= ?",
-            (first, min(last, position), position),
-        ).fetchone()
-        return int(row[0])
 
     def oid_at(self, pre: int) -> str:
         return bytes(self.db.execute("SELECT oid FROM commits WHERE pre = ?", (pre,)).fetchone()[0]).hex()

@@ -204,13 +204,14 @@ def line_at(repo: Path, tip: str, cutoff: int) -> str | None:
     return out or None
 
 
-def first_holder_walk(repo: Path, start: str, pairs: list[Pair]) -> str | None:
+def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0) -> str | None:
     """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
 
     Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
     commits that change a touched path.  Between two of them the paths hold
     the same blobs, so crossing a change back to its first parent is the
-    only place the answer can start; the walk stops there.
+    only place the answer can start; the walk stops there, or at a change
+    committed before ``floor`` (an answer below it could not be chosen).
     """
     state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
     if all(matches(state[p], b) for p, b in pairs):
@@ -226,7 +227,7 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair]) -> str | None:
         "--no-abbrev",
         "--no-renames",
         "--diff-merges=first-parent",
-        "--format=%x01%H %P",
+        "--format=%x01%H %ct %P",
         start,
         "--",
         *[f":(literal){p}" for p, _ in pairs],
@@ -234,7 +235,9 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair]) -> str | None:
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
     assert proc.stdout is not None
     try:
-        for parent, old in _changes(proc.stdout):
+        for time, parent, old in _changes(proc.stdout):
+            if time < floor:
+                return None
             state.update(old)
             if parent is None:
                 return None
@@ -246,8 +249,8 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair]) -> str | None:
         proc.wait()
 
 
-def _changes(stream: object) -> Iterator[tuple[str | None, dict[str, str]]]:
-    """(first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
+def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
+    """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
     rest = b""
     reader = stream.read  # type: ignore[attr-defined]
     while True:
@@ -263,16 +266,17 @@ def _changes(stream: object) -> Iterator[tuple[str | None, dict[str, str]]]:
             return
 
 
-def _old_blobs(record: bytes) -> tuple[str | None, dict[str, str]]:
-    _, parent, old, _ = _raw_record(record)
-    return parent, old
+def _old_blobs(record: bytes) -> tuple[int, str | None, dict[str, str]]:
+    _, time, parent, old, _ = _raw_record(record)
+    return time, parent, old
 
 
-def _raw_record(record: bytes) -> tuple[str, str | None, dict[str, str], dict[str, str]]:
-    """(commit, first parent, {path: blob before}, {path: blob after}) of one ``--raw -z`` record."""
+def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:
+    """(commit, time, first parent, {path: blob before}, {path: blob after}) of one record
+    formatted ``%H %ct %P`` with ``--raw -z``."""
     fields = record.split(b"\0")
     head = fields[0].split()
-    parent = head[1].decode() if len(head) > 1 else None
+    parent = head[2].decode() if len(head) > 2 else None
     old: dict[str, str] = {}
     new: dict[str, str] = {}
     items = fields[1:]
@@ -283,38 +287,30 @@ def _raw_record(record: bytes) -> tuple[str, str | None, dict[str, str], dict[st
             name = path.decode("utf-8", "replace")
             old[name] = "" if parts[2].strip(b"0") == b"" else parts[2].decode()
             new[name] = "" if parts[3].strip(b"0") == b"" else parts[3].decode()
-    return head[0].decode(), parent, old, new
+    return head[0].decode(), int(head[1]), parent, old, new
 
 
-def holders_up_to(repo: Path, holder: str, tip: str, pairs: list[Pair]) -> int:
-    """How many commits on ``tip``'s first-parent line, from ``holder`` up, hold every pre-image."""
-    line = git(repo, "rev-list", "--first-parent", f"{holder}..{tip}", check=False).split()
+def holders_above(repo: Path, holder: str, tip: str, pairs: list[Pair], window: int = 200) -> int:
+    """How many commits hold every pre-image on ``tip``'s first-parent line from ``holder`` up to the
+    first later change of a touched path (at most ``window`` commits are looked at)."""
+    line = git(repo, "rev-list", "--first-parent", "--reverse", f"{holder}..{tip}", check=False).split()[:window]
     if not line:
         return 1
     out = git_bytes(
         repo,
         "log",
         "--first-parent",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--diff-merges=first-parent",
-        "--format=%x01%H %P",
-        f"{holder}..{tip}",
+        "--format=%H",
+        f"{holder}..{line[-1]}",
         "--",
         *[f":(literal){p}" for p, _ in pairs],
-    )
-    changes = {}
-    for record in out.split(b"\x01"):
-        if record.strip():
-            commit, _, _, new = _raw_record(record)
-            changes[commit] = new
-    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(holder, p) for p, _ in pairs]), strict=True))
+    ).split()
+    changed = {oid.decode() for oid in out}
     total = 1
-    for commit in reversed(line):
-        state.update(changes.get(commit, {}))
-        total += all(matches(state[p], b) for p, b in pairs)
+    for commit in line:
+        if commit in changed:
+            break
+        total += 1
     return total
 
 

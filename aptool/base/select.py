@@ -60,42 +60,63 @@ def on_lines(
     cutoff: float,
     history: BlobHistory | None,
     times: dict[str, int],
+    floor: int = 0,
 ) -> list[Choice]:
     """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
 
     With ``history`` (the full index) the answer comes from the index;
-    without, from a path-limited first-parent walk.  Both give the same commit.
+    without, from a path-limited first-parent walk; both give the same
+    commit.  Lines whose answer is older than ``floor`` (or than an
+    answer already found) cannot be chosen: their walk stops there, and
+    they are left out.  Lines at the same commit are asked once.
     """
-    found: list[Choice] = []
     limit = int(min(cutoff, 2**62))
+    starts: dict[str, Line] = {}
     for line in lines:
         start = line_at(repo, line.tip, limit)
-        if start is None:
+        if start is not None and start not in starts:
+            starts[start] = line
+    missing = [s for s in starts if s not in times]
+    times.update(history.times(missing) if history is not None else _times(repo, missing))
+    found: list[Choice] = []
+    for start, line in sorted(starts.items(), key=lambda item: (-times[item[0]], item[1].ref)):
+        if times[start] < floor:
             continue
-        holder = history.first_holder_below(start, pairs) if history is not None else None
-        if history is None:
-            holder = first_holder_walk(repo, start, pairs)
+        if history is not None:
+            holder = history.first_holder_below(start, pairs)
+        else:
+            holder = first_holder_walk(repo, start, pairs, floor)
         if holder is None:
             continue
         if holder not in times:
             times.update(history.times([holder]) if history is not None else _times(repo, [holder]))
+        if times[holder] < floor:
+            continue
+        floor = times[holder]
         signal = "maintainer tree" if line.source == "maintainer tree" else "release line"
         where = _short(line.ref)
-        found.append(
-            Choice(holder, signal, f"{where} at the series' date, or below it on its line", times[holder], line.ref)
-        )
+        rule = f"{where} at the series' date, or below it on its line"
+        found.append(Choice(holder, signal, rule, times[holder], line.ref))
     return found
 
 
-def newest_tag(repo: Path, tags: list[Tag], pairs: list[Pair], cutoff: float, after: int) -> Choice | None:
-    """The newest tag committed no later than the cut-off (and not before ``after``) holding every pre-image."""
-    eligible = [t for t in tags if t.time <= cutoff and t.time >= after]
-    for start in range(0, len(eligible), 64):
-        batch = eligible[start : start + 64]
-        for tag, holds in zip(batch, holding(repo, [t.commit for t in batch], pairs), strict=True):
-            if holds:
-                return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
-    return None
+def newest_tag(repo: Path, tags: list[Tag], pairs: list[Pair], cutoff: float) -> Choice | None:
+    """The newest tag committed no later than the cut-off that holds every pre-image.
+
+    One pre-image at a time over the tags still in the running, so that
+    most tags are asked about one path only.
+    """
+    eligible = [t for t in tags if t.time <= cutoff]
+    for pair in pairs:
+        if not eligible:
+            break
+        eligible = [
+            t for t, holds in zip(eligible, holding(repo, [t.commit for t in eligible], [pair]), strict=True) if holds
+        ]
+    if not eligible:
+        return None
+    tag = eligible[0]
+    return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
 
 
 def best(choices: list[Choice]) -> Choice | None:

@@ -28,9 +28,7 @@ def apply_series(
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to make the branch in."),
     archive: str | None = ArchiveOption,
     version: int | None = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
-    branch: str | None = typer.Option(
-        None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."
-    ),
+    branch: str | None = typer.Option(None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."),
     worktree: Path | None = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
     force: bool = typer.Option(False, "--force", help="Rebuild the branch when it exists."),
     closest: bool = typer.Option(
