@@ -23,6 +23,7 @@ from aptool.base.lines import (
     Tag,
     blobs_at,
     branch_patterns,
+    has_path_filters,
     holders_above,
     long_lived_lines,
     maintainer_lines,
@@ -53,6 +54,7 @@ class BaseFinder:
         self._paths: BlobHistory | None = None
         self._times: dict[str, int] = {}
         self._maintainers: str | None = None
+        self._bloom = False
 
     def __enter__(self) -> BaseFinder:
         return self
@@ -148,11 +150,18 @@ class BaseFinder:
         pairs: list[Pair] = [(r.path, r.blob) for r in needed]
         declared = self._verify_base_commit(series.base_commit, pairs, notes)
         on_trees = on_lines(
-            self.repo, self._maintainer_lines([p for p, _ in pairs]), pairs, cutoff, self._index, self._times
+            self.repo,
+            self._maintainer_lines([p for p, _ in pairs]),
+            pairs,
+            cutoff,
+            self._index,
+            self._times,
+            0,
+            self._bloom,
         )
         tag = newest_tag(self.repo, self._tags, pairs, cutoff)
         floor = tag.time if tag else 0
-        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times, floor)
+        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times, floor, self._bloom)
         others = _distinct(on_trees + on_release + ([tag] if tag else []))
         if declared is not None:
             return Choice(declared, "base-commit", f"base-commit {declared[:12]} holds every pre-image", 0), others
@@ -240,6 +249,7 @@ class BaseFinder:
         self._tags = [t for t in tags(self.repo) if t.commit in commits]
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
+        self._bloom = has_path_filters(self.repo)
         if self._paths is not None:
             self._paths.index.db.close()
         self._paths = None

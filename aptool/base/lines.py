@@ -204,7 +204,7 @@ def line_at(repo: Path, tip: str, cutoff: int) -> str | None:
     return out or None
 
 
-def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0) -> str | None:
+def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:
     """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
 
     Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
@@ -212,30 +212,22 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0)
     the same blobs, so crossing a change back to its first parent is the
     only place the answer can start; the walk stops there, or at a change
     committed before ``floor`` (an answer below it could not be chosen).
+    With changed-path Bloom filters (``bloom``), git uses them for one
+    path at a time only, so each path gets its own walk and the changes
+    are put back in line order.
     """
     state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
     if all(matches(state[p], b) for p, b in pairs):
         return start
-    cmd = [
-        "git",
-        "-C",
-        str(repo),
-        "log",
-        "--first-parent",
-        "--raw",
-        "-z",
-        "--no-abbrev",
-        "--no-renames",
-        "--diff-merges=first-parent",
-        "--format=%x01%H %ct %P",
-        start,
-        "--",
-        *[f":(literal){p}" for p, _ in pairs],
-    ]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env())
-    assert proc.stdout is not None
+    proc: subprocess.Popen[bytes] | None = None
+    if bloom and len(pairs) > 1:
+        changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
+    else:
+        proc = _log_changes(repo, start, [p for p, _ in pairs])
+        assert proc.stdout is not None
+        changes = _changes(proc.stdout)
     try:
-        for time, parent, old in _changes(proc.stdout):
+        for time, parent, old in changes:
             if time < floor:
                 return None
             state.update(old)
@@ -245,8 +237,61 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0)
                 return parent
         return None
     finally:
-        proc.kill()
-        proc.wait()
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
+
+def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
+    cmd = ["git", "-C", str(repo), "log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames"]
+    cmd += ["--diff-merges=first-parent", "--format=%x01%H %ct %P"]
+    if since:
+        cmd.append(f"--since={since}")
+    cmd += [start, "--", *paths]
+    env = git_env({"GIT_LITERAL_PATHSPECS": "1"})
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+
+
+def _changes_per_path(
+    repo: Path, start: str, paths: list[str], floor: int
+) -> Iterator[tuple[int, str | None, dict[str, str]]]:
+    """The changes of ``_changes``, from one walk per path (all at once), in first-parent order."""
+    procs = [_log_changes(repo, start, [path], floor) for path in paths]
+    by_commit: dict[str, tuple[int, str | None, dict[str, str]]] = {}
+    for proc in procs:
+        out, _ = proc.communicate()
+        for record in out.split(b"\x01"):
+            if record.strip():
+                commit, time, parent, old, _ = _raw_record(record)
+                known = by_commit.get(commit)
+                by_commit[commit] = (time, parent, {**(known[2] if known else {}), **old})
+    if not by_commit:
+        return
+    args = ["rev-list", "--first-parent"] + ([f"--since={floor}"] if floor else []) + [start]
+    for commit in git(repo, *args).split():
+        if commit in by_commit:
+            yield by_commit.pop(commit)
+            if not by_commit:
+                return
+
+
+def has_path_filters(repo: Path) -> bool:
+    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk)."""
+    names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
+    chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+    files = [Path(repo, n) for n in names] + (sorted(Path(repo, chain[0]).glob("*.graph")) if chain else [])
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                head = handle.read(8)
+                if head[:4] != b"CGPH":
+                    continue
+                table = handle.read(12 * (head[6] + 1))
+        except OSError:
+            continue
+        if any(table[i : i + 4] == b"BIDX" for i in range(0, len(table), 12)):
+            return True
+    return False
 
 
 def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
@@ -303,7 +348,8 @@ def holders_above(repo: Path, holder: str, tip: str, pairs: list[Pair], window: 
         "--format=%H",
         f"{holder}..{line[-1]}",
         "--",
-        *[f":(literal){p}" for p, _ in pairs],
+        *[p for p, _ in pairs],
+        env={"GIT_LITERAL_PATHSPECS": "1"},
     ).split()
     changed = {oid.decode() for oid in out}
     total = 1

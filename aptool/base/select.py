@@ -61,6 +61,7 @@ def on_lines(
     history: BlobHistory | None,
     times: dict[str, int],
     floor: int = 0,
+    bloom: bool = False,
 ) -> list[Choice]:
     """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
 
@@ -85,7 +86,7 @@ def on_lines(
         if history is not None:
             holder = history.first_holder_below(start, pairs)
         else:
-            holder = first_holder_walk(repo, start, pairs, floor)
+            holder = first_holder_walk(repo, start, pairs, floor, bloom)
         if holder is None:
             continue
         if holder not in times:
