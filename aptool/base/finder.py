@@ -208,6 +208,9 @@ class BaseFinder:
     def _reachable(self, oid: str) -> bool:
         if self._index is not None:
             return self._index.contains(oid)
+        for line in self._lines:  # a declared base is usually on a long-lived branch: cheap to ask there first
+            if git_ok(self.repo, "merge-base", "--is-ancestor", oid, line.tip):
+                return True
         out = git(self.repo, "for-each-ref", f"--contains={oid}", "--format=%(objectname)", check=False)
         return any(line in self._tips for line in out.split())
 
@@ -250,10 +253,10 @@ class BaseFinder:
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
         self._bloom = has_path_filters(self.repo)
-        if self._paths is not None:
-            self._paths.index.db.close()
-        self._paths = None
-        self._index = None
+        for history in (self._paths, self._index):
+            if history is not None:
+                history.index.db.close()
+        self._paths = self._index = None
         index = BlobIndex.existing(self.repo, self._tips, self.progress)
         if index is not None:
             self._index = BlobHistory(self.repo, tips=self._tips, index=index)
