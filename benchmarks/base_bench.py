@@ -126,7 +126,7 @@ def write_case(repo: Path, case: Case, directory: Path, number: int) -> None:
     dates = {c: git(repo, "log", "-1", "--format=%cD", c).strip() for c in commits}
     chunks = re.split(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", raw, flags=re.MULTILINE)
     mails = []
-    for oid, body in zip(chunks[1::2], chunks[2::2], strict=False):
+    for oid, body in zip(chunks[1::2], chunks[2::2], strict=True):
         text = body.decode("utf-8", "replace")
         text = re.sub(r"^Date: .*$", f"Date: {dates.get(oid.decode(), '')}", text, count=1, flags=re.MULTILINE)
         mails.append(f"From {oid.decode()} Mon Sep 17 00:00:00 2001\n" + text)
@@ -148,7 +148,7 @@ def valid_at(repo: Path, commit: str | None, case: Case) -> bool:
         return False
     specs = "".join(f"{commit}:{path}\n" for path, _ in case.preimages)
     answers = git(repo, "cat-file", "--batch-check=%(objectname)", stdin=specs.encode()).splitlines()
-    for (_path, blob), answer in zip(case.preimages, answers, strict=False):
+    for (_path, blob), answer in zip(case.preimages, answers, strict=True):
         present = not answer.endswith("missing")
         if blob is None and present or blob is not None and (not present or not answer.startswith(blob)):
             return False

@@ -116,7 +116,7 @@ def main() -> int:
             len(model.flags),
             len(model.entries),
         ]
-        totals = [a + b for a, b in zip(totals, row)]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
         total_time += model_time
         total_parse += parse_time
         print(

@@ -58,7 +58,7 @@ def blob_at(repo: Path, commit: str, path: str) -> str | None:
 def assert_postimages(repo: Path, result, patches) -> None:  # type: ignore[no-untyped-def]
     """Every patch's commit holds every post-image blob its mail names (checked with git, not the engine)."""
     assert len(result.patches) == len(patches)
-    for outcome, patch in zip(result.patches, patches):
+    for outcome, patch in zip(result.patches, patches, strict=True):
         assert outcome.message_id == patch.message_id
         for change in patch.files:
             held = blob_at(repo, outcome.commit, change.path)

@@ -106,7 +106,8 @@ def test_grow_in_a_work_tree(tmp_path: Path) -> None:
     repo.mkdir()
     write(
         repo,
-        "void helper(struct dev *d);\nvoid entry(struct dev *d) { mutex_lock(&d->lock); helper(d); mutex_unlock(&d->lock); }\n",
+        "void helper(struct dev *d);\n"
+        "void entry(struct dev *d) { mutex_lock(&d->lock); helper(d); mutex_unlock(&d->lock); }\n",
         "a.c",
     )
     write(

@@ -91,7 +91,7 @@ def apply_plan(
             total = len(plan.patches)
             reporter.begin(total)
             series_base = commit = base
-            for index, (patch, mail) in enumerate(zip(plan.patches, mails)):
+            for index, (patch, mail) in enumerate(zip(plan.patches, mails, strict=True)):
                 reporter.patch_started(index, total, patch)
                 outcome = _apply_one(wt, reader, patch, mail, index, commit, plan)
                 outcomes.append(outcome)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aptool.apply.plan import PatchOutcome
 from aptool.base.index import indexing_note
 from aptool.series.data import Patch
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 
 class Reporter:
@@ -82,7 +85,7 @@ class ProgressBar(Reporter):
             console=self.console,
             transient=True,
         )
-        self.task = None
+        self.task: TaskID | None = None
         self.progress.start()
 
     def stage(self, text: str) -> None:

@@ -14,7 +14,7 @@ from aptool.apply.plan import DEFAULT_LINKMASK, ApplyFailure, ApplyPlan, ApplyRe
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
 from aptool.archive import Archive, normalize_msgid, open_archive
-from aptool.config import git_config
+from aptool.git.repo import read_config
 from aptool.series import fetch_thread
 
 if TYPE_CHECKING:
@@ -51,7 +51,8 @@ def apply_thread(
         repo, thread, version=version, archive=source, progress=reporter.indexing if reporter is not None else None
     )
     if not found.exact and not closest:
-        raise ApplyFailure(_no_exact_base(found, thread.root))
+        line, unmet = _no_exact_base(found, thread.root)
+        raise ApplyFailure(line, detail=unmet)
     plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
     plan.record["archive"] = source.location
     plan.record["thread"] = thread.root
@@ -93,8 +94,9 @@ def plan_from_base(
 
 def linkmask_for(repo: Path, archive_location: str) -> str:
     """``aptool.linkmask``, else ``b4.linkmask``, else the archive's URL, else lore's ``/r/``."""
+    settings = read_config(repo)
     for key in ("aptool.linkmask", "b4.linkmask"):
-        configured = git_config(key, repo)
+        configured = settings.get(key)
         if configured:
             return configured
     if "://" in archive_location:
@@ -110,11 +112,14 @@ def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, u
     return archive
 
 
-def _no_exact_base(found: BaseResult, root: str) -> str:
-    lines = [f"no commit holds the pre-images of <{root}>, so there is no exact base to apply it on"]
-    for evidence in found.unmet:
-        blob = evidence.preimage or "(absent)"
-        lines.append(f"  {evidence.path}: blob {blob} is in no commit of the repository or the archive")
-    lines.append(f"  closest commit: {found.describe} ({found.base[:12]})")
-    lines.append("  use --closest to apply there with a three-way merge")
-    return "\n".join(lines)
+def _no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
+    """The refusal in one line, and the unmet pre-images as the data that go with it."""
+    line = (
+        f"no exact base for <{root}>: no commit holds every pre-image; closest commit: "
+        f"{found.describe} ({found.base[:12]}), where --closest applies it with a three-way merge"
+    )
+    unmet = [
+        f"{evidence.path}: blob {evidence.preimage or '(absent)'} is in no commit of the repository or the archive"
+        for evidence in found.unmet
+    ]
+    return line, "\n".join(unmet)

@@ -7,8 +7,6 @@ import email.policy
 import re
 from email.message import EmailMessage
 
-from liblore.utils import get_clean_msgid
-
 _INDEX_LINE = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 
 
@@ -19,23 +17,6 @@ def parse_mail(raw: bytes) -> EmailMessage:
     return msg
 
 
-def message_id(raw: bytes | EmailMessage) -> str | None:
-    """The mail's Message-ID without angle brackets, or None."""
-    msg = parse_mail(raw) if isinstance(raw, bytes) else raw
-    return get_clean_msgid(msg)
-
-
 def blob_pairs(raw: bytes) -> list[tuple[str, str]]:
     """Every ``index PRE..POST`` pair in the mail, as written (abbreviated)."""
     return [(a.decode(), b.decode()) for a, b in _INDEX_LINE.findall(raw)]
-
-
-def references(msg: EmailMessage) -> list[str]:
-    """Message-IDs this mail replies to: References first, then In-Reply-To."""
-    found: list[str] = []
-    for header in ("References", "In-Reply-To"):
-        for value in msg.get_all(header, []) or []:
-            for ref in re.findall(r"<([^<>\s]+)>", str(value)):
-                if ref not in found:
-                    found.append(ref)
-    return found

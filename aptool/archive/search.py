@@ -10,12 +10,12 @@ text.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, field
 
-from aptool.archive.mail import blob_pairs, message_id, parse_mail
+from aptool.archive.mail import blob_pairs, parse_mail
+from aptool.archive.msgid import message_id
 from aptool.errors import ArchiveError
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _TERM = re.compile(r"^(dfpre|dfpost|patchid|m):(\S+)$")
 
@@ -72,12 +72,10 @@ class MailIndex:
             chunks.append(_text_of(mail.raw).encode("utf-8", "replace") + b"\n")
         if not chunks:
             return
-        proc = subprocess.run(
-            ["git", "patch-id", "--stable"], input=b"".join(chunks), capture_output=True, env=git_env()
-        )
+        proc = run(None, "patch-id", "--stable", input=b"".join(chunks))
         for line in proc.stdout.decode().splitlines():
-            patch_id, number = line.split()
-            self.mails[int(number, 16)].patch_id = patch_id
+            patch_id, hex_number = line.split()
+            self.mails[int(hex_number, 16)].patch_id = patch_id
 
 
 def _matches(mail: IndexedMail, prefix: str, value: str) -> bool:
@@ -100,6 +98,6 @@ def _text_of(raw: bytes) -> str:
             try:
                 texts.append(part.get_content())
             except (LookupError, UnicodeError):
-                payload = part.get_payload(decode=True) or b""
-                texts.append(payload.decode("utf-8", "replace"))
+                payload = part.get_payload(decode=True)
+                texts.append(payload.decode("utf-8", "replace") if isinstance(payload, bytes) else "")
     return "\n".join(texts)

@@ -35,6 +35,7 @@ from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import Choice, any_commit, best, closest, cutoff_of, newest_tag, on_lines
 from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers
 from aptool.errors import RepositoryError
+from aptool.git.repo import open_repository
 from aptool.git.run import git, git_ok
 from aptool.series import Patch, SeriesVersion, Thread, require_version
 
@@ -43,7 +44,8 @@ class BaseFinder:
     """Finds bases in one repository; use as a context manager, or call ``close``."""
 
     def __init__(self, repo: Path | str, progress: Progress | None = None) -> None:
-        self.repo = _repository(Path(repo))
+        self.repository = open_repository(repo)
+        self.repo = self.repository.cwd
         self.progress = progress
         self._state = ""  # the refs the cached values below belong to
         self._refs: dict[str, str] = {}
@@ -63,6 +65,7 @@ class BaseFinder:
         self.close()
 
     def close(self) -> None:
+        self.repository.close()
         for history in (self._index, self._paths):
             if history is not None:
                 history.index.db.close()
@@ -275,8 +278,8 @@ class BaseFinder:
     def _maintainer_lines(self, paths: list[str]) -> list[Line]:
         if self._maintainers is None:
             head = self._refs.get("HEAD") or (self._lines[0].tip if self._lines else "")
-            text = git(self.repo, "cat-file", "blob", f"{head}:MAINTAINERS", check=False) if head else ""
-            self._maintainers = text
+            text = self.repository.read(f"{head}:MAINTAINERS") if head else None
+            self._maintainers = text.decode("utf-8", "replace") if text else ""
         if not self._maintainers:
             return []
         return maintainer_lines(self.repo, self._maintainers, paths, self._refs)
@@ -300,15 +303,6 @@ def _commits(repo: Path, oids: list[str]) -> list[str]:
         return []
     out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
     return [oid for oid, kind in zip(oids, out.splitlines(), strict=False) if kind == "commit"]
-
-
-def _repository(repo: Path) -> Path:
-    if not repo.is_dir():
-        raise RepositoryError(f"not a git repository: {repo.resolve()} does not exist")
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo.resolve()}")
-    top = git(repo, "rev-parse", "--show-toplevel", check=False).strip()
-    return Path(top) if top else repo
 
 
 def _later_touches(prerequisites: list[Prerequisite], series_patches: list[Patch]) -> list[FileEvidence]:

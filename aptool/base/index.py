@@ -17,12 +17,11 @@ for the run.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aptool.errors import RepositoryError
-from aptool.git.run import git, git_bytes, git_env
+from aptool.git.run import DEVNULL, git, git_bytes, popen
 
 _FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
@@ -304,7 +303,7 @@ def _commits_only(repo: Path, oids: list[str]) -> list[str]:
     if not oids:
         return []
     out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
-    return [oid for oid, kind in zip(oids, out.splitlines(), strict=False) if kind == "commit"]
+    return [oid for oid, kind in zip(oids, out.splitlines(), strict=True) if kind == "commit"]
 
 
 def _log(
@@ -317,10 +316,8 @@ def _log(
     ``paths``, only commits that change one of them against their first
     parent (``--full-history``: side branches are not simplified away).
     """
-    cmd = [
-        "git",
-        "-C",
-        str(repo),
+    proc = popen(
+        repo,
         "log",
         "--stdin",
         "--raw",
@@ -330,11 +327,9 @@ def _log(
         "--diff-merges=first-parent",
         "--root",
         "--format=%x01%H %ct %P",
-    ]
-    if paths is not None:
-        cmd += ["--full-history", "--", *[f":(literal){p}" for p in paths]]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env()
+        *(["--full-history", "--", *paths] if paths is not None else []),
+        env={"GIT_LITERAL_PATHSPECS": "1"},
+        stderr=DEVNULL,
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(spec)

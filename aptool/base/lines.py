@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from aptool.git.run import git, git_bytes, git_env
+from aptool.git.run import DEVNULL, git, git_bytes, popen
 
 DEFAULT_BRANCHES = ["master", "main", "maint", "next", "stable", "for-next", "*.x", "*.y", "maint-*", "stable-*"]
 Pair = tuple[str, "str | None"]  # (path, abbreviated blob; None: the path must be absent; "": any blob)
@@ -243,13 +243,12 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
 
 
 def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
-    cmd = ["git", "-C", str(repo), "log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames"]
-    cmd += ["--diff-merges=first-parent", "--format=%x01%H %ct %P"]
-    if since:
-        cmd.append(f"--since={since}")
-    cmd += [start, "--", *paths]
-    env = git_env({"GIT_LITERAL_PATHSPECS": "1"})
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
+    args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
+    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}, stderr=DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    return proc
 
 
 def _changes_per_path(

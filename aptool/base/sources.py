@@ -6,16 +6,12 @@ Nothing here decides what is needed; ``prerequisites`` does.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from aptool.archive.base import Archive
-from aptool.archive.mail import message_id
-from aptool.archive.msgid import normalize_msgid
+from aptool.archive.msgid import message_id, named_in_value
 from aptool.errors import AptoolError
 from aptool.series import Patch, SeriesVersion, Thread, parse_thread
-
-_MSGID = re.compile(r"<([^<>\s]+@[^<>\s]+)>|(\S+@\S+)")
 
 
 @dataclass
@@ -85,11 +81,7 @@ def declared_offers(version: SeriesVersion, finder: PatchFinder) -> list[Offer]:
         elif dep.kind == "change-id":
             finder.notes.append(f"prerequisite-change-id {dep.value}: public-inbox cannot search by change-id")
         else:
-            for match in _MSGID.finditer(dep.value):
-                try:
-                    msgid = normalize_msgid(match.group(1) or match.group(2))
-                except AptoolError:
-                    continue
+            for msgid in named_in_value(dep.value):
                 patches, upgrade = finder.patches_named(msgid)
                 if upgrade:
                     finder.notes.append(upgrade)

@@ -13,21 +13,23 @@ from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     print_json,
-    reports_errors,
+    series_version,
 )
 
 if TYPE_CHECKING:
     from aptool.apply.plan import ApplyResult
 
 
-@reports_errors
 def apply_series(
     msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to make the branch in."),
     archive: str | None = ArchiveOption,
-    version: int | None = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     branch: str | None = typer.Option(None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."),
     worktree: Path | None = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
     force: bool = typer.Option(False, "--force", help="Rebuild the branch when it exists."),
@@ -48,6 +50,7 @@ def apply_series(
     from aptool.apply.progress import reporter_for
     from aptool.apply.thread import apply_thread
 
+    version = series_version(use_version, old_version)
     # SIGTERM and SIGHUP end the run through its cleanup (SIGKILL cannot; the next run cleans up).
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _exit_on_signal)

@@ -15,17 +15,19 @@ from aptool.commands.common import (
     ArchiveOption,
     JsonOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     open_thread_source,
     print_json,
-    reports_errors,
+    series_version,
 )
 
 if TYPE_CHECKING:
+    from aptool.archive import Archive
     from aptool.base import BaseResult
 
 
-@reports_errors
 def base(
     msgid: str = typer.Argument(..., help="Message-ID of any message of the series' thread, or its archive URL."),
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
@@ -33,7 +35,8 @@ def base(
     mbox: Path | None = typer.Option(
         None, "--mbox", help="Read the thread from this mbox file; prerequisites then come only from it."
     ),
-    version: int | None = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
     as_json: bool = JsonOption,
@@ -48,6 +51,8 @@ def base(
     from aptool.commands.indexing import IndexProgress
     from aptool.series import fetch_thread
 
+    version = series_version(use_version, old_version)
+    source: Archive
     if mbox is not None:
         wanted, source = normalize_msgid(msgid), LocalArchive(mbox)
     else:

@@ -12,10 +12,9 @@ from pathlib import Path
 
 import typer
 
-from aptool.commands.common import JsonOption, print_json, reports_errors
+from aptool.commands.common import JsonOption, print_json
 
 
-@reports_errors
 def index(
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to index (default: the current one)."),
     as_json: bool = JsonOption,
@@ -27,11 +26,10 @@ def index(
     from aptool.base.history import searchable_tips
     from aptool.base.index import BlobIndex, index_file
     from aptool.commands.indexing import IndexProgress
-    from aptool.errors import RepositoryError
-    from aptool.git.run import git_ok
+    from aptool.git.repo import open_repository
 
-    if not repo.is_dir() or not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo.resolve()}")
+    with open_repository(repo) as found:
+        repo = found.cwd
     started = time.perf_counter()
     progress = IndexProgress()
     try:
@@ -39,11 +37,12 @@ def index(
     finally:
         progress.close()
     where = index_file(repo)
-    answer = {
+    size = where.stat().st_size if where is not None and where.exists() else 0
+    answer: dict[str, object] = {
         "index": str(where) if where is not None else None,
         "commits": built.size(),
         "paths": built.path_count(),
-        "bytes": where.stat().st_size if where is not None and where.exists() else 0,
+        "bytes": size,
         "seconds": round(time.perf_counter() - started, 2),
     }
     built.db.close()
@@ -52,5 +51,5 @@ def index(
     else:
         typer.echo(
             f"indexed {answer['commits']} commits, {answer['paths']} paths in {answer['seconds']} s: "
-            f"{answer['index']} ({answer['bytes'] / 1e6:.1f} MB)"
+            f"{answer['index']} ({size / 1e6:.1f} MB)"
         )

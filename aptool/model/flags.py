@@ -63,15 +63,15 @@ def mark_flags(functions: dict[str, Function], candidates: list[Candidate]) -> d
                         flag.queues.append(event.lock)
     kept: set[int] = set()
     for candidate in candidates:
-        event = candidate.node.event
-        assert event is not None
+        access = candidate.node.event
+        assert access is not None
         lock, resolved = candidate.resolver.lock_class(candidate.target)
         lock += candidate.suffix
         if lock not in flags:
             continue
-        event.lock, event.resolved = lock, resolved
-        if event.kind == "flag-write":
-            event.kind = "flag-clear" if (event.value or "") in CLEARING_VALUES else "flag-set"
+        access.lock, access.resolved = lock, resolved
+        if access.kind == "flag-write":
+            access.kind = "flag-clear" if (access.value or "") in CLEARING_VALUES else "flag-set"
         kept.add(id(candidate.node))
     dropped = {id(c.node) for c in candidates} - kept
     for function in functions.values():

@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aptool.errors import RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.repo import open_repository
+from aptool.git.run import git
 from aptool.model.data import CodeModel
 from aptool.model.load import build_from_sources, read_sources
 
@@ -28,8 +28,7 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
     """``files`` (paths in the repository) plus definers of their callees, callers of their
     functions and users of their function-pointer fields, ``depth`` rounds.  ``rev`` None:
     the work tree."""
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo}")
+    open_repository(repo).close()  # "not a git repository: ..." otherwise
     scope = list(dict.fromkeys(files))
     for _ in range(depth):
         model = _model(repo, rev, scope)
@@ -52,9 +51,9 @@ def _model(repo: Path, rev: str | None, scope: list[str]) -> CodeModel:
 def _patterns(model: CodeModel) -> list[str]:
     defined = {f.name for f in model.functions.values()}
     public = sorted({f.name for f in model.functions.values() if not f.static})
-    calls = [e for f in model.functions.values() for e in f.events() if e.kind == "call" and e.callee]
-    undefined = sorted({e.callee for e in calls if not e.via_pointer and e.callee not in defined} - {None})
-    fields = sorted({e.callee for e in calls if e.via_pointer} | set(model.pointer_targets))
+    calls = [(e.callee, e.via_pointer) for f in model.functions.values() for e in f.events() if e.kind == "call"]
+    undefined = sorted({c for c, via in calls if c and not via and c not in defined})
+    fields = sorted({c for c, via in calls if c and via} | set(model.pointer_targets))
     patterns = []
     if undefined:
         patterns.append(rf"^[A-Za-z_].*\b({_alternatives(undefined)})\(")  # a definition starts in column 0

@@ -18,6 +18,7 @@ import b4
 
 from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
+from aptool.archive.msgid import message_id
 from aptool.errors import MailError
 from aptool.series.data import (
     Cover,
@@ -57,7 +58,7 @@ def parse_thread(messages: list[bytes], root: str) -> Thread:
     problems: dict[str, str] = {}
     for raw in messages:
         msg = parse_mail(raw)
-        msgid = b4.LoreMessage.get_clean_msgid(msg)
+        msgid = message_id(msg)
         broken = mime_problem(msg)
         if broken and msgid:
             problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
@@ -66,7 +67,7 @@ def parse_thread(messages: list[bytes], root: str) -> Thread:
     mailbox = b4.LoreMailbox()
     for _, msg in parsed:
         mailbox.add_message(msg)
-    raw_by_id = {b4.LoreMessage.get_clean_msgid(msg): raw for raw, msg in parsed}
+    raw_by_id = {msgid: raw for raw, msg in parsed if (msgid := message_id(msg))}
 
     versions: dict[int, SeriesVersion] = {}
     for revision in sorted(mailbox.series):
@@ -194,7 +195,7 @@ def _own_trailers(lmsg: b4.LoreMessage) -> list[Trailer]:
     return [Trailer(t.name, t.value, lmsg.msgid) for t in trailers]
 
 
-def _trailers(ltrailers: list, default_source: str | None) -> list[Trailer]:  # type: ignore[type-arg]
+def _trailers(ltrailers: list[Any], default_source: str | None) -> list[Trailer]:
     result: list[Trailer] = []
     for ltr in ltrailers:
         source = getattr(getattr(ltr, "lmsg", None), "msgid", None) or default_source or ""
