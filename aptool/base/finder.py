@@ -176,9 +176,13 @@ class BaseFinder:
         return None, others
 
     def _line_count(self, choice: Choice, pairs: list[Pair]) -> int:
-        """The candidates on the chosen line: the base and the commits above it up to the next change."""
+        """The candidates on the chosen line: the base and the commits above it up to the next change.
+
+        Below the line's commit at the cut-off, the commit above the base is
+        the change the walk crossed; only a base at that commit can have more.
+        """
         tip = self._refs.get(choice.ref)
-        if tip is None or choice.signal in ("base-commit", "tag"):
+        if tip is None or choice.signal in ("base-commit", "tag") or choice.commit != choice.start:
             return 1
         return holders_above(self.repo, choice.commit, tip, pairs)
 
@@ -295,7 +299,7 @@ def _distinct(choices: list[Choice]) -> list[Choice]:
 
 def _worded(choice: Choice | None, tier: str) -> Choice:
     assert choice is not None
-    return Choice(choice.commit, choice.signal, f"{tier}: {choice.rule}", choice.time, choice.ref)
+    return Choice(choice.commit, choice.signal, f"{tier}: {choice.rule}", choice.time, choice.ref, choice.start)
 
 
 def _commits(repo: Path, oids: list[str]) -> list[str]:

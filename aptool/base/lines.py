@@ -223,7 +223,7 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
     if bloom and len(pairs) > 1:
         changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
     else:
-        proc = _log_changes(repo, start, [p for p, _ in pairs])
+        proc = _log_changes(repo, start, [p for p, _ in pairs], floor)
         assert proc.stdout is not None
         changes = _changes(proc.stdout)
     try:

@@ -40,6 +40,7 @@ class Choice:
     rule: str
     time: int
     ref: str = ""
+    start: str = ""  # the line's commit at the cut-off, for a line's answer
 
     def to_dict(self) -> dict[str, object]:
         return {"commit": self.commit, "signal": self.signal, "ref": self.ref, "committed": self.time}
@@ -73,8 +74,11 @@ def on_lines(
     """
     limit = int(min(cutoff, 2**62))
     starts: dict[str, Line] = {}
+    at: dict[str, str | None] = {}  # lines often share a tip (a branch and its remote-tracking ref)
     for line in lines:
-        start = line_at(repo, line.tip, limit)
+        if line.tip not in at:
+            at[line.tip] = line_at(repo, line.tip, limit)
+        start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
     missing = [s for s in starts if s not in times]
@@ -97,7 +101,7 @@ def on_lines(
         signal = "maintainer tree" if line.source == "maintainer tree" else "release line"
         where = _short(line.ref)
         rule = f"{where} at the series' date, or below it on its line"
-        found.append(Choice(holder, signal, rule, times[holder], line.ref))
+        found.append(Choice(holder, signal, rule, times[holder], line.ref, start))
     return found
 
 
