@@ -32,6 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import base_bench  # noqa: E402
 
+from aptool.git import run as runner  # noqa: E402
+
 _TOP = ["drivers", "fs", "net", "arch", "kernel", "mm", "sound", "include", "tools", "lib"]
 _EPOCH = 1_500_000_000
 
@@ -119,18 +121,15 @@ def stream(commits: int, files: int, seed: int) -> Iterator[bytes]:
 
 def generate(directory: Path, commits: int, files: int, seed: int) -> Path:
     repo = directory / "bigrepo"
-    subprocess.run(["git", "init", "-q", "-b", "master", str(repo)], check=True)
-    proc = subprocess.Popen(
-        ["git", "-C", str(repo), "fast-import", "--quiet", "--depth=10"],
-        stdin=subprocess.PIPE,
-    )
+    runner.git(None, "init", "-q", "-b", "master", str(repo))
+    proc = runner.popen(repo, "fast-import", "--quiet", "--depth=10", stderr=sys.stderr.fileno())
     assert proc.stdin is not None
     for chunk in stream(commits, files, seed):
         proc.stdin.write(chunk)
     proc.stdin.close()
     if proc.wait() != 0:
         raise SystemExit("git fast-import failed")
-    subprocess.run(["git", "-C", str(repo), "update-ref", "-d", "refs/heads/topic"], check=True)
+    runner.git(repo, "update-ref", "-d", "refs/heads/topic", check=False)
     return repo
 
 
@@ -138,6 +137,12 @@ def timed(command: list[str]) -> tuple[float, str]:
     started = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, env=base_bench.tool_env())
     return time.perf_counter() - started, proc.stdout + proc.stderr
+
+
+def timed_git(repo: Path, *args: str) -> float:
+    started = time.perf_counter()
+    runner.git(repo, *args)
+    return time.perf_counter() - started
 
 
 def answer(repo: Path, case: base_bench.Case) -> str:
@@ -183,7 +188,7 @@ def main() -> int:
     for case in cases:
         print(f"cold answer, no commit-graph: {answer(repo, case)}")
     if args.commit_graph:
-        seconds, _ = timed(["git", "-C", str(repo), "commit-graph", "write", "--reachable", "--changed-paths"])
+        seconds = timed_git(repo, "commit-graph", "write", "--reachable", "--changed-paths")
         print(f"git commit-graph write --reachable --changed-paths: {seconds:.1f} s")
         for case in cases:
             print(f"cold answer, changed-path Bloom filters: {answer(repo, case)}")
