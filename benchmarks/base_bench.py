@@ -16,8 +16,10 @@ one go over the same mboxes:
     ``.git/aptool`` index (the touched paths' history only);
   * the same after ``aptool index`` (timed apart);
   * ``b4 am -g`` when b4 is installed;
-and prints, per kind, how many answers are valid (every pre-image blob is at
-the named commit), how many are the true base, and the mean seconds per run.
+taking turns on each case (so that they share the machine's load alike), and
+prints, per kind, how many answers are valid (every pre-image blob is at the
+named commit), how many are the true base, and the mean wall and CPU seconds
+per run (CPU: the tool and the git processes it ran).
 Last, ``find_base`` is called on every case in one process (the index in
 place), and the series per second are printed.
 
@@ -28,16 +30,19 @@ place), and the series per second are printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import email.utils
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,6 +184,22 @@ def index_seconds(repo: Path) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def index_hidden(repo: Path) -> Iterator[None]:
+    """The index moved aside for a run, as in a repository where ``aptool index`` never ran."""
+    from aptool.base.index import index_file
+
+    found = index_file(repo)
+    aside = found.with_suffix(".aside") if found is not None else None
+    if found is not None and aside is not None and found.exists():
+        found.rename(aside)
+    try:
+        yield
+    finally:
+        if found is not None and aside is not None and aside.exists():
+            aside.rename(found)
+
+
 def drop_index(repo: Path) -> None:
     from aptool.base.index import index_file
 
@@ -204,36 +225,38 @@ def in_process(repo: Path, cases: list[Case]) -> tuple[float, int, list[str | No
     return seconds, sum(a is not None for a in answers), answers
 
 
-def run_aptool(repo: Path, case: Case) -> tuple[str | None, float]:
+Run = tuple[str | None, float, float]  # (the commit named, wall seconds, CPU seconds of the tool and its git)
+
+
+def measured(command: list[str], cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Run a tool; wall time, and the CPU time it and the processes it waited for used (robust to load)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "aptool", "base", case.msgid, "--mbox", str(case.mbox), "--repo", str(repo), "--json"],
-        capture_output=True,
-        text=True,
-        env=tool_env(),
+    proc = subprocess.run(command, capture_output=True, text=True, env=tool_env(), cwd=cwd)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return proc, wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def run_aptool(repo: Path, case: Case) -> Run:
+    proc, wall, cpu = measured(
+        [sys.executable, "-m", "aptool", "base", case.msgid, "--mbox", str(case.mbox), "--repo", str(repo), "--json"]
     )
-    elapsed = time.perf_counter() - started
     match = re.search(r'"base": "([0-9a-f]{40})"', proc.stdout)
     exact = '"exact": true' in proc.stdout
-    return (match.group(1) if match and exact else None), elapsed
+    return (match.group(1) if match and exact else None), wall, cpu
 
 
-def run_b4(repo: Path, case: Case, outdir: Path) -> tuple[str | None, float]:
-    started = time.perf_counter()
-    proc = subprocess.run(
-        ["b4", "--offline-mode", "am", "-g", "-m", str(case.mbox), "-o", str(outdir), case.msgid],
-        capture_output=True,
-        text=True,
-        cwd=repo,
-        env=tool_env(),
+def run_b4(repo: Path, case: Case, outdir: Path) -> Run:
+    proc, wall, cpu = measured(
+        ["b4", "--offline-mode", "am", "-g", "-m", str(case.mbox), "-o", str(outdir), case.msgid], cwd=repo
     )
-    elapsed = time.perf_counter() - started
     # b4 names its guess like git describe: "Base: heads/topic-4-g5d82cb8 (exact match)"
     found = re.search(r"Base: (\S+) \((?:exact match|best guess)[^)]*\)", proc.stdout + proc.stderr)
     if not found:
-        return None, elapsed
+        return None, wall, cpu
     full = git(repo, "rev-parse", "--verify", "--quiet", f"{found.group(1)}^{{commit}}", check=False).strip()
-    return full or None, elapsed
+    return full or None, wall, cpu
 
 
 def generate(directory: Path, commits: int = 400, seed: int = 7) -> Path:
@@ -334,28 +357,34 @@ def run(repo: Path, args: argparse.Namespace, work: Path) -> None:
         startup["b4"] = startup_seconds(["b4", "--version"])
     print("start-up alone: " + ", ".join(f"{name} {sec:.3f} s" for name, sec in startup.items()))
     drop_index(repo)
-    results: dict[str, list[tuple[str | None, float]]] = {}
-    results["aptool (first run, no index)"] = [run_aptool(repo, c) for c in cases]
     print(f"aptool index: {index_seconds(repo):.1f} s (once)")
-    results["aptool (index)"] = [run_aptool(repo, c) for c in cases]
-    if use_b4:
-        results["b4"] = [run_b4(repo, c, work / "b4-out") for c in cases]
-    print(f"{'':30} {'kind':>7} {'valid':>7} {'true base':>10} {'s per run':>10}")
+    names = ["aptool (first run, no index)", "aptool (index)"] + (["b4"] if use_b4 else [])
+    results: dict[str, list[Run]] = {name: [] for name in names}
+    for case in cases:  # the tools take turns on each case, so that they share the machine's load alike
+        with index_hidden(repo):
+            results[names[0]].append(run_aptool(repo, case))
+        results[names[1]].append(run_aptool(repo, case))
+        if use_b4:
+            results["b4"].append(run_b4(repo, case, work / "b4-out"))
+    print(f"{'':30} {'kind':>7} {'valid':>7} {'true base':>10} {'wall s/run':>11} {'CPU s/run':>10}")
     for name, answers in results.items():
         for kind in kinds:
-            picked = [(c, a, t) for c, (a, t) in zip(cases, answers, strict=True) if c.kind == kind]
-            valid = sum(valid_at(repo, a, c) for c, a, _ in picked)
-            true = sum(a == c.true_base for c, a, _ in picked)
-            mean = sum(t for _, _, t in picked) / max(len(picked), 1)
-            print(f"{name:30} {kind:>7} {valid:>3}/{len(picked):<3} {true:>5}/{len(picked):<4} {mean:>10.3f}")
-    cold = [a for a, _ in results["aptool (first run, no index)"]]
-    warm = [a for a, _ in results["aptool (index)"]]
+            picked = [(c, r) for c, r in zip(cases, answers, strict=True) if c.kind == kind]
+            valid = sum(valid_at(repo, r[0], c) for c, r in picked)
+            true = sum(r[0] == c.true_base for c, r in picked)
+            wall = sum(r[1] for _, r in picked) / max(len(picked), 1)
+            cpu = sum(r[2] for _, r in picked) / max(len(picked), 1)
+            print(
+                f"{name:30} {kind:>7} {valid:>3}/{len(picked):<3} {true:>5}/{len(picked):<4} {wall:>11.3f} {cpu:>10.3f}"
+            )
+    cold = [r[0] for r in results["aptool (first run, no index)"]]
+    warm = [r[0] for r in results["aptool (index)"]]
     print(f"answers that differ with and without the index: {sum(x != y for x, y in zip(cold, warm, strict=True))}")
     seconds, answered, answers = in_process(repo, cases)
     rate = len(cases) / seconds if seconds else float("inf")
     print(f"find_base in one process (index): {len(cases)} series in {seconds:.2f} s = {rate:.1f} series/s")
     if use_b4:
-        b4_mean = sum(t for _, t in results["b4"]) / max(len(cases), 1)
+        b4_mean = sum(r[1] for r in results["b4"]) / max(len(cases), 1)
         print(f"  b4 per case: {b4_mean:.3f} s = {1 / b4_mean:.2f} series/s; ratio {rate * b4_mean:.1f}x")
     print(f"  same answers as the command: {sum(x == y for x, y in zip(answers, warm, strict=True))}/{len(cases)}")
     drop_index(repo)

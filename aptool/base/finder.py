@@ -25,6 +25,7 @@ from aptool.base.lines import (
     branch_patterns,
     has_path_filters,
     holders_above,
+    lend_reader,
     long_lived_lines,
     maintainer_lines,
     matches,
@@ -46,6 +47,8 @@ class BaseFinder:
     def __init__(self, repo: Path | str, progress: Progress | None = None) -> None:
         self.repository = open_repository(repo)
         self.repo = self.repository.cwd
+        self._calls = 0  # the persistent object reader is lent from the second series on
+        self._names: dict[str, str] = {}  # describe() per commit
         self.progress = progress
         self._state = ""  # the refs the cached values below belong to
         self._refs: dict[str, str] = {}
@@ -65,6 +68,7 @@ class BaseFinder:
         self.close()
 
     def close(self) -> None:
+        lend_reader(self.repo, None)
         self.repository.close()
         for history in (self._index, self._paths):
             if history is not None:
@@ -83,6 +87,9 @@ class BaseFinder:
     ) -> BaseResult:
         """The base of the thread's series (the newest version unless ``version`` is given)."""
         series = require_version(thread, version)
+        self._calls += 1
+        if self._calls == 2:  # a batch: lookups through the persistent reader from now on
+            lend_reader(self.repo, self.repository)
         self._refresh()
         if not self._tips:
             raise RepositoryError(f"{self.repo} has no commits")
@@ -130,7 +137,7 @@ class BaseFinder:
         total = count(candidates) if candidates else self._line_count(choice, pairs)
         return BaseResult(
             base=choice.commit,
-            describe=describe(self.repo, choice.commit),
+            describe=self._describe(choice.commit),
             exact=exact and not unmet,
             candidates=total if exact else 0,
             series=series,
@@ -174,6 +181,11 @@ class BaseFinder:
         if release is not None:
             return _worded(release, "release line"), others
         return None, others
+
+    def _describe(self, oid: str) -> str:
+        if oid not in self._names:
+            self._names[oid] = describe(self.repo, oid)
+        return self._names[oid]
 
     def _line_count(self, choice: Choice, pairs: list[Pair]) -> int:
         """The candidates on the chosen line: the base and the commits above it up to the next change.
@@ -259,6 +271,7 @@ class BaseFinder:
         self._tags = [t for t in tags(self.repo) if t.commit in commits]
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
+        self._names = {}
         self._bloom = has_path_filters(self.repo)
         for history in (self._paths, self._index):
             if history is not None:
@@ -282,8 +295,12 @@ class BaseFinder:
     def _maintainer_lines(self, paths: list[str]) -> list[Line]:
         if self._maintainers is None:
             head = self._refs.get("HEAD") or (self._lines[0].tip if self._lines else "")
-            text = self.repository.read(f"{head}:MAINTAINERS") if head else None
-            self._maintainers = text.decode("utf-8", "replace") if text else ""
+            spec = f"{head}:MAINTAINERS"
+            found = git(self.repo, "cat-file", "-p", spec, check=False) if head and self._calls == 1 else None
+            if head and self._calls > 1:
+                data = self.repository.read(spec)
+                found = data.decode("utf-8", "replace") if data else ""
+            self._maintainers = found or ""
         if not self._maintainers:
             return []
         return maintainer_lines(self.repo, self._maintainers, paths, self._refs)

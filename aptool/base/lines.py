@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aptool.git.repo import Repository
 from aptool.git.run import DEVNULL, git, git_bytes, popen
 
 DEFAULT_BRANCHES = ["master", "main", "maint", "next", "stable", "for-next", "*.x", "*.y", "maint-*", "stable-*"]
@@ -175,13 +176,43 @@ def _remote_head(refs: dict[str, str], remote: str) -> str | None:
 # -- holding every pre-image --------------------------------------------------------
 
 
+_READERS: dict[Path, Repository] = {}  # repositories whose persistent object reader a finder lends
+
+
+def lend_reader(repo: Path, reader: Repository | None) -> None:
+    """Let lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
+    if reader is None:
+        _READERS.pop(repo, None)
+    else:
+        _READERS[repo] = reader
+
+
 def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
-    """The blob id at each (commit, path), "" where the path is absent or not a blob; one git process."""
+    """The blob id at each (commit, path), "" where the path is absent or not a blob.
+
+    A few lookups go through the lent persistent reader; many at once
+    through one ``cat-file --batch-check``.
+    """
     if not specs:
         return []
+    reader = _READERS.get(repo)
+    if reader is not None and len(specs) <= 64:
+        return [_header(reader, f"{commit}:{path}") for commit, path in specs]
     text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode()
     out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
     return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+
+def _header(reader: Repository, spec: str) -> str:
+    try:
+        oid, kind, _ = reader.gitpython.git.get_object_header(spec)
+    except ValueError:  # "<spec> missing"
+        return ""
+    return _text(oid) if _text(kind) == "blob" else ""
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else value
 
 
 def matches(held: str, blob: str | None) -> bool:
@@ -360,7 +391,19 @@ def holders_above(repo: Path, holder: str, tip: str, pairs: list[Pair], window: 
 
 
 def commit_times(repo: Path, commits: list[str]) -> dict[str, int]:
-    """Committer time of each commit."""
+    """Committer time of each commit (from the lent reader when there is one)."""
+    reader = _READERS.get(repo)
+    if reader is not None:
+        found = {}
+        for oid in commits:
+            data = reader.read(oid) or b""
+            for line in data.split(b"\n"):
+                if line.startswith(b"committer "):
+                    found[oid] = int(line.rsplit(b" ", 2)[1])
+                    break
+                if not line:
+                    break
+        return found
     if not commits:
         return {}
     out = git_bytes(repo, "show", "-s", "--format=%H %ct", *commits).decode()
