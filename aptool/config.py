@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
-from aptool.git.repo import config_key, read_config
+from aptool.git.repo import read_config
 
 DEFAULT_ARCHIVE = "https://lore.kernel.org/all"
 
 
-def git_config(key: str, repo: Path | None = None) -> str | None:
-    """The value of ``key`` as git sees it from ``repo`` (or anywhere), or None."""
-    return read_config(repo).get(config_key(key)) or None
+def archive_location(explicit: str | None, repo: Path | None = None, settings: Mapping[str, str] | None = None) -> str:
+    """Which archive to ask: ``--archive``, ``aptool.archive``, b4's midmask, lore.
 
-
-def archive_location(explicit: str | None, repo: Path | None = None) -> str:
-    """Which archive to ask: ``--archive``, ``aptool.archive``, b4's midmask, lore."""
+    ``settings`` is the configuration already read (:func:`aptool.git.read_config`), else it is read here.
+    """
     if explicit:
         return explicit
-    settings = read_config(repo)  # read once for both keys
+    if settings is None:
+        settings = read_config(repo)
     configured = settings.get("aptool.archive")
     if configured:
         return configured

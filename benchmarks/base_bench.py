@@ -46,6 +46,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aptool.git import run as runner
+
 _INDEX = re.compile(
     r"^diff --git a/(\S+) b/(\S+)\n"
     r"(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*"
@@ -55,7 +57,7 @@ _INDEX = re.compile(
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True)
+    proc = runner.run(repo, *args, input=stdin)
     if check and proc.returncode:
         raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace')}")
     return proc.stdout.decode(errors="replace")
@@ -279,7 +281,9 @@ def generate(directory: Path, commits: int = 400, seed: int = 7) -> Path:
         nonlocal clock
         clock += rng.randint(60, 7200)
         env = dict(env_base, GIT_AUTHOR_DATE=f"{clock} +0000", GIT_COMMITTER_DATE=f"{clock} +0000")
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+        proc = runner.run(repo, *args, env=env, inherit=False)
+        if proc.returncode:
+            raise RuntimeError(f"git {' '.join(args)}: {runner.last_line(proc)}")
 
     run("init", "-q", "-b", "master")
     files = [f"src/file{n:02d}.c" for n in range(30)]

@@ -162,3 +162,16 @@ def test_aptool_runs_inside_a_pre_applypatch_hook(tmp_path: Path, story) -> None
     model = json.loads((out / "model.json").read_text())
     assert list(model["functions"]) == ["lib/queue.c:queue_add"] and model["files"] == ["lib/queue.c"]
     assert git(repo, "log", "-1", "--format=%s").strip() == "queue: add two"
+
+
+def test_archive_location_from_configuration(tmp_path: Path) -> None:
+    from aptool.config import DEFAULT_ARCHIVE, archive_location
+
+    repo = make_repo(tmp_path / "r")
+    assert archive_location(None, repo) == DEFAULT_ARCHIVE
+    assert archive_location("/some/mbox", repo) == "/some/mbox"
+    git(repo, "config", "b4.midmask", "https://lore.example.org/all/%s")
+    assert archive_location(None, repo) == "https://lore.example.org/all"
+    git(repo, "config", "aptool.archive", "https://inbox.example.org/list")
+    assert archive_location(None, repo) == "https://inbox.example.org/list"
+    assert archive_location(None, repo, {"b4.midmask": "https://x.example.org/%s"}) == "https://x.example.org"

@@ -2,11 +2,12 @@
 
 Repositories (``aptool.git.repo``, on GitPython)
     ``open_repository(path) -> Repository``: the one answer to "is this a
-    repository?"; a directory inside a work tree, a linked worktree or a bare
-    repository all open; anything else raises ``RepositoryError("not a git
-    repository: <path>")`` (exit 2).  A ``Repository`` has ``path``, ``top``
-    (the work tree, None when bare), ``git_dir``, ``common_dir``, ``cwd``,
-    ``gitpython`` (the ``git.Repo``), and:
+    repository?" (git's own, from one ``rev-parse``); a directory inside a work
+    tree, a linked worktree or a bare repository all open; anything else raises
+    ``RepositoryError("not a git repository: <path>")`` (exit 2).  A
+    ``Repository`` has ``path``, ``top`` (the work tree, None when bare),
+    ``git_dir``, ``common_dir``, ``cwd``, ``gitpython`` (the ``git.Repo``, made
+    on first use), and:
 
     - ``read(spec) -> bytes | None`` and ``info(spec) -> (oid, type) | None``
       through GitPython's persistent ``cat-file --batch``: None means git has
@@ -33,7 +34,7 @@ The runner (``aptool.git.run``), for commands GitPython has no API for
     sets) unless ``env`` sets them.  A failure with ``check`` raises
     ``RepositoryError("git <cmd> failed: <git's last line>")``.
 
-GitPython is imported only when a repository is opened, so commands that need
+GitPython is imported only when objects are first read, so commands that need
 none start without it.
 """
 

@@ -1,10 +1,10 @@
 """The repository object: "is this a repository?" answered once, its objects and its configuration.
 
-GitPython opens the repository (finding the top from any directory inside
-it, a linked worktree or a bare repository) and keeps one persistent
-``git cat-file --batch`` process for reading objects.  It is imported here
-only, when a repository is opened, so that commands that need none start
-without paying for it.
+git itself answers whether a directory is in a repository (one ``rev-parse``,
+so that ceilings, ``safe.directory`` and worktrees count as they do for git).
+GitPython's ``Repo`` keeps one persistent ``git cat-file --batch`` process
+for reading objects; it is imported only when objects are first read, so
+commands that read none (``--help``, ``base``) start without paying for it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aptool.errors import RepositoryError
-from aptool.git.run import REDIRECTING, git_bytes
+from aptool.git.run import REDIRECTING, git_bytes, last_line, run
 
 if TYPE_CHECKING:
     import git as gitpython
@@ -33,22 +33,13 @@ class Repository:
     configuration).
     """
 
-    def __init__(self, path: Path, handle: gitpython.Repo) -> None:
+    def __init__(self, path: Path, top: Path | None, git_dir: Path, common_dir: Path) -> None:
         self.path = path
-        self._handle = handle
-        self.top = Path(handle.working_tree_dir) if handle.working_tree_dir else None
-        self.git_dir = Path(handle.git_dir).resolve()
-        self.common_dir = Path(handle.common_dir).resolve()
+        self.top = top
+        self.git_dir = git_dir
+        self.common_dir = common_dir
+        self._handle: gitpython.Repo | None = None
         self._lock = threading.Lock()
-        if any(name in os.environ for name in REDIRECTING):
-            # A git hook's GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE would redirect
-            # GitPython's own git processes; point them back at this repository.
-            handle.git.update_environment(
-                GIT_DIR=str(self.git_dir),
-                GIT_COMMON_DIR=str(self.common_dir),
-                GIT_INDEX_FILE=str(self.git_dir / "index"),
-                GIT_WORK_TREE=str(self.top) if self.top else None,
-            )
 
     @property
     def cwd(self) -> Path:
@@ -61,7 +52,21 @@ class Repository:
 
     @property
     def gitpython(self) -> gitpython.Repo:
-        """The GitPython ``Repo`` behind this object, for what GitPython has an API for."""
+        """The GitPython ``Repo`` of this repository, made on first use."""
+        if self._handle is None:
+            import git as gitpython  # tens of milliseconds to import: only when objects are read
+
+            handle = gitpython.Repo(self.top or self.git_dir)
+            if any(name in os.environ for name in REDIRECTING):
+                # A git hook's GIT_DIR, GIT_INDEX_FILE, GIT_WORK_TREE would redirect
+                # GitPython's own git processes; point them back at this repository.
+                handle.git.update_environment(
+                    GIT_DIR=str(self.git_dir),
+                    GIT_COMMON_DIR=str(self.common_dir),
+                    GIT_INDEX_FILE=str(self.git_dir / "index"),
+                    GIT_WORK_TREE=str(self.top) if self.top else None,
+                )
+            self._handle = handle
         return self._handle
 
     # -- objects ---------------------------------------------------------------
@@ -69,17 +74,18 @@ class Repository:
     def _object(self, spec: str) -> tuple[str, str, bytes] | None:
         """(oid, type, content) of ``spec`` from the persistent ``cat-file``; None when git has no such object."""
         with self._lock:
+            handle = self.gitpython
             try:
-                oid, kind, size, data = self._handle.git.get_object_data(spec)
+                oid, kind, size, data = handle.git.get_object_data(spec)
             except ValueError as err:
                 if "could not be resolved" in str(err):  # "<spec> missing" or "<spec> ambiguous"
                     return None
                 raise RepositoryError(f"git cat-file failed on {spec}: {_first_line(err)}") from None
             except (OSError, AttributeError) as err:  # the process died: a broken pipe or a closed stream
-                self._handle.git.clear_cache()
+                handle.git.clear_cache()
                 raise RepositoryError(f"git cat-file failed on {spec}: {_first_line(err)}") from None
             if len(data) != size:
-                self._handle.git.clear_cache()
+                handle.git.clear_cache()
                 raise RepositoryError(f"git cat-file failed on {spec}: the object was cut short")
             return _text(oid), _text(kind), data
 
@@ -106,8 +112,10 @@ class Repository:
 
     def close(self) -> None:
         """Stop the persistent git processes."""
-        self._handle.git.clear_cache()
-        self._handle.close()
+        if self._handle is not None:
+            self._handle.git.clear_cache()
+            self._handle.close()
+            self._handle = None
 
     def __enter__(self) -> Repository:
         return self
@@ -135,13 +143,18 @@ def open_repository(path: Path | str) -> Repository:
     path = Path(path).expanduser()
     if not path.is_dir():
         raise RepositoryError(f"not a git repository: {path.resolve()} does not exist")
-    import git as gitpython  # GitPython costs tens of milliseconds to import: only when a repository is opened
-
-    try:
-        handle = gitpython.Repo(path, search_parent_directories=True)
-    except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-        raise RepositoryError(f"not a git repository: {path.resolve()}") from None
-    return Repository(path, handle)
+    proc = run(path, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository")
+    if proc.returncode != 0:
+        said = last_line(proc)
+        why = "" if "not a git repository" in said else f" ({said.removeprefix('fatal: ')})"
+        raise RepositoryError(f"not a git repository: {path.resolve()}{why}")
+    git_dir, common_dir, bare = proc.stdout.decode("utf-8", "replace").splitlines()[:3]
+    top = None
+    if bare != "true":
+        inside = run(path, "rev-parse", "--show-toplevel")  # fails inside the .git directory itself
+        if inside.returncode == 0 and inside.stdout.strip():
+            top = Path(inside.stdout.decode("utf-8", "replace").strip())
+    return Repository(path, top, Path(git_dir), Path(common_dir))
 
 
 def read_config(repo: Path | str | None = None) -> dict[str, str]:
