@@ -25,6 +25,7 @@ from pathlib import Path
 from aptool.git.repo import Repository
 from aptool.git.run import DEVNULL, git, git_bytes, popen
 
+PER_PATH_WALKS = 16  # with Bloom filters, up to this many touched paths get a walk each; more share one walk
 DEFAULT_BRANCHES = ["master", "main", "maint", "next", "stable", "for-next", "*.x", "*.y", "maint-*", "stable-*"]
 Pair = tuple[str, "str | None"]  # (path, abbreviated blob; None: the path must be absent; "": any blob)
 
@@ -251,7 +252,7 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
     if all(matches(state[p], b) for p, b in pairs):
         return start
     proc: subprocess.Popen[bytes] | None = None
-    if bloom and len(pairs) > 1:
+    if bloom and 1 < len(pairs) <= PER_PATH_WALKS:
         changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
     else:
         proc = _log_changes(repo, start, [p for p, _ in pairs], floor)
@@ -289,7 +290,9 @@ def _changes_per_path(
     procs = [_log_changes(repo, start, [path], floor) for path in paths]
     by_commit: dict[str, tuple[int, str | None, dict[str, str]]] = {}
     for proc in procs:
-        out, _ = proc.communicate()
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.wait()
         for record in out.split(b"\x01"):
             if record.strip():
                 commit, time, parent, old, _ = _raw_record(record)
