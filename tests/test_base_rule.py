@@ -245,3 +245,29 @@ def test_find_base_keeps_the_repository_open_and_follows_its_refs(repo: Repo, tm
     assert _FINDERS[repo.path.resolve()] is finder
     close_finders()
     assert not _FINDERS
+
+
+def test_the_command_names_the_rule_and_the_other_candidates(repo: Repo, tmp_path: Path) -> None:
+    import json
+
+    main = repo.commit({"b.c": "int b = 1;\n"}, "b: one", T0 + DAY)
+    repo.git("tag", "v1.0", "HEAD~1")
+    mbox = repo.mail(tmp_path, main, [{"a.c": "int a = 1;\n"}], [T0 + 2 * DAY])
+    command = [
+        sys.executable,
+        "-m",
+        "aptool",
+        "base",
+        "rule-0@example.org",
+        "--mbox",
+        str(mbox),
+        "--repo",
+        str(repo.path),
+    ]
+    text = subprocess.run(command, capture_output=True, text=True)
+    assert text.returncode == 0 and f"Base: {main}" in text.stdout
+    assert "release line: master at the series' date, or below it on its line" in text.stdout
+    answer = json.loads(subprocess.run([*command, "--json"], capture_output=True, text=True).stdout)
+    assert answer["base"] == main and answer["signal"] == "release line"
+    tagged = repo.git("rev-parse", "v1.0^{commit}").strip()
+    assert {"commit": tagged, "signal": "tag", "ref": "refs/tags/v1.0", "committed": T0} in answer["alternatives"]
