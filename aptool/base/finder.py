@@ -49,6 +49,7 @@ class BaseFinder:
         self.repo = self.repository.cwd
         self._calls = 0  # the persistent object reader is lent from the second series on
         self._names: dict[str, str] = {}  # describe() per commit
+        self._known: dict[str, list[tuple[int, str]]] = {}  # first-parent lines read whole, in a batch
         self.progress = progress
         self._state = ""  # the refs the cached values below belong to
         self._refs: dict[str, str] = {}
@@ -171,7 +172,10 @@ class BaseFinder:
         )
         tag = newest_tag(self.repo, self._tags, pairs, cutoff)
         floor = tag.time if tag else 0
-        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times, floor, self._bloom)
+        known = self._known if self._calls > 1 else None
+        on_release = on_lines(
+            self.repo, self._lines, pairs, cutoff, self._index, self._times, floor, self._bloom, known
+        )
         others = _distinct(on_trees + on_release + ([tag] if tag else []))
         if declared is not None:
             return Choice(declared, "base-commit", f"base-commit {declared[:12]} holds every pre-image", 0), others
@@ -272,6 +276,7 @@ class BaseFinder:
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
         self._names = {}
+        self._known = {}
         self._bloom = has_path_filters(self.repo)
         for history in (self._paths, self._index):
             if history is not None:

@@ -230,10 +230,19 @@ def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
     return [all(matches(held[i * n + j], blob) for j, (_, blob) in enumerate(pairs)) for i in range(len(commits))]
 
 
-def line_at(repo: Path, tip: str, cutoff: int) -> str | None:
-    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``."""
-    out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
-    return out or None
+def line_at(repo: Path, tip: str, cutoff: int, known: dict[str, list[tuple[int, str]]] | None = None) -> str | None:
+    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``.
+
+    With ``known`` (kept by a finder across series), the whole line is read
+    once and every later question is answered from memory.
+    """
+    if known is None:
+        out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
+        return out or None
+    if tip not in known:
+        words = git(repo, "rev-list", "--first-parent", "--timestamp", tip, check=False).split()
+        known[tip] = [(int(words[i]), words[i + 1]) for i in range(0, len(words) - 1, 2)]
+    return next((oid for time, oid in known[tip] if time <= cutoff), None)
 
 
 def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:

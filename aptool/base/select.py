@@ -63,6 +63,7 @@ def on_lines(
     times: dict[str, int],
     floor: int = 0,
     bloom: bool = False,
+    known: dict[str, list[tuple[int, str]]] | None = None,
 ) -> list[Choice]:
     """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
 
@@ -77,7 +78,7 @@ def on_lines(
     at: dict[str, str | None] = {}  # lines often share a tip (a branch and its remote-tracking ref)
     for line in lines:
         if line.tip not in at:
-            at[line.tip] = line_at(repo, line.tip, limit)
+            at[line.tip] = line_at(repo, line.tip, limit, known)
         start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
