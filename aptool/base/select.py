@@ -76,9 +76,12 @@ def on_lines(
     limit = int(min(cutoff, 2**62))
     starts: dict[str, Line] = {}
     at: dict[str, str | None] = {}  # lines often share a tip (a branch and its remote-tracking ref)
+    tips = sorted({line.tip for line in lines} - times.keys())
+    times.update(history.times(tips) if history is not None else _times(repo, tips))
     for line in lines:
-        if line.tip not in at:
-            at[line.tip] = line_at(repo, line.tip, limit, known)
+        if line.tip not in at:  # a tip committed before the cut-off is the line's commit then: no walk
+            old = times.get(line.tip, limit + 1) <= limit
+            at[line.tip] = line.tip if old else line_at(repo, line.tip, limit, known)
         start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
