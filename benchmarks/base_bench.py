@@ -214,13 +214,18 @@ def in_process(repo: Path, cases: list[Case]) -> tuple[float, int, list[str | No
     """``find_base`` on every case in one process: seconds, how many answered, and the answers."""
     from aptool.archive import LocalArchive
     from aptool.base import close_finders, find_base
+    from aptool.errors import AptoolError
     from aptool.series import fetch_thread
 
-    threads = [fetch_thread(LocalArchive(case.mbox), case.msgid) for case in cases]
+    threads = [fetch_thread(LocalArchive(case.mbox), case.msgid) for case in cases]  # parsing only: no errors yet
     answers: list[str | None] = []
     started = time.perf_counter()
     for case, thread in zip(cases, threads, strict=True):
-        found = find_base(repo, thread, archive=LocalArchive(case.mbox))
+        try:
+            found = find_base(repo, thread, archive=LocalArchive(case.mbox))
+        except AptoolError:  # a mail aptool cannot read: no answer, as the command exits 2
+            answers.append(None)
+            continue
         answers.append(found.base if found.exact else None)
     seconds = time.perf_counter() - started
     close_finders()
