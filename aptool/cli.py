@@ -18,7 +18,7 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer b
 from typer.core import TyperGroup
 
 from aptool import __version__
-from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, model_cmd, thread_cmd
+from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, index_cmd, model_cmd, thread_cmd
 from aptool.errors import AptoolError
 
 
@@ -105,6 +105,7 @@ def _root(
 
 app.command("thread")(thread_cmd.thread)
 app.command("base")(base_cmd.base)
+app.command("index")(index_cmd.index)
 app.command("apply-series")(apply_cmd.apply_series)
 app.command("model")(model_cmd.model)
 app.command("check")(check_cmd.check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aptool.base.history import BlobHistory, intersect
+from aptool.base.history import BlobHistory, intersect, searchable_tips
 from aptool.base.index import index_file
 from aptool.story import Story
 from tests.mailmaker import commit_files, format_series, make_repo, run_git, write_mbox
@@ -135,15 +136,46 @@ def test_intersect_keeps_only_common_ranges() -> None:
     assert intersect([(0, 2)], [(3, 5)]) == []
 
 
-def test_the_first_run_says_it_is_indexing_and_the_next_does_not(tmp_path: Path, repo: Path) -> None:
+def test_the_first_answer_writes_nothing_and_aptool_index_builds_the_index(tmp_path: Path, repo: Path) -> None:
     commit_files(repo, {"a.c": "int a = 1;\n"}, "a: one")
     mbox = write_mbox(tmp_path / "s.mbox", format_series(repo, 1, msgid_prefix="idx"))
+    before = sorted(str(p.relative_to(repo)) for p in (repo / ".git").rglob("*"))
     command = [sys.executable, "-m", "aptool", "base", "idx-1@example.org", "--repo", str(repo), "--mbox", str(mbox)]
     first = subprocess.run(command, capture_output=True, text=True)
-    second = subprocess.run(command, capture_output=True, text=True)
-    assert first.returncode == second.returncode == 0, first.stderr
-    assert first.stderr == "aptool: indexing the history of 2 commits (once; kept in .git/aptool/)\n"
-    assert second.stderr == "" and first.stdout == second.stdout
+    assert first.returncode == 0 and first.stderr == "", first.stderr
+    assert sorted(str(p.relative_to(repo)) for p in (repo / ".git").rglob("*")) == before
+
+    built = subprocess.run(
+        [sys.executable, "-m", "aptool", "index", "--repo", str(repo)], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    assert built.stderr == "aptool: indexing the history of 2 commits (once; kept in .git/aptool/)\n"
+    assert built.stdout.startswith("indexed 2 commits, 2 paths in ") and index_file(repo).exists()  # type: ignore[union-attr]
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.stderr == "" and again.stdout == first.stdout
+
+
+def test_aptool_index_reports_in_json_and_refuses_a_non_repository(tmp_path: Path, repo: Path) -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "aptool", "index", "--repo", str(repo), "--json"], capture_output=True, text=True
+    )
+    answer = json.loads(run.stdout)
+    assert run.returncode == 0 and answer["commits"] == 1 and answer["paths"] == 2 and answer["bytes"] > 0
+    bad = subprocess.run(
+        [sys.executable, "-m", "aptool", "index", "--repo", str(tmp_path / "nothing")], capture_output=True, text=True
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("aptool: not a git repository") and bad.stdout == ""
+
+
+def test_the_touched_paths_history_agrees_with_the_full_index_at_every_commit(story: Story, tmp_path: Path) -> None:
+    repo = tmp_path / "story"
+    shutil.copytree(story.repo, repo, symlinks=True)
+    commits, paths = every_commit(repo), every_path(repo)
+    limited = BlobHistory.path_limited(repo, searchable_tips(repo), paths[:3])
+    assert not index_file(repo).exists()  # type: ignore[union-attr]
+    full = BlobHistory(repo)
+    assert limited.size == full.size and blobs_by_index(limited, commits, paths) == blobs_by_git(repo, commits, paths)
+    assert all(limited.segments(p) == full.segments(p) for p in paths)
 
 
 def test_tags_of_blobs_and_trees_are_not_history(repo: Path) -> None:

@@ -42,6 +42,8 @@ class BaseResult:
     notes: list[str] = field(default_factory=list)
     rule: str = ""  # how the base was chosen among the candidates
     unresolved: list[str] = field(default_factory=list)  # declared dependencies nothing in the archive matched
+    signal: str = ""  # the tier that chose it: base-commit, maintainer tree, release line, any commit, oldest, closest
+    alternatives: list[dict[str, Any]] = field(default_factory=list)  # other tiers' candidates
 
     def patches_in_order(self) -> list[Patch]:
         """Prerequisites first, then the series, in the order they apply."""
@@ -54,6 +56,8 @@ class BaseResult:
             "exact": self.exact,
             "candidates": self.candidates,
             "rule": self.rule,
+            "signal": self.signal,
+            "alternatives": list(self.alternatives),
             "series": {
                 "version": self.series.version,
                 "subject": self.series.subject,

@@ -47,14 +47,51 @@ def searchable_tips(repo: Path) -> list[str]:
 
 
 class BlobHistory:
-    """The blob each path holds at every commit reachable from any searched ref."""
+    """The blob each path holds at every commit reachable from any searched ref.
 
-    def __init__(self, repo: Path, progress: Progress | None = None) -> None:
+    Over the persistent index (every path), or over an in-memory index of
+    the paths asked about (``path_limited``), which grows as more paths are
+    asked about and writes nothing.
+    """
+
+    def __init__(
+        self,
+        repo: Path,
+        progress: Progress | None = None,
+        *,
+        tips: list[str] | None = None,
+        index: BlobIndex | None = None,
+    ) -> None:
         self.repo = repo
-        self.tips = searchable_tips(repo)
-        self.index = BlobIndex(repo, self.tips, progress)
+        self.tips = searchable_tips(repo) if tips is None else tips
+        self.index = index if index is not None else BlobIndex(repo, self.tips, progress)
         self.size = self.index.size()
         self._segments: dict[str, list[tuple[int, int, str]]] = {}
+
+    @classmethod
+    def path_limited(cls, repo: Path, tips: list[str], paths: list[str]) -> BlobHistory:
+        """The history of ``paths`` only, read now with path-limited ``git log``; nothing is written."""
+        return cls(repo, tips=tips, index=BlobIndex(repo, tips, paths=paths))
+
+    def cover(self, paths: list[str]) -> None:
+        """Make sure the history of ``paths`` is read (a path-limited history reads them in one pass)."""
+        self.index.add_paths(paths)
+
+    def times(self, oids: list[str]) -> dict[str, int]:
+        return {oid: t for oid in oids if (t := self.index.time_of(oid)) is not None}
+
+    def first_holder_below(self, start: str, pairs: list[tuple[str, str | None]]) -> str | None:
+        """The first commit at or below ``start`` on its first-parent line holding every pair."""
+        position = self.index.position(start)
+        if position is None:
+            return None
+        for first, last in reversed(self.holding_all(pairs)):
+            if first > position:
+                continue
+            found = self.index.deepest_ancestor(first, min(last, position), position)
+            if found is not None:
+                return self.index.oid_at(found)
+        return None
 
     def everything(self) -> list[Range]:
         return [(0, self.size - 1)] if self.size else []
@@ -65,6 +102,7 @@ class BlobHistory:
     def segments(self, path: str) -> list[tuple[int, int, str]]:
         """Disjoint (first, last, blob) ranges covering every commit; blob "" where the path is absent."""
         if path not in self._segments:
+            self.index.add_paths([path])
             self._segments[path] = _sweep(self.index.change_points(path), self.size)
         return self._segments[path]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aptool.errors import RepositoryError
-from aptool.git.run import DEVNULL, git, popen
+from aptool.git.run import DEVNULL, git, git_bytes, popen
 
 _FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
@@ -35,20 +35,99 @@ def indexing_note(total: int) -> str:
 class BlobIndex:
     """The SQLite file and the queries the history needs from it."""
 
-    def __init__(self, repo: Path, tips: list[str], progress: Progress | None = None) -> None:
+    def __init__(
+        self, repo: Path, tips: list[str], progress: Progress | None = None, *, paths: list[str] | None = None
+    ) -> None:
+        """The persistent index of every path, kept current with ``tips``; with ``paths``, an in-memory
+        index of those paths only (more can be added), which writes nothing."""
         self.repo = repo
-        self.db = _open(repo)
         self.progress = progress
-        self._update(sorted(set(tips)))
+        self.covered: set[str] | None = None  # None: every path
+        if paths is None:
+            self.db = _open(repo)
+            self._update(sorted(set(tips)))
+        else:
+            self.db = _open(None)
+            self.covered = set()
+            self._tips = _commits_only(repo, sorted(set(tips)))
+            with self.db:
+                self._add_forest(self._tips)
+                self._number()
+            self.add_paths(paths)
+
+    @classmethod
+    def existing(cls, repo: Path, tips: list[str], progress: Progress | None = None) -> BlobIndex | None:
+        """The persistent index when ``aptool index`` has built it (kept current), else None."""
+        path = index_file(repo)
+        if path is None or not path.exists():
+            return None
+        return cls(repo, tips, progress)
+
+    def add_paths(self, paths: list[str]) -> None:
+        """Index the history of ``paths`` too (path-limited mode only)."""
+        if self.covered is None:
+            return
+        wanted = sorted(set(paths) - self.covered)
+        if not wanted or not self._tips:
+            self.covered.update(wanted)
+            return
+        ids = {bytes(oid): cid for cid, oid in self.db.execute("SELECT id, oid FROM commits")}
+        path_ids = {path: pid for pid, path in self.db.execute("SELECT id, path FROM paths")}
+        changes: list[tuple[int, int, bytes | None]] = []
+        spec = ("\n".join(self._tips) + "\n").encode()
+        with self.db:
+            for oid, _time, _parent, changed in _log(self.repo, spec, wanted):
+                for path, blob in changed:
+                    pid = path_ids.get(path)
+                    if pid is None:
+                        pid = int(self.db.execute("INSERT INTO paths (path) VALUES (?)", (path,)).lastrowid or 0)
+                        path_ids[path] = pid
+                    changes.append((pid, ids[oid], blob))
+            self.db.executemany("INSERT INTO changes (path_id, commit_id, blob) VALUES (?, ?, ?)", changes)
+        self.covered.update(wanted)
+
+    def _add_forest(self, tips: list[str]) -> None:
+        """Every commit ``tips`` reach, with its first parent and committer time, from one ``rev-list``."""
+        out = git_bytes(
+            self.repo, "rev-list", "--stdin", "--parents", "--timestamp", input=("\n".join(tips) + "\n").encode()
+        )
+        rows: list[tuple[bytes, int]] = []
+        parents: list[tuple[bytes, bytes]] = []
+        for line in out.splitlines():
+            fields = line.split()
+            oid = bytes.fromhex(fields[1].decode())
+            rows.append((oid, int(fields[0])))
+            if len(fields) > 2:
+                parents.append((oid, bytes.fromhex(fields[2].decode())))
+        self.db.executemany("INSERT INTO commits (oid, time) VALUES (?, ?)", rows)
+        ids = {bytes(oid): cid for cid, oid in self.db.execute("SELECT id, oid FROM commits")}
+        self.db.executemany(
+            "UPDATE commits SET parent = ? WHERE id = ?", [(ids[p], ids[c]) for c, p in parents if p in ids]
+        )
 
     # -- queries -----------------------------------------------------------------
 
     def size(self) -> int:
         return int(self.db.execute("SELECT COUNT(*) FROM commits").fetchone()[0])
 
+    def path_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM paths").fetchone()[0])
+
     def position(self, oid: str) -> int | None:
         """The pre-order number of a commit, or None when no searched ref reaches it."""
         row = self.db.execute("SELECT pre FROM commits WHERE oid = ?", (bytes.fromhex(oid),)).fetchone()
+        return None if row is None else int(row[0])
+
+    def time_of(self, oid: str) -> int | None:
+        row = self.db.execute("SELECT time FROM commits WHERE oid = ?", (bytes.fromhex(oid),)).fetchone()
+        return None if row is None else int(row[0])
+
+    def deepest_ancestor(self, first: int, last: int, position: int) -> int | None:
+        """The largest number in [first, last] whose subtree holds ``position`` (its first-parent ancestor)."""
+        row = self.db.execute(
+            "SELECT pre FROM commits WHERE pre BETWEEN ? AND ? AND post >= ? ORDER BY pre DESC LIMIT 1",
+            (first, last, position),
+        ).fetchone()
         return None if row is None else int(row[0])
 
     def oid_at(self, pre: int) -> str:
@@ -203,9 +282,9 @@ def index_file(repo: Path) -> Path | None:
     return (Path(repo) / common).resolve() / "aptool" / "blob-index.sqlite3" if common else None
 
 
-def _open(repo: Path) -> sqlite3.Connection:
-    """The index file, or a fresh in-memory index when the file cannot be used."""
-    path = index_file(repo)
+def _open(repo: Path | None) -> sqlite3.Connection:
+    """The index file, or a fresh in-memory index (``repo`` None, or the file cannot be used)."""
+    path = index_file(repo) if repo is not None else None
     if path is not None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -227,11 +306,15 @@ def _commits_only(repo: Path, oids: list[str]) -> list[str]:
     return [oid for oid, kind in zip(oids, out.splitlines(), strict=True) if kind == "commit"]
 
 
-def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
+def _log(
+    repo: Path, spec: bytes, paths: list[str] | None = None
+) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
     """(oid, committer time, first parent, [(path, blob or None)]) for every commit ``spec`` selects.
 
     One ``git log`` with NUL-separated raw output, read as a stream: the
-    output for a large repository is far bigger than the index.
+    output for a large repository is far bigger than the index.  With
+    ``paths``, only commits that change one of them against their first
+    parent (``--full-history``: side branches are not simplified away).
     """
     proc = popen(
         repo,
@@ -244,6 +327,8 @@ def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, li
         "--diff-merges=first-parent",
         "--root",
         "--format=%x01%H %ct %P",
+        *(["--full-history", "--", *paths] if paths is not None else []),
+        env={"GIT_LITERAL_PATHSPECS": "1"},
         stderr=DEVNULL,
     )
     assert proc.stdin is not None and proc.stdout is not None

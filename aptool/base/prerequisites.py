@@ -9,6 +9,9 @@ chain of list-only patches is found back to the repository.
 
 from __future__ import annotations
 
+import heapq
+from graphlib import CycleError, TopologicalSorter
+
 from aptool.base.data import Prerequisite
 from aptool.base.history import BlobHistory
 from aptool.base.requirements import blobs_match
@@ -82,17 +85,29 @@ def _best(offers: list[Offer]) -> Offer | None:
 
 
 def _order(offers: list[Offer]) -> list[Offer]:
-    """A patch goes after every chosen patch whose post-image it starts from."""
-    remaining = sorted(offers, key=lambda o: (o.patch.date, o.patch.counter, o.patch.message_id))
+    """A patch goes after every chosen patch whose post-image it starts from.
+
+    A topological order (``graphlib``); among patches ready at the same
+    time, the mail order (date, then the patch number).  A cycle of blobs
+    cannot be ordered: the mail order is kept.
+    """
+    mail_order = sorted(offers, key=lambda o: (o.patch.date, o.patch.counter, o.patch.message_id))
+    rank = {id(o): n for n, o in enumerate(mail_order)}
+    graph = TopologicalSorter(
+        {n: {rank[id(e)] for e in offers if e is not o and _needs(o.patch, e.patch)} for n, o in enumerate(mail_order)}
+    )
+    try:
+        graph.prepare()
+    except CycleError:
+        return mail_order
+    ready: list[int] = []
     ordered: list[Offer] = []
-    while remaining:
-        for index, offer in enumerate(remaining):
-            if not any(_needs(offer.patch, other.patch) for other in remaining if other is not offer):
-                ordered.append(remaining.pop(index))
-                break
-        else:  # a cycle of blobs cannot be ordered; keep the mail order
-            ordered += remaining
-            break
+    while graph.is_active():
+        for node in graph.get_ready():
+            heapq.heappush(ready, node)
+        node = heapq.heappop(ready)
+        ordered.append(mail_order[node])
+        graph.done(node)
     return ordered
 
 

@@ -1,0 +1,422 @@
+"""The lines a series is most likely based on: long-lived branches, maintainer trees, tags.
+
+Authors fork from a release tag or from the tip of the tree they send to,
+and maintainers merge topics that forked from a merge or a tag on their
+main line.  So the first places to look for a base are the first-parent
+lines of long-lived branches (``aptool.baseBranch``, glob patterns over
+branch names), the trees that MAINTAINERS names (``T:`` lines) for the
+touched files when a remote fetches them, and the tags.
+
+``first_holder_walk`` finds where a line last held every pre-image by a
+path-limited first-parent walk back from a commit, which reads only the
+touched paths' history (git's changed-path Bloom filters make it faster
+when the repository has them); it stops at the answer.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from aptool.git.repo import Repository
+from aptool.git.run import DEVNULL, git, git_bytes, popen
+
+PER_PATH_WALKS = 16  # with Bloom filters, up to this many touched paths get a walk each; more share one walk
+DEFAULT_BRANCHES = ["master", "main", "maint", "next", "stable", "for-next", "*.x", "*.y", "maint-*", "stable-*"]
+Pair = tuple[str, "str | None"]  # (path, abbreviated blob; None: the path must be absent; "": any blob)
+
+
+@dataclass(frozen=True)
+class Line:
+    """A first-parent line: the ref, its commit, and why it is searched first."""
+
+    ref: str
+    tip: str
+    source: str  # "long-lived branch" or "maintainer tree"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    commit: str
+    time: int
+
+
+def branch_patterns(repo: Path) -> list[str]:
+    """``aptool.baseBranch`` values (glob patterns over branch names), else the usual long-lived names."""
+    configured = git(repo, "config", "--get-all", "aptool.baseBranch", check=False).split()
+    return configured or DEFAULT_BRANCHES
+
+
+def long_lived_lines(repo: Path, refs: dict[str, str], patterns: list[str]) -> list[Line]:
+    """Local and remote-tracking branches whose name matches ``patterns``, in ref order."""
+    lines = []
+    for ref, oid in sorted(refs.items()):
+        name = _branch_name(ref)
+        if name is not None and name != "HEAD" and any(fnmatch.fnmatchcase(name, p) for p in patterns):
+            lines.append(Line(ref, oid, "long-lived branch"))
+    return lines
+
+
+def _branch_name(ref: str) -> str | None:
+    if ref.startswith("refs/heads/"):
+        return ref.removeprefix("refs/heads/")
+    if ref.startswith("refs/remotes/"):
+        parts = ref.split("/", 3)
+        return parts[3] if len(parts) == 4 else None
+    return None
+
+
+def tags(repo: Path) -> list[Tag]:
+    """Every tag of a commit, with the commit's committer time, newest first (then by name)."""
+    out = git(
+        repo,
+        "for-each-ref",
+        "--format=%(objecttype) %(objectname) %(committerdate:unix) %(*objecttype) %(*objectname)"
+        " %(*committerdate:unix) %(refname:short)",
+        "refs/tags",
+        check=False,
+    )
+    found = []
+    for line in out.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 7:
+            continue
+        kind, oid, time, peeled_kind, peeled, peeled_time, name = fields[0], *fields[1:6], " ".join(fields[6:])
+        if kind == "commit" and time:
+            found.append(Tag(name, oid, int(time)))
+        elif kind == "tag" and peeled_kind == "commit" and peeled_time:
+            found.append(Tag(name, peeled, int(peeled_time)))
+    return sorted(found, key=lambda t: (-t.time, t.name))
+
+
+# -- maintainer trees -------------------------------------------------------------
+
+
+def maintainer_lines(repo: Path, maintainers: str, paths: list[str], refs: dict[str, str]) -> list[Line]:
+    """Remote-tracking branches of the trees MAINTAINERS names (``T: git URL [branch]``) for ``paths``.
+
+    ``maintainers`` is the file's text.  A tree counts only when a remote
+    fetches its URL; its branch is the one the ``T:`` line names, else the
+    remote's default branch.
+    """
+    remotes = _remote_urls(repo)
+    lines: list[Line] = []
+    for files, trees in _sections(maintainers):
+        if not any(_covers(pattern, path) for pattern in files for path in paths):
+            continue
+        for url, branch in trees:
+            for remote, remote_url in remotes:
+                if _same_url(url, remote_url):
+                    ref = f"refs/remotes/{remote}/{branch}" if branch else _remote_head(refs, remote)
+                    if ref and ref in refs and all(line.ref != ref for line in lines):
+                        lines.append(Line(ref, refs[ref], "maintainer tree"))
+    return lines
+
+
+def _sections(text: str) -> Iterator[tuple[list[str], list[tuple[str, str | None]]]]:
+    files: list[str] = []
+    trees: list[tuple[str, str | None]] = []
+    for raw in text.splitlines() + [""]:
+        if not raw.strip():
+            if files and trees:
+                yield files, trees
+            files, trees = [], []
+            continue
+        tag, _, value = raw.partition(":")
+        value = value.strip()
+        if tag == "F" and value:
+            files.append(value)
+        elif tag == "T" and value.startswith("git "):
+            parts = value.split()
+            if len(parts) >= 2:
+                trees.append((parts[1], parts[2] if len(parts) > 2 else None))
+
+
+def _covers(pattern: str, path: str) -> bool:
+    """MAINTAINERS ``F:`` semantics: a directory covers everything below it; globs match."""
+    if pattern.endswith("/"):
+        return path.startswith(pattern)
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(path, pattern.rstrip("/") + "/*")
+    return path == pattern or path.startswith(pattern + "/")
+
+
+def _remote_urls(repo: Path) -> list[tuple[str, str]]:
+    out = git(repo, "config", "--get-regexp", r"^remote\..*\.url$", check=False)
+    found = []
+    for line in out.splitlines():
+        key, _, url = line.partition(" ")
+        found.append((key.removeprefix("remote.").removesuffix(".url"), url.strip()))
+    return sorted(found)
+
+
+def _same_url(one: str, two: str) -> bool:
+    """The same repository whatever the scheme and host alias: compare the path, without ``.git``."""
+
+    def key(url: str) -> str:
+        url = re.sub(r"^[a-z+]+://[^/]+/", "", url.strip())
+        url = re.sub(r"^[^/:]+@[^:]+:", "", url)
+        return url.rstrip("/").removesuffix(".git").lstrip("/")
+
+    return bool(key(one)) and key(one) == key(two)
+
+
+def _remote_head(refs: dict[str, str], remote: str) -> str | None:
+    for name in ("HEAD", "master", "main"):
+        ref = f"refs/remotes/{remote}/{name}"
+        if ref in refs:
+            return ref
+    return None
+
+
+# -- holding every pre-image --------------------------------------------------------
+
+
+_READERS: dict[Path, Repository] = {}  # repositories whose persistent object reader a finder lends
+
+
+def lend_reader(repo: Path, reader: Repository | None) -> None:
+    """Let lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
+    if reader is None:
+        _READERS.pop(repo, None)
+    else:
+        _READERS[repo] = reader
+
+
+def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
+    """The blob id at each (commit, path), "" where the path is absent or not a blob.
+
+    A few lookups go through the lent persistent reader; many at once
+    through one ``cat-file --batch-check``.
+    """
+    if not specs:
+        return []
+    reader = _READERS.get(repo)
+    if reader is not None and len(specs) <= 64:
+        return [_header(reader, f"{commit}:{path}") for commit, path in specs]
+    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode()
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
+    return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+
+def _header(reader: Repository, spec: str) -> str:
+    try:
+        oid, kind, _ = reader.gitpython.git.get_object_header(spec)
+    except ValueError:  # "<spec> missing"
+        return ""
+    return _text(oid) if _text(kind) == "blob" else ""
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("ascii") if isinstance(value, bytes) else value
+
+
+def matches(held: str, blob: str | None) -> bool:
+    if blob is None:
+        return held == ""
+    return held != "" and held.startswith(blob)
+
+
+def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
+    """For each commit, whether it holds every pre-image."""
+    specs = [(c, path) for c in commits for path, _ in pairs]
+    held = blobs_at(repo, specs)
+    n = len(pairs)
+    return [all(matches(held[i * n + j], blob) for j, (_, blob) in enumerate(pairs)) for i in range(len(commits))]
+
+
+def line_at(repo: Path, tip: str, cutoff: int, known: dict[str, list[tuple[int, str]]] | None = None) -> str | None:
+    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``.
+
+    With ``known`` (kept by a finder across series), the whole line is read
+    once and every later question is answered from memory.
+    """
+    if known is None:
+        out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
+        return out or None
+    if tip not in known:
+        words = git(repo, "rev-list", "--first-parent", "--timestamp", tip, check=False).split()
+        known[tip] = [(int(words[i]), words[i + 1]) for i in range(0, len(words) - 1, 2)]
+    return next((oid for time, oid in known[tip] if time <= cutoff), None)
+
+
+def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:
+    """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
+
+    Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
+    commits that change a touched path.  Between two of them the paths hold
+    the same blobs, so crossing a change back to its first parent is the
+    only place the answer can start; the walk stops there, or at a change
+    committed before ``floor`` (an answer below it could not be chosen).
+    With changed-path Bloom filters (``bloom``), git uses them for one
+    path at a time only, so each path gets its own walk and the changes
+    are put back in line order.
+    """
+    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
+    if all(matches(state[p], b) for p, b in pairs):
+        return start
+    proc: subprocess.Popen[bytes] | None = None
+    if bloom and 1 < len(pairs) <= PER_PATH_WALKS:
+        changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
+    else:
+        proc = _log_changes(repo, start, [p for p, _ in pairs], floor)
+        assert proc.stdout is not None
+        changes = _changes(proc.stdout)
+    try:
+        for time, parent, old in changes:
+            if time < floor:
+                return None
+            state.update(old)
+            if parent is None:
+                return None
+            if all(matches(state[p], b) for p, b in pairs):
+                return parent
+        return None
+    finally:
+        if proc is not None:
+            proc.kill()
+            proc.wait()
+
+
+def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
+    args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
+    args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
+    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}, stderr=DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    return proc
+
+
+def _changes_per_path(
+    repo: Path, start: str, paths: list[str], floor: int
+) -> Iterator[tuple[int, str | None, dict[str, str]]]:
+    """The changes of ``_changes``, from one walk per path (all at once), in first-parent order."""
+    procs = [_log_changes(repo, start, [path], floor) for path in paths]
+    by_commit: dict[str, tuple[int, str | None, dict[str, str]]] = {}
+    for proc in procs:
+        assert proc.stdout is not None
+        out = proc.stdout.read()
+        proc.wait()
+        for record in out.split(b"\x01"):
+            if record.strip():
+                commit, time, parent, old, _ = _raw_record(record)
+                known = by_commit.get(commit)
+                by_commit[commit] = (time, parent, {**(known[2] if known else {}), **old})
+    if not by_commit:
+        return
+    args = ["rev-list", "--first-parent"] + ([f"--since={floor}"] if floor else []) + [start]
+    for commit in git(repo, *args).split():
+        if commit in by_commit:
+            yield by_commit.pop(commit)
+            if not by_commit:
+                return
+
+
+def has_path_filters(repo: Path) -> bool:
+    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk)."""
+    names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
+    chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+    files = [Path(repo, n) for n in names] + (sorted(Path(repo, chain[0]).glob("*.graph")) if chain else [])
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                head = handle.read(8)
+                if head[:4] != b"CGPH":
+                    continue
+                table = handle.read(12 * (head[6] + 1))
+        except OSError:
+            continue
+        if any(table[i : i + 4] == b"BIDX" for i in range(0, len(table), 12)):
+            return True
+    return False
+
+
+def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
+    """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
+    rest = b""
+    reader = stream.read  # type: ignore[attr-defined]
+    while True:
+        chunk = reader(1 << 16)
+        records = (rest + chunk).split(b"\x01")
+        rest = records.pop() if chunk else b""
+        for record in records:
+            if record:
+                yield _old_blobs(record)
+        if not chunk:
+            if rest:
+                yield _old_blobs(rest)
+            return
+
+
+def _old_blobs(record: bytes) -> tuple[int, str | None, dict[str, str]]:
+    _, time, parent, old, _ = _raw_record(record)
+    return time, parent, old
+
+
+def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:
+    """(commit, time, first parent, {path: blob before}, {path: blob after}) of one record
+    formatted ``%H %ct %P`` with ``--raw -z``."""
+    fields = record.split(b"\0")
+    head = fields[0].split()
+    parent = head[2].decode() if len(head) > 2 else None
+    old: dict[str, str] = {}
+    new: dict[str, str] = {}
+    items = fields[1:]
+    for meta, path in zip(items[0::2], items[1::2], strict=False):
+        meta = meta.lstrip(b"\n")
+        if meta.startswith(b":"):
+            parts = meta.split()
+            name = path.decode("utf-8", "replace")
+            old[name] = "" if parts[2].strip(b"0") == b"" else parts[2].decode()
+            new[name] = "" if parts[3].strip(b"0") == b"" else parts[3].decode()
+    return head[0].decode(), int(head[1]), parent, old, new
+
+
+def holders_above(repo: Path, holder: str, tip: str, pairs: list[Pair], window: int = 200) -> int:
+    """How many commits hold every pre-image on ``tip``'s first-parent line from ``holder`` up to the
+    first later change of a touched path (at most ``window`` commits are looked at)."""
+    line = git(repo, "rev-list", "--first-parent", "--reverse", f"{holder}..{tip}", check=False).split()[:window]
+    if not line:
+        return 1
+    out = git_bytes(
+        repo,
+        "log",
+        "--first-parent",
+        "--format=%H",
+        f"{holder}..{line[-1]}",
+        "--",
+        *[p for p, _ in pairs],
+        env={"GIT_LITERAL_PATHSPECS": "1"},
+    ).split()
+    changed = {oid.decode() for oid in out}
+    total = 1
+    for commit in line:
+        if commit in changed:
+            break
+        total += 1
+    return total
+
+
+def commit_times(repo: Path, commits: list[str]) -> dict[str, int]:
+    """Committer time of each commit (from the lent reader when there is one)."""
+    reader = _READERS.get(repo)
+    if reader is not None:
+        found = {}
+        for oid in commits:
+            data = reader.read(oid) or b""
+            for line in data.split(b"\n"):
+                if line.startswith(b"committer "):
+                    found[oid] = int(line.rsplit(b" ", 2)[1])
+                    break
+                if not line:
+                    break
+        return found
+    if not commits:
+        return {}
+    out = git_bytes(repo, "show", "-s", "--format=%H %ct", *commits).decode()
+    return {oid: int(time) for oid, time in (line.split() for line in out.splitlines() if line)}
