@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from aptool.model import CodeModel, Event, Node, build_model, lock_order_edges
-from aptool.model.primitives import LOCK_OPS, SLEEPING_CALLS, WAIT_OPS, WAKE_OPS
+from aptool.model.primitives import LOCK_OPS, SLEEPING_CALLS, SYNC_OPS, WAIT_OPS, WAKE_OPS
 
 HEADER = """
 struct inner { struct mutex m; };
@@ -244,8 +244,8 @@ void waker(struct outer *o, void __user *arg) {
         ("sleep", "msleep"),
         ("sleep", "kzalloc"),
         ("sleep", "copy_from_user"),
-        ("sleep", "cancel_work_sync"),
-        ("sleep", "flush_work"),
+        ("wait", "cancel_work_sync"),  # a wait for the work function
+        ("wait", "flush_work"),
         ("wake", "wake_up_all"),
         ("wake", "complete"),
     ]
@@ -255,7 +255,8 @@ void waker(struct outer *o, void __user *arg) {
 def test_primitive_tables_are_data() -> None:
     assert {"wait_event_cmd", "wait_for_completion", "wait_on_bit"} <= set(WAIT_OPS)
     assert {"wake_up", "wake_up_all", "complete", "complete_all", "wake_up_bit"} <= set(WAKE_OPS)
-    assert {"msleep", "copy_from_user", "cancel_work_sync", "flush_work"} <= SLEEPING_CALLS
+    assert {"msleep", "copy_from_user"} <= SLEEPING_CALLS
+    assert SYNC_OPS["cancel_work_sync"] == SYNC_OPS["flush_work"] == "work"
     assert WAIT_OPS["wait_event_cmd"].before_arg == 2 and WAIT_OPS["wait_event_cmd"].after_arg == 3
 
 
@@ -583,7 +584,9 @@ void f(struct outer *o, int cmd) {
 
 def test_json_is_the_dataclasses(tmp_path: Path) -> None:
     model = model_of(
-        tmp_path, "void f(struct outer *o) { spin_lock(&o->s); wait_event(o->wq, !o->busy); spin_unlock(&o->s); }"
+        tmp_path,
+        "void f(struct outer *o) { spin_lock(&o->s); wait_event(o->wq, !o->busy); spin_unlock(&o->s); }\n"
+        "void g(struct outer *o) { o->busy = 1; msleep(1); o->busy = 0; wake_up(&o->wq); }",
     )
     data = json.loads(json.dumps(model.to_dict()))
     assert set(data) == {

@@ -102,7 +102,10 @@ def render_model(built: CodeModel, edges: list[LockEdge] | None = None) -> str:
         lines += ["", "lock-order edges (held -> acquired; open-coded locks counted as locks):"]
         for edge in edges:
             hidden = "  [through an open-coded lock]" if edge.through_flag else ""
-            lines.append(f"  {edge.held} -> {edge.acquired}{hidden}")
+            hidden += "  [uncertain: a pointer call resolved by field name]" if edge.uncertain else ""
+            held = edge.held + (f"/{edge.held_subclass}" if edge.held_subclass else "")
+            acquired = edge.acquired + (f"/{edge.acquired_subclass}" if edge.acquired_subclass else "")
+            lines.append(f"  {held} -> {acquired}{hidden}")
             lines.append(f"      {edge.held} taken at: {edge.held_at}")
             lines.append(f"      {edge.acquired} taken through:")
             lines += [f"        {site}" for site in edge.chain]
@@ -131,7 +134,7 @@ def describe(event: Event) -> str:
         flags = f" until {', '.join(event.flags)}" if event.flags else ""
         return f"wait on {event.lock}{mark}{flags}: {event.condition or event.callee}"
     if event.kind == "call":
-        how = f"through .{event.callee}" if event.via_pointer else event.callee
+        how = f"through .{event.callee}" if event.via_pointer else event.callee or "?"
         return f"call {how} -> {', '.join(t.rsplit(':', 1)[-1] for t in event.targets)}"
     if event.kind == "sleep":
         return f"may sleep: {event.text}"

@@ -29,7 +29,13 @@ class Event:
       reach (through a pointer: every function stored in a field of that name);
     - ``sleep``: a call that may sleep (``callee``).
 
-    ``resolved`` is False when ``lock`` is only the expression text.
+    ``resolved`` is False when ``lock`` is only the expression text.  Context
+    sections are acquisitions too: ``rcu_read_lock`` (lock ``rcu``, kind
+    ``rcu-read``), ``srcu_read_lock`` (``srcu-read``), ``local_irq_disable``
+    (``irq``, ``irq-off``), ``local_bh_disable`` (``bh``, ``bh-off``),
+    ``preempt_disable`` (``preempt``, ``preempt-off``); ``synchronize_srcu`` is
+    a wait with ``lock_kind`` ``srcu-sync``, ``flush_work`` one with ``work``
+    (``targets``: the work functions).
     """
 
     kind: str
@@ -45,10 +51,16 @@ class Event:
     guard: bool = False  # guard()/scoped_guard(): the release is the end of its scope
     callee: str | None = None  # calls: the function name, or the field a pointer is loaded from
     via_pointer: bool = False
+    callee_struct: str | None = None  # calls through a pointer: the struct type the field belongs to, if known
     targets: list[str] = field(default_factory=list)
     condition: str | None = None  # waits: the condition as written
     flags: list[str] = field(default_factory=list)  # waits: flag classes the condition reads
     value: str | None = None  # flag writes: the value written, or "set"/"clear" for bit operations
+    conditional: str = ""  # acquire: "nonzero" (trylock) or "zero" (_interruptible, _killable): when it is taken
+    result: str | None = None  # a conditional acquire: the variable its result is stored in, tested later
+    args: list[str] = field(default_factory=list)  # calls: each argument's lock class ("" when not a lock)
+    guessed: bool = False  # a call through a pointer whose struct type is unknown: targets by field name only
+    clear_flags: list[str] = field(default_factory=list)  # waits: flags the condition waits to be clear
 
 
 @dataclass
@@ -110,13 +122,18 @@ class Function:
 
 
 def _collect(nodes: list[Node], found: list[Event]) -> None:
-    for node in nodes:
+    stack = [iter(nodes)]  # explicit: skeletons can nest deeper than Python's stack
+    while stack:
+        node = next(stack[-1], None)
+        if node is None:
+            stack.pop()
+            continue
         if node.event is not None:
             found.append(node.event)
-        for branch in node.branches:
-            _collect(branch, found)
         if node.body:
-            _collect(node.body, found)
+            stack.append(iter(node.body))
+        for branch in reversed(node.branches):
+            stack.append(iter(branch))
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,7 @@ class Flag:
     waiters: list[Site] = field(default_factory=list)
     wakers: list[Site] = field(default_factory=list)  # wakes of a queue whose waiters wait for this flag
     queues: list[str] = field(default_factory=list)  # the wait queues its waiters sleep on
+    open_coded: bool = False  # set and cleared by someone, waited for until clear: a lock in all but name
 
 
 @dataclass

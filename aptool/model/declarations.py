@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
@@ -110,46 +111,14 @@ def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -
                 facts.definitions.append(node)
             continue  # locals are the function's own business
         if kind == "initializer_pair":
-            value = node.child_by_field_name("value")
-            if value is not None and value.type == "initializer_list":
-                stack.append(value)
-            elif facts is not None and value is not None and value.type in ("identifier", "pointer_expression"):
-                designators = node.children_by_field_name("designator")
-                if designators:
-                    facts.stores.append(
-                        (text_of(designators[-1]).lstrip(".").strip(), text_of(value).lstrip("&").strip())
-                    )
+            _initializer(node, decls, facts, stack)
+            continue
+        if kind == "preproc_function_def":
+            _macro(node, decls)
             continue
         if kind not in _CONTAINERS:
             continue
-        if kind in ("struct_specifier", "union_specifier"):
-            body = node.child_by_field_name("body")
-            name = node.child_by_field_name("name")
-            if body is not None and name is not None:
-                decls.add_struct(text_of(name), _fields(body, text_of(name), decls))
-        elif kind == "type_definition":
-            spec = node.child_by_field_name("type")
-            target = type_of_specifier(spec)
-            for alias in node.children_by_field_name("declarator"):
-                for name in declared_names(alias):
-                    if target and target != name:
-                        decls.typedefs[name] = target
-                    if (
-                        spec is not None
-                        and spec.type == "struct_specifier"
-                        and spec.child_by_field_name("name") is None
-                    ):
-                        body = spec.child_by_field_name("body")
-                        if body is not None:
-                            decls.add_struct(name, _fields(body, name, decls))
-        elif kind == "declaration":
-            _return_type(node, decls)
-            if node.parent is not None and node.parent.type not in ("field_declaration_list",):
-                type_name = type_of_specifier(node.child_by_field_name("type"))
-                for declarator in node.children_by_field_name("declarator"):
-                    if not _declares_function(declarator):
-                        for name in declared_names(declarator)[:1]:
-                            decls.globals[name] = type_name
+        _declare(node, kind, decls)
         children = node.children
         if len(children) > 1:
             children = list(reversed(children))  # a stack: keep source order for definitions
@@ -222,3 +191,81 @@ def merge(into: Declarations, other: Declarations) -> None:
     ):
         for key, value in source.items():
             table.setdefault(key, value)
+
+
+def _declare(node: TSNode, kind: str, decls: Declarations) -> None:
+    """A struct body, a typedef or a file-scope declaration into ``decls``."""
+    if kind in ("struct_specifier", "union_specifier"):
+        body = node.child_by_field_name("body")
+        tag = node.child_by_field_name("name")
+        if body is not None and tag is not None:
+            decls.add_struct(text_of(tag), _fields(body, text_of(tag), decls))
+    elif kind == "type_definition":
+        spec = node.child_by_field_name("type")
+        target = type_of_specifier(spec)
+        for alias in node.children_by_field_name("declarator"):
+            for name in declared_names(alias):
+                if target and target != name:
+                    decls.typedefs[name] = target
+                if spec is not None and spec.type == "struct_specifier" and spec.child_by_field_name("name") is None:
+                    body = spec.child_by_field_name("body")
+                    if body is not None:
+                        decls.add_struct(name, _fields(body, name, decls))
+    elif kind == "declaration":
+        _return_type(node, decls)
+        if node.parent is not None and node.parent.type not in ("field_declaration_list",):
+            type_name = type_of_specifier(node.child_by_field_name("type"))
+            for declarator in node.children_by_field_name("declarator"):
+                if not _declares_function(declarator):
+                    for name in declared_names(declarator)[:1]:
+                        decls.globals[name] = type_name
+
+
+def _initializer(node: TSNode, decls: Declarations, facts: FileFacts | None, stack: list[TSNode]) -> None:
+    """``.release = vfio_dev_release`` in a ``struct kvm_device_ops``: a store into ``kvm_device_ops.release``."""
+    value = node.child_by_field_name("value")
+    if value is not None and value.type == "initializer_list":
+        stack.append(value)
+    elif facts is not None and value is not None and value.type in ("identifier", "pointer_expression"):
+        designators = node.children_by_field_name("designator")
+        if designators:
+            owner = initialised_type(node, decls) or "?"
+            written = text_of(designators[-1]).lstrip(".").strip()
+            facts.stores.append((f"{owner}.{written}", text_of(value).lstrip("&").strip()))
+
+
+def _macro(node: TSNode, decls: Declarations) -> None:
+    """``#define to_obj(k) container_of(k, struct obj, kobj)``: ``to_obj()`` returns a ``struct obj *``."""
+    name, value = node.child_by_field_name("name"), node.child_by_field_name("value")
+    match = _CONTAINER_MACRO.search(text_of(value)) if value is not None else None
+    if name is not None and match:
+        decls.returns.setdefault(text_of(name), match.group(1))
+
+
+_CONTAINER_MACRO = re.compile(
+    r"^\s*\(?\s*(?:container_of|container_of_const|list_entry|hlist_entry|rb_entry)\s*\([^,]+,\s*(?:struct\s+)?(\w+)\s*,"
+)
+
+
+def initialised_type(pair: TSNode, decls: Declarations) -> str | None:
+    """The struct an initialiser ``.field = value`` belongs to: the declared type, through nested lists."""
+    fields: list[str] = []
+    node = pair.parent
+    while node is not None:
+        kind = node.type
+        if kind == "initializer_pair":
+            designators = node.children_by_field_name("designator")
+            if designators:
+                fields.append(text_of(designators[-1]).lstrip(".").strip())
+        elif kind == "init_declarator":
+            declaration = node.parent
+            owner = type_of_specifier(declaration.child_by_field_name("type")) if declaration is not None else ""
+            owner = decls.type_name(owner) if owner else ""
+            for name in reversed(fields):
+                found = decls.field_type(owner, name) if owner else None
+                owner = decls.type_name(found) if found else ""
+            return owner or None
+        elif kind not in ("initializer_list", "compound_literal_expression"):
+            return None
+        node = node.parent
+    return None

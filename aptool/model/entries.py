@@ -26,6 +26,7 @@ _CALLBACK_TAKERS = (
     "tasklet_init",
     "tasklet_setup",
     "hrtimer_init",
+    "pthread_create",
 )
 
 
@@ -35,6 +36,8 @@ def mark_entries(
     """Set ``Function.entry`` to the reason a thread of execution can start in it."""
     reasons: dict[str, str] = {}
     for field, targets in sorted(pointer_targets.items()):
+        if "." in field:
+            continue  # STRUCT.field: the same targets as the bare field name
         for target in targets:
             reason = "notifier (notifier_call)" if field == "notifier_call" else f"ops table (.{field})"
             reasons.setdefault(target, reason)
@@ -49,6 +52,8 @@ def mark_entries(
     for function in functions.values():
         if function.id in reasons:
             function.entry = reasons[function.id]
+        elif function.name == "main" and not function.static:
+            function.entry = "program start (main)"
         elif "ioctl" in function.name:
             function.entry = "ioctl handler"
         elif function.id not in called:

@@ -7,6 +7,11 @@ two steps: before the functions are built, ``wait_fields`` lists the field
 names wait conditions mention (cheap, by name); the builder makes a
 candidate event for each write or test of such a field; ``mark_flags``
 resolves each candidate's class and keeps it when that class is a flag.
+
+Not every flag is an open-coded lock: a state compared in a wait condition
+(``t->state >= 2``), a counter or a pointer is an event.  ``Flag.open_coded``
+is set only for a flag that something sets to a flag value (``true``, ``1``,
+a bit), something clears, and some waiter sleeps until it is clear.
 """
 
 from __future__ import annotations
@@ -53,9 +58,11 @@ def wait_fields(source: bytes) -> set[str]:
 def mark_flags(functions: dict[str, Function], candidates: list[Candidate]) -> dict[str, Flag]:
     """Keep the candidates whose class a wait reads as flag events; list each flag's roles."""
     flags: dict[str, Flag] = {}
+    waited_clear: set[str] = set()
     for function in functions.values():
         for event in function.events():
             if event.kind == "wait":
+                waited_clear.update(event.clear_flags)
                 for name in event.flags:
                     flag = flags.setdefault(name, Flag(name))
                     flag.waiters.append(_site(function, event.line, event.text))
@@ -63,17 +70,18 @@ def mark_flags(functions: dict[str, Function], candidates: list[Candidate]) -> d
                         flag.queues.append(event.lock)
     kept: set[int] = set()
     for candidate in candidates:
-        event = candidate.node.event
-        assert event is not None
+        written = candidate.node.event
+        assert written is not None
         lock, resolved = candidate.resolver.lock_class(candidate.target)
         lock += candidate.suffix
         if lock not in flags:
             continue
-        event.lock, event.resolved = lock, resolved
-        if event.kind == "flag-write":
-            event.kind = "flag-clear" if (event.value or "") in CLEARING_VALUES else "flag-set"
+        written.lock, written.resolved = lock, resolved
+        if written.kind == "flag-write":
+            written.kind = "flag-clear" if (written.value or "") in CLEARING_VALUES else "flag-set"
         kept.add(id(candidate.node))
     dropped = {id(c.node) for c in candidates} - kept
+    set_to_flag: set[str] = set()
     for function in functions.values():
         if dropped:
             function.body = _without(function.body, dropped)
@@ -82,11 +90,23 @@ def mark_flags(functions: dict[str, Function], candidates: list[Candidate]) -> d
             if event.kind in ("flag-set", "flag-clear", "flag-test") and event.lock in flags:
                 roles = {"flag-set": "setters", "flag-clear": "clearers", "flag-test": "testers"}
                 getattr(flags[event.lock], roles[event.kind]).append(site)
+                if event.kind == "flag-set" and _flag_value(event.value):
+                    set_to_flag.add(event.lock)
             elif event.kind == "wake":
                 for flag in flags.values():
                     if event.lock in flag.queues:
                         flag.wakers.append(site)
+    for name, flag in flags.items():
+        flag.open_coded = bool(name in set_to_flag and flag.clearers and name in waited_clear)
     return flags
+
+
+_FLAG_VALUE = re.compile(r"^(?:true|set|[1-9][0-9]*[uUlL]*|0x[0-9a-fA-F]*[1-9a-fA-F][0-9a-fA-F]*[uUlL]*)$")
+
+
+def _flag_value(value: str | None) -> bool:
+    """A value that marks a flag as taken: ``true``, ``1``, a set bit; not a state name, count or pointer."""
+    return value is not None and _FLAG_VALUE.match(value.strip()) is not None
 
 
 def _site(function: Function, line: int, text: str) -> Site:
@@ -94,13 +114,16 @@ def _site(function: Function, line: int, text: str) -> Site:
 
 
 def _without(nodes: list[Node], dropped: set[int]) -> list[Node]:
-    kept: list[Node] = []
-    for node in nodes:
-        if id(node) in dropped:
-            continue
+    """``nodes`` without the dropped ones, at any depth (an explicit stack, not recursion)."""
+    top = [n for n in nodes if id(n) not in dropped]
+    stack = list(top)
+    while stack:
+        node = stack.pop()
         if node.branches:
-            node.branches = [_without(branch, dropped) for branch in node.branches]
+            node.branches = [[n for n in branch if id(n) not in dropped] for branch in node.branches]
+            for branch in node.branches:
+                stack.extend(branch)
         if node.body:
-            node.body = _without(node.body, dropped)
-        kept.append(node)
-    return kept
+            node.body = [n for n in node.body if id(n) not in dropped]
+            stack.extend(node.body)
+    return top

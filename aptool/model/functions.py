@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
 
-from aptool.model.data import Annotation, Event, Function, Node
-from aptool.model.declarations import Declarations, declared_names, type_of_specifier
+from aptool.model.data import Annotation, Event, Function, Node, ParseError
+from aptool.model.declarations import Declarations, declared_names, initialised_type, type_of_specifier
 from aptool.model.parse import Parsed, RawAnnotation, parse
 from aptool.model.primitives import (
+    ASSERT_HELD,
     DOWNGRADES,
     FIELD_ACCESSES,
     FLAG_READERS,
@@ -26,6 +27,7 @@ from aptool.model.primitives import (
     LOCK_OPS,
     SLEEPING_CALLS,
     SLEEPING_GFP,
+    SYNC_OPS,
     WAIT_LOCK,
     WAIT_OPS,
     WAKE_OPS,
@@ -38,6 +40,7 @@ _LOOPS = ("for_statement", "while_statement")
 _PREPROC_IF = ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef")
 _ENDS_PATH = ("return", "goto", "break", "continue")
 MAX_TEXT = 160
+MAX_DEPTH = 150  # statements and expressions nested deeper than this are skipped, with a warning
 
 
 @dataclass
@@ -56,6 +59,7 @@ class Built:
     candidates: list[Candidate] = field(default_factory=list)
     passed: set[tuple[str, str]] = field(default_factory=set)  # (identifier passed as an argument, to what)
     stores: list[tuple[str, str]] = field(default_factory=list)  # (field, identifier) stored into it
+    warnings: list[ParseError] = field(default_factory=list)  # regions skipped (nested too deep)
 
 
 def function_declarator(definition: TSNode) -> TSNode | None:
@@ -92,12 +96,16 @@ class FunctionBuilder:
         self.params: dict[str, str] = {}
         self.locals: dict[str, str] = {}
         self.pointer_locals: dict[str, str] = {}  # local -> the field a function pointer was loaded from
+        self.pointer_owners: dict[str, str] = {}  # local -> the struct that field belongs to
         self.resolver = Resolver(decls, {})
         self.scopes: list[list[Event]] = []  # guards active in each enclosing block
         self.candidates: list[Candidate] = []
         self.passed: set[tuple[str, str]] = set()
         self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
+        self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
+        self.depth = 0
+        self.warnings: list[ParseError] = []
 
     def build(self) -> Built | None:
         name = function_name(self.definition)
@@ -118,9 +126,11 @@ class FunctionBuilder:
             params=self.params,
             locals=self.locals,
             body=nodes,
-            annotations=self._annotations(),
+            annotations=self._annotations() + self.asserted,
         )
-        return Built(function, self.candidates, self.passed, self.stores)
+        for warning in self.warnings:
+            warning.function = name
+        return Built(function, self.candidates, self.passed, self.stores, self.warnings)
 
     # --- declarations -----------------------------------------------------------------
 
@@ -157,6 +167,7 @@ class FunctionBuilder:
             if value is not None:
                 local_type = container_of_type(value) or type_name
                 nodes += self._expression(value)
+                _store_result(nodes, names[0])
                 self._remember_load(names[0], value)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
@@ -172,6 +183,9 @@ class FunctionBuilder:
         target = strip(value)
         if target.type == "field_expression":
             self.pointer_locals[name] = text_of(target.child_by_field_name("field"))
+            owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
+            if owner is not None:
+                self.pointer_owners[name] = owner
 
     # --- statements -------------------------------------------------------------------
 
@@ -193,8 +207,25 @@ class FunctionBuilder:
         return found
 
     def _statement(self, node: TSNode | None) -> list[Node]:
+        """One statement's nodes; deeper than ``MAX_DEPTH`` the region is skipped with a warning."""
         if node is None:
             return []
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                self._too_deep(node)
+                return []
+            return self._statement_at(node)
+        finally:
+            self.depth -= 1
+
+    def _too_deep(self, node: TSNode) -> None:
+        if not self.warnings:
+            line = node.start_point[0] + 1
+            message = f"nested deeper than {MAX_DEPTH} levels: the region was skipped"
+            self.warnings.append(ParseError(self.path, line, message))
+
+    def _statement_at(self, node: TSNode) -> list[Node]:
         kind = node.type
         line = node.start_point[0] + 1
         if kind == "compound_statement":
@@ -350,6 +381,16 @@ class FunctionBuilder:
     def _expression(self, node: TSNode | None, conditional_locks: bool = False, testing: bool = False) -> list[Node]:
         if node is None:
             return []
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                self._too_deep(node)
+                return []
+            return self._expression_at(node, conditional_locks, testing)
+        finally:
+            self.depth -= 1
+
+    def _expression_at(self, node: TSNode, conditional_locks: bool, testing: bool) -> list[Node]:
         kind = node.type
         if kind == "call_expression":
             return self._call(node, conditional_locks, testing)
@@ -358,6 +399,8 @@ class FunctionBuilder:
         if kind == "assignment_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             nodes = self._expression(right, conditional_locks)
+            if left is not None and left.type == "identifier":
+                _store_result(nodes, text_of(left))
             if left is not None and right is not None:
                 nodes += self._assign(node, left, right)
             return nodes
@@ -370,11 +413,13 @@ class FunctionBuilder:
             value = node.child_by_field_name("value")
             designators = node.children_by_field_name("designator")
             if value is not None and designators and strip(value).type == "identifier":
-                self.stores.append((text_of(designators[-1]).lstrip(".").strip(), text_of(strip(value))))
-        nodes: list[Node] = []
+                owner = initialised_type(node, self.decls)
+                name = text_of(designators[-1]).lstrip(".").strip()
+                self.stores.append((f"{owner or '?'}.{name}", text_of(strip(value))))
+        found: list[Node] = []
         for child in node.named_children:
-            nodes += self._expression(child, conditional_locks, testing)
-        return nodes
+            found += self._expression(child, conditional_locks, testing)
+        return found
 
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
         if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
@@ -390,7 +435,16 @@ class FunctionBuilder:
             return []
         stored = strip(right)
         if stored.type == "identifier":  # ``x->hook = handle_pqap``: a function pointer, maybe
-            self.stores.append((text_of(target.child_by_field_name("field")), text_of(stored)))
+            owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
+            name = text_of(target.child_by_field_name("field"))
+            self.stores.append((f"{owner or '?'}.{name}", text_of(stored)))
+        elif stored.type == "field_expression" and text_of(right).lstrip().startswith("&"):
+            # ``kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook``: calls through the one reach the other's
+            owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
+            other = self.resolver.type_of(stored.child_by_field_name("argument"))  # type: ignore[arg-type]
+            if owner and other:
+                name = text_of(target.child_by_field_name("field"))
+                self.stores.append((f"{owner}.{name}", f"&{other}.{text_of(stored.child_by_field_name('field'))}"))
         operator = text_of(assignment.child_by_field_name("operator"))
         value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
         return self._candidate("flag-write", assignment, strip(left), value, None, "")
@@ -423,6 +477,10 @@ class FunctionBuilder:
             return self._guard(GUARD_KINDS.get(text_of(args[0])), args[1], call)
         if name in WAIT_OPS:
             return self._wait(name, args, call)
+        if name in ASSERT_HELD and args:
+            lock, resolved = self.resolver.lock_class(args[0])
+            self.asserted.append(Annotation(name, lock, resolved, call.start_point[0] + 1))
+            return []
         nodes: list[Node] = []
         for arg in args:
             nodes += self._expression(arg, conditional_locks, testing)
@@ -432,14 +490,13 @@ class FunctionBuilder:
         if name is None:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
                 callee = text_of(target.child_by_field_name("field"))
+                owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
                 nodes += self._expression(target.child_by_field_name("argument"))
-                nodes.append(
-                    Node(
-                        "event",
-                        line,
-                        event=Event("call", self.path, line, self._text(call), callee=callee, via_pointer=True),
-                    )
+                event = Event(
+                    "call", self.path, line, self._text(call), callee=callee, via_pointer=True, callee_struct=owner
                 )
+                event.args = self._arg_classes(args)
+                nodes.append(Node("event", line, event=event))
             return nodes
         if name in LOCK_OPS:
             op = LOCK_OPS[name]
@@ -448,6 +505,7 @@ class FunctionBuilder:
                 args[op.arg] if len(args) > op.arg else None,
                 call,
                 subclass=args[op.subclass_arg] if op.subclass_arg is not None and len(args) > op.subclass_arg else None,
+                nest=args[op.nest_arg] if op.nest_arg is not None and len(args) > op.nest_arg else None,
             )
             if taken and op.condition and conditional_locks:
                 self.taken_when[id(taken[0])] = op.condition  # _if puts it on the branch where it is held
@@ -456,15 +514,37 @@ class FunctionBuilder:
             return nodes + taken
         if name in FIELD_ACCESSES or name in WAKE_OPS:
             return nodes + self._write(name, args, call) + self._wake(name, args, call)
+        if name in SYNC_OPS:
+            lock, resolved = self.resolver.lock_class(args[0]) if args else ("?", False)
+            event = Event(
+                "wait", self.path, line, self._text(call), lock=lock, lock_kind=SYNC_OPS[name], resolved=resolved
+            )
+            event.callee = name
+            return nodes + [Node("event", line, event=event)]
         if name in SLEEPING_CALLS or (name in GFP_ALLOCATORS and any(g in text_of(arguments) for g in SLEEPING_GFP)):
             nodes.append(Node("event", line, event=Event("sleep", self.path, line, self._text(call), callee=name)))
             return nodes
         if name in self.locals:
             callee = self.pointer_locals.get(name, name)  # a pointer: its targets are the field's
-            event = Event("call", self.path, line, self._text(call), callee=callee, via_pointer=True)
+            owner = self.pointer_owners.get(name)
+            event = Event(
+                "call", self.path, line, self._text(call), callee=callee, via_pointer=True, callee_struct=owner
+            )
         else:
             event = Event("call", self.path, line, self._text(call), callee=name)
+        event.args = self._arg_classes(args)
         return nodes + [Node("event", line, event=event)]
+
+    def _arg_classes(self, args: list[TSNode]) -> list[str]:
+        """The lock class of each argument that can name a lock (``&x->lock``, ``lock``), else ""."""
+        found = []
+        for arg in args:
+            target = strip(arg)
+            if target.type in ("field_expression", "identifier", "subscript_expression"):
+                found.append(self.resolver.lock_class(arg)[0])
+            else:
+                found.append("")
+        return found
 
     def _write(self, name: str, args: list[TSNode], call: TSNode) -> list[Node]:
         access = FIELD_ACCESSES.get(name)
@@ -512,12 +592,21 @@ class FunctionBuilder:
                 self.passed.add((name, callee))
 
     def _lock(
-        self, op: LockOp | None, arg: TSNode | None, call: TSNode, guard: bool = False, subclass: TSNode | None = None
+        self,
+        op: LockOp | None,
+        arg: TSNode | None,
+        call: TSNode,
+        guard: bool = False,
+        subclass: TSNode | None = None,
+        nest: TSNode | None = None,
     ) -> list[Node]:
         if op is None:
             return []
-        lock, resolved = self.resolver.lock_class(arg)
+        lock, resolved = (op.fixed, True) if op.fixed else self.resolver.lock_class(arg)
         line = call.start_point[0] + 1
+        written = _squash(text_of(subclass)) if subclass is not None else None
+        if nest is not None:
+            written = f"nest_lock({self.resolver.lock_class(nest)[0]})"
         event = Event(
             op.action,
             self.path,
@@ -529,7 +618,8 @@ class FunctionBuilder:
             context=op.context,
             guard=guard,
             trylock=op.condition == "nonzero",
-            subclass=_squash(text_of(subclass)) if subclass is not None else None,
+            subclass=written,
+            conditional=op.condition,
         )
         return [Node("event", line, event=event)]
 
@@ -561,14 +651,15 @@ class FunctionBuilder:
         if op.before_arg is not None and len(args) > op.before_arg:
             nodes += self._expression(args[op.before_arg])
         if lock is not None:
-            nodes += self._lock(LockOp(WAIT_LOCK.kind, "release", context=WAIT_LOCK.context), lock, call)
+            dropped = LockOp(op.lock_kind, "release", context=WAIT_LOCK.context if op.lock_kind == "spin" else "")
+            nodes += self._lock(dropped, lock, call)
         queue_arg = args[op.queue_arg] if op.queue_arg is not None and len(args) > op.queue_arg else None
         queue, resolved = self.resolver.lock_class(queue_arg) if queue_arg is not None else ("?", False)
         condition = args[op.condition_arg] if op.condition_arg is not None and len(args) > op.condition_arg else None
-        flags = self._flags_read(condition) if condition is not None else []
+        flags, clear = self._flags_read(condition) if condition is not None else ([], [])
         if op.bit_arg is not None:
             queue += _bit(args, op.bit_arg)
-            flags = [queue]
+            flags = clear = [queue]  # wait_on_bit: until the bit is clear
         event = Event(
             "wait",
             self.path,
@@ -579,10 +670,11 @@ class FunctionBuilder:
             callee=name,
             condition=_squash(text_of(condition)) if condition is not None else None,
             flags=flags,
+            clear_flags=clear,
         )
         nodes.append(Node("event", line, event=event))
         if lock is not None:
-            nodes += self._lock(WAIT_LOCK, lock, call)
+            nodes += self._lock(LockOp(op.lock_kind, "acquire", context=dropped.context), lock, call)
         if op.after_arg is not None and len(args) > op.after_arg:
             nodes += self._expression(args[op.after_arg])
         if op.sets_bit:
@@ -604,13 +696,31 @@ class FunctionBuilder:
             )
         return nodes
 
-    def _flags_read(self, condition: TSNode) -> list[str]:
-        """Classes of the fields (and bits: ``test_bit(B, &x->flags)``) a wait condition reads."""
+    def _flags_read(self, condition: TSNode) -> tuple[list[str], list[str]]:
+        """Classes of the fields (and bits: ``test_bit(B, &x->flags)``) a wait condition reads, and the
+        ones among them it waits to be clear (``!x->busy``, ``x->busy == 0``, ``!test_bit(B, w)``)."""
         found: list[str] = []
-        stack = [condition]
+        clear: list[str] = []
+        stack: list[tuple[TSNode, bool | None]] = [(condition, False)]
         while stack:
-            node = stack.pop()
+            node, negated = stack.pop()
             name = None
+            kind = node.type
+            if kind == "unary_expression" and text_of(node).lstrip().startswith("!"):
+                stack.extend((c, None if negated is None else not negated) for c in reversed(node.named_children))
+                continue
+            if kind == "binary_expression":
+                operator = text_of(node.child_by_field_name("operator"))
+                right = text_of(node.child_by_field_name("right")).strip()
+                if operator in ("==", "!=") and right in ("0", "false", "NULL"):
+                    left = node.child_by_field_name("left")
+                    if left is not None:
+                        stack.append((left, None if negated is None else negated != (operator == "==")))
+                    continue
+                if operator not in ("&&", "||"):
+                    # a comparison (state >= 2) waits for a value, never for "clear": still a read
+                    stack.extend((c, None) for c in reversed(node.named_children))
+                    continue
             if node.type == "call_expression":
                 called = text_of(node.child_by_field_name("function"))
                 access = FIELD_ACCESSES.get(called)
@@ -623,10 +733,13 @@ class FunctionBuilder:
             elif node.type == "field_expression":
                 name = self.resolver.lock_class(node)[0]
             if name is None:
-                stack.extend(reversed(node.named_children))
-            elif name not in found:
+                stack.extend((c, negated) for c in reversed(node.named_children))
+                continue
+            if name not in found:
                 found.append(name)
-        return found
+            if negated is True and name not in clear:
+                clear.append(name)
+        return found, clear
 
     def _text(self, node: TSNode) -> str:
         """The source as written (not as rewritten for the parser), on one line."""
@@ -678,3 +791,12 @@ def _expression_node(text: str) -> TSNode | None:
         if found is None:
             return None
     return found.named_children[0] if found.named_children else None
+
+
+def _store_result(nodes: list[Node], variable: str) -> None:
+    """``rc = mutex_lock_interruptible(&l)``: the acquisition is held only where ``rc`` says it succeeded."""
+    for node in reversed(nodes):
+        event = node.event
+        if event is not None and event.kind == "acquire" and event.conditional:
+            event.result = variable
+            return

@@ -125,6 +125,7 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
                 continue
             functions[built.function.id] = built.function
             candidates += built.candidates
+            errors += built.warnings
             passed |= built.passed
             stores[path] += built.stores
         errors += _parse_errors(path, unit, kept)

@@ -1,10 +1,13 @@
-"""Call targets: direct calls by name, and calls through function pointers by field name.
+"""Call targets: direct calls by name, and calls through function pointers by (struct type, field).
 
-A call ``ops->remove(dev)`` or ``hook(vcpu)`` (after ``hook = *...pqap_hook``)
-can reach every function that some code in scope stores in a field of that
-name: a designated initialiser ``.remove = vfio_ap_mdev_remove`` or an
-assignment ``matrix_mdev->pqap_hook = handle_pqap``.  That is what a
-maintainer does by hand with ``git grep '\\.remove\\s*='``.
+A call ``ops->release(kvm)`` with ``ops`` a ``struct kvm_device_ops *``
+reaches the functions some code in scope stores in ``kvm_device_ops.release``:
+a designated initialiser ``.release = vfio_dev_release`` of a ``struct
+kvm_device_ops``, or an assignment ``ops->release = f`` through such a
+pointer (plus stores whose struct could not be told, ``?.release``).  Only
+when the call's struct type is unknown does it reach every function stored
+in any field of that name, and the call is marked ``guessed``: the
+lock-order edges through it are uncertain.
 """
 
 from __future__ import annotations
@@ -32,14 +35,30 @@ class NameIndex:
 
 
 def pointer_targets(stores: dict[str, list[tuple[str, str]]], index: NameIndex) -> dict[str, list[str]]:
-    """Field -> ids of the functions stored in such a field, from each file's (field, identifier) stores."""
+    """Field -> ids of the functions stored in such a field, from each file's (field, identifier) stores.
+
+    A store's field is ``STRUCT.field`` (``?.field`` when the struct is unknown, or a bare ``field``);
+    the result has both keys: ``STRUCT.field`` (``?.field``) and the bare ``field`` (every struct).
+    """
     targets: dict[str, list[str]] = {}
+    aliases: list[tuple[str, str]] = []
     for path, pairs in stores.items():
-        for field, name in pairs:
-            if field and name in index.by_name:
-                known = targets.setdefault(field, [])
-                known.extend(t for t in index.resolve(name, path) if t not in known)
-    return targets
+        for written, name in pairs:
+            if name.startswith("&"):  # X.f = &Y.g: a pointer to the field g of a Y
+                aliases.append((written, name[1:]))
+                continue
+            if not written or name not in index.by_name:
+                continue
+            owner, _, field = written.rpartition(".")
+            found = index.resolve(name, path)
+            for key in (field, f"{owner or '?'}.{field}"):
+                known = targets.setdefault(key, [])
+                known.extend(t for t in found if t not in known)
+    for _ in range(3):  # chains of such pointers are short
+        for written, name in aliases:
+            known = targets.setdefault(written, [])
+            known.extend(t for t in targets.get(name, []) if t not in known)
+    return {key: found for key, found in targets.items() if found}
 
 
 def resolve_calls(functions: dict[str, Function], targets: dict[str, list[str]]) -> None:
@@ -50,6 +69,14 @@ def resolve_calls(functions: dict[str, Function], targets: dict[str, list[str]])
             if event.kind != "call" or not event.callee:
                 continue
             if event.via_pointer:
-                event.targets = list(targets.get(event.callee, []))
+                field = event.callee
+                if event.callee_struct:
+                    typed = targets.get(f"{event.callee_struct}.{field}", [])
+                    untyped = [t for t in targets.get(f"?.{field}", []) if t not in typed]
+                    event.targets = list(typed) + untyped
+                    event.guessed = bool(untyped)
+                else:
+                    event.targets = list(targets.get(field, []))
+                    event.guessed = bool(event.targets)
             else:
                 event.targets = index.resolve(event.callee, function.file)

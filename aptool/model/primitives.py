@@ -32,6 +32,8 @@ class LockOp:
     condition: str = ""  # "" always; "nonzero": taken when it returns nonzero (trylock); "zero": when it returns 0
     context: str = ""  # "", "irq", "bh": what the acquire disables (the release re-enables)
     subclass_arg: int | None = None  # _nested: the argument that is the lockdep subclass
+    fixed: str = ""  # the class whatever the argument: mmap_read_lock(mm) is mm_struct.mmap_lock; "rcu" has none
+    nest_arg: int | None = None  # mutex_lock_nest_lock: the argument that is the outer (nest) lock
 
 
 def _family(take: str, drop: str, kind: str, suffixes: dict[str, str]) -> dict[str, LockOp]:
@@ -51,7 +53,7 @@ LOCK_OPS: dict[str, LockOp] = {
     "mutex_lock_io": LockOp("mutex", "acquire"),
     "mutex_lock_nested": LockOp("mutex", "acquire", subclass_arg=1),
     "mutex_lock_io_nested": LockOp("mutex", "acquire", subclass_arg=1),
-    "mutex_lock_nest_lock": LockOp("mutex", "acquire"),
+    "mutex_lock_nest_lock": LockOp("mutex", "acquire", nest_arg=1),
     "mutex_lock_interruptible": LockOp("mutex", "acquire", condition="zero"),
     "mutex_lock_killable": LockOp("mutex", "acquire", condition="zero"),
     "mutex_lock_interruptible_nested": LockOp("mutex", "acquire", condition="zero", subclass_arg=1),
@@ -66,7 +68,7 @@ LOCK_OPS: dict[str, LockOp] = {
     "spin_lock_nested": LockOp("spin", "acquire", subclass_arg=1),
     "spin_lock_bh_nested": LockOp("spin", "acquire", context="bh", subclass_arg=1),
     "spin_lock_irqsave_nested": LockOp("spin", "acquire", context="irq", subclass_arg=2),
-    "spin_lock_nest_lock": LockOp("spin", "acquire"),
+    "spin_lock_nest_lock": LockOp("spin", "acquire", nest_arg=1),
     "raw_spin_lock_nested": LockOp("spin", "acquire", subclass_arg=1),
     "raw_spin_lock_irqsave_nested": LockOp("spin", "acquire", context="irq", subclass_arg=2),
     "spin_trylock": LockOp("spin", "acquire", condition="nonzero"),
@@ -94,13 +96,166 @@ LOCK_OPS: dict[str, LockOp] = {
     "up_read_non_owner": LockOp("rwsem-read", "release"),
     "down_write": LockOp("rwsem-write", "acquire"),
     "down_write_nested": LockOp("rwsem-write", "acquire", subclass_arg=1),
-    "down_write_nest_lock": LockOp("rwsem-write", "acquire"),
+    "down_write_nest_lock": LockOp("rwsem-write", "acquire", nest_arg=1),
     "down_write_killable": LockOp("rwsem-write", "acquire", condition="zero"),
     "down_write_killable_nested": LockOp("rwsem-write", "acquire", condition="zero", subclass_arg=1),
     "down_write_trylock": LockOp("rwsem-write", "acquire", condition="nonzero"),
     "up_write": LockOp("rwsem-write", "release"),
     "downgrade_write": LockOp("rwsem-write", "release"),  # and keeps it for read: see DOWNGRADES
+    # SRCU and RCU read sections (srcu_read_lock returns the index srcu_read_unlock takes)
+    "srcu_read_lock": LockOp("srcu-read", "acquire"),
+    "srcu_read_lock_nmisafe": LockOp("srcu-read", "acquire"),
+    "srcu_read_unlock": LockOp("srcu-read", "release"),
+    "srcu_read_unlock_nmisafe": LockOp("srcu-read", "release"),
+    **{
+        f"rcu_read_{verb}{suffix}": LockOp("rcu-read", action, fixed="rcu")
+        for suffix in ("", "_bh", "_sched")
+        for verb, action in (("lock", "acquire"), ("unlock", "release"))
+    },
+    # the mm's mmap_lock, the inode's i_rwsem, xarrays, pages: the class is fixed by the helper
+    **{
+        name: LockOp(kind, action, fixed="mm_struct.mmap_lock", condition=condition)
+        for name, kind, action, condition in (
+            ("mmap_read_lock", "rwsem-read", "acquire", ""),
+            ("mmap_read_lock_killable", "rwsem-read", "acquire", "zero"),
+            ("mmap_read_trylock", "rwsem-read", "acquire", "nonzero"),
+            ("mmap_read_unlock", "rwsem-read", "release", ""),
+            ("mmap_write_lock", "rwsem-write", "acquire", ""),
+            ("mmap_write_lock_killable", "rwsem-write", "acquire", "zero"),
+            ("mmap_write_trylock", "rwsem-write", "acquire", "nonzero"),
+            ("mmap_write_unlock", "rwsem-write", "release", ""),
+        )
+    },
+    "mmap_write_lock_nested": LockOp("rwsem-write", "acquire", fixed="mm_struct.mmap_lock", subclass_arg=1),
+    **{
+        name: LockOp(kind, action, fixed="inode.i_rwsem", condition=condition)
+        for name, kind, action, condition in (
+            ("inode_lock", "rwsem-write", "acquire", ""),
+            ("inode_lock_killable", "rwsem-write", "acquire", "zero"),
+            ("inode_trylock", "rwsem-write", "acquire", "nonzero"),
+            ("inode_unlock", "rwsem-write", "release", ""),
+            ("inode_lock_shared", "rwsem-read", "acquire", ""),
+            ("inode_lock_shared_killable", "rwsem-read", "acquire", "zero"),
+            ("inode_trylock_shared", "rwsem-read", "acquire", "nonzero"),
+            ("inode_unlock_shared", "rwsem-read", "release", ""),
+        )
+    },
+    "inode_lock_nested": LockOp("rwsem-write", "acquire", fixed="inode.i_rwsem", subclass_arg=1),
+    "inode_lock_shared_nested": LockOp("rwsem-read", "acquire", fixed="inode.i_rwsem", subclass_arg=1),
+    **{
+        f"xa_{verb}{suffix}": LockOp("spin", action, fixed="xarray.xa_lock", context=context)
+        for suffix, context in (*_CONTEXTS.items(), ("_irqrestore", "irq"))
+        for verb, action in (("lock", "acquire"), ("unlock", "release"))
+        if not (suffix == "_irqrestore" and verb == "lock")
+    },
+    **{
+        name: LockOp("page-lock", action, fixed="page.PG_locked", condition=condition)
+        for name, action, condition in (
+            ("lock_page", "acquire", ""),
+            ("lock_page_killable", "acquire", "zero"),
+            ("trylock_page", "acquire", "nonzero"),
+            ("unlock_page", "release", ""),
+            ("folio_lock", "acquire", ""),
+            ("folio_lock_killable", "acquire", "zero"),
+            ("folio_trylock", "acquire", "nonzero"),
+            ("folio_unlock", "release", ""),
+        )
+    },
+    # sections that disable interrupts, softirqs or preemption (sleep-in-atomic needs them)
+    **{
+        name: LockOp("irq-off", action, fixed="irq")
+        for name, action in (
+            ("local_irq_disable", "acquire"),
+            ("local_irq_save", "acquire"),
+            ("local_irq_enable", "release"),
+            ("local_irq_restore", "release"),
+        )
+    },
+    **{
+        name: LockOp("bh-off", action, fixed="bh")
+        for name, action in (
+            ("local_bh_disable", "acquire"),
+            ("local_bh_enable", "release"),
+        )
+    },
+    **{
+        name: LockOp("preempt-off", action, fixed="preempt")
+        for name, action in (
+            ("preempt_disable", "acquire"),
+            ("preempt_disable_notrace", "acquire"),
+            ("get_cpu", "acquire"),
+            ("migrate_disable", "acquire"),
+            ("preempt_enable", "release"),
+            ("preempt_enable_notrace", "release"),
+            ("preempt_enable_no_resched", "release"),
+            ("put_cpu", "release"),
+            ("migrate_enable", "release"),
+        )
+    },
+    # POSIX threads, so userspace C can be checked too (trylocks return 0 when they take the lock)
+    "pthread_mutex_lock": LockOp("mutex", "acquire"),
+    "pthread_mutex_trylock": LockOp("mutex", "acquire", condition="zero"),
+    "pthread_mutex_timedlock": LockOp("mutex", "acquire", condition="zero"),
+    "pthread_mutex_unlock": LockOp("mutex", "release"),
+    "pthread_rwlock_rdlock": LockOp("rwsem-read", "acquire"),
+    "pthread_rwlock_tryrdlock": LockOp("rwsem-read", "acquire", condition="zero"),
+    "pthread_rwlock_wrlock": LockOp("rwsem-write", "acquire"),
+    "pthread_rwlock_trywrlock": LockOp("rwsem-write", "acquire", condition="zero"),
+    "pthread_rwlock_unlock": LockOp("rwsem-write", "release"),
+    "pthread_spin_lock": LockOp("spin", "acquire"),
+    "pthread_spin_trylock": LockOp("spin", "acquire", condition="zero"),
+    "pthread_spin_unlock": LockOp("spin", "release"),
 }
+
+# Waits for something lock-like: lockdep orders them like an acquisition.  ``synchronize_srcu``
+# waits for every SRCU reader of the struct; ``flush_work`` and friends wait for the work function.
+SYNC_OPS: dict[str, str] = {
+    "synchronize_srcu": "srcu-sync",
+    "synchronize_srcu_expedited": "srcu-sync",
+    "flush_work": "work",
+    "cancel_work_sync": "work",
+    "flush_delayed_work": "work",
+    "cancel_delayed_work_sync": "work",
+    "flush_workqueue": "work",
+    "drain_workqueue": "work",
+    "destroy_workqueue": "work",
+}
+# Calls that bind a work item (or a work item to a workqueue): the work function runs holding the item.
+WORK_INITS: dict[str, tuple[int, int]] = {  # name -> (work argument, function argument)
+    "INIT_WORK": (0, 1),
+    "INIT_DELAYED_WORK": (0, 1),
+    "INIT_WORK_ONSTACK": (0, 1),
+    "INIT_DELAYED_WORK_ONSTACK": (0, 1),
+}
+QUEUE_WORKS: dict[str, tuple[int, int]] = {  # name -> (workqueue argument, work argument)
+    "queue_work": (0, 1),
+    "queue_delayed_work": (0, 1),
+    "mod_delayed_work": (0, 1),
+    "queue_work_on": (1, 2),
+    "queue_delayed_work_on": (1, 2),
+}
+# Assertions that the caller holds a lock: the function starts with it held, as with __must_hold.
+ASSERT_HELD: frozenset[str] = frozenset(
+    {
+        "lockdep_assert_held",
+        "lockdep_assert_held_write",
+        "lockdep_assert_held_read",
+        "lockdep_assert_held_once",
+        "lockdep_assert_held_exclusive",
+        "mmap_assert_locked",
+        "mmap_assert_write_locked",
+    }
+)
+# lockdep_set_class*(lock, key...): the lock gets a class of its own, apart from its field's.
+SET_CLASS: frozenset[str] = frozenset(
+    {
+        "lockdep_set_class",
+        "lockdep_set_class_and_name",
+        "lockdep_set_class_and_subclass",
+        "lockdep_set_subclass",
+        "lockdep_set_novalidate_class",
+    }
+)
 
 # downgrade_write(sem): the write hold becomes a read hold, without a window.
 DOWNGRADES: dict[str, LockOp] = {"downgrade_write": LockOp("rwsem-read", "acquire")}
@@ -139,6 +294,7 @@ class WaitOp:
     lock_arg: int | None = None  # wait_event_lock_irq: the spinlock dropped while sleeping
     bit_arg: int | None = None  # wait_on_bit: which bit of the word (the flag is WORD[BIT])
     sets_bit: bool = False  # wait_on_bit_lock: the bit is set once the wait is over
+    lock_kind: str = "spin"  # the kind of the lock dropped while sleeping (pthread_cond_wait: a mutex)
 
 
 _WAIT_EVENTS = (
@@ -193,6 +349,8 @@ WAIT_OPS: dict[str, WaitOp] = {
     **{name: WaitOp(0, None, bit_arg=1) for name in _BIT_WAITS},
     "wait_on_bit_lock": WaitOp(0, None, bit_arg=1, sets_bit=True),
     "wait_on_bit_lock_io": WaitOp(0, None, bit_arg=1, sets_bit=True),
+    "pthread_cond_wait": WaitOp(0, None, lock_arg=1, lock_kind="mutex"),
+    "pthread_cond_timedwait": WaitOp(0, None, lock_arg=1, lock_kind="mutex"),
 }
 # The lock a _lock_irq wait drops and retakes.
 WAIT_LOCK = LockOp("spin", "acquire", context="irq")
@@ -331,18 +489,10 @@ SLEEPING_CALLS: frozenset[str] = frozenset(
         "get_user_pages_fast",
         "pin_user_pages_fast",
         "get_user_pages_unlocked",
-        "cancel_work_sync",
-        "cancel_delayed_work_sync",
-        "flush_work",
-        "flush_delayed_work",
-        "flush_workqueue",
-        "drain_workqueue",
-        "destroy_workqueue",
         "flush_scheduled_work",
         "kthread_stop",
         "kthread_flush_work",
         "synchronize_rcu",
-        "synchronize_srcu",
         "synchronize_rcu_expedited",
         "synchronize_net",
         "rcu_barrier",
@@ -425,5 +575,11 @@ LOCK_TYPES: frozenset[str] = frozenset(
         "DEFINE_RWLOCK",
         "DECLARE_RWSEM",
         "DEFINE_SEMAPHORE",
+        "srcu_struct",
+        "DEFINE_SRCU",
+        "DEFINE_STATIC_SRCU",
+        "pthread_mutex_t",
+        "pthread_rwlock_t",
+        "pthread_spinlock_t",
     }
 )

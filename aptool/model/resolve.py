@@ -20,6 +20,7 @@ from aptool.model.primitives import LOCK_TYPES
 from aptool.model.syntax import text_of
 
 _WRAPPERS = ("parenthesized_expression", "pointer_expression", "cast_expression")
+MAX_CHAIN = 64  # a field chain longer than this (a->b->c...) is not followed: the class is its text
 
 
 def strip(node: TSNode) -> TSNode:
@@ -44,14 +45,17 @@ class Resolver:
         self.aliases: dict[str, TSNode] = {}  # local lock pointer -> the expression it was set to
         self.pointers: set[str] = set()  # variables declared as pointers
 
-    def type_of(self, node: TSNode) -> str | None:
+    def type_of(self, node: TSNode, depth: int = 0) -> str | None:
+        """The struct (or type) name of what ``node`` evaluates to, if the declarations tell."""
         node = strip(node)
+        if depth > MAX_CHAIN:
+            return None
         if node.type == "identifier":
             name = text_of(node)
             found = self.variables.get(name) or self.decls.globals.get(name)
             return self.decls.type_name(found) if found else None
         if node.type == "field_expression":
-            owner = self.type_of(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+            owner = self.type_of(node.child_by_field_name("argument"), depth + 1)  # type: ignore[arg-type]
             name = text_of(node.child_by_field_name("field"))
             if owner is not None:
                 found = self.decls.field_type(owner, name)
@@ -63,7 +67,7 @@ class Resolver:
                 return self.decls.type_name(found) if found else None
             return None
         if node.type == "subscript_expression":
-            return self.type_of(node.child_by_field_name("argument"))  # type: ignore[arg-type]
+            return self.type_of(node.child_by_field_name("argument"), depth + 1)  # type: ignore[arg-type]
         if node.type == "call_expression":
             callee = node.child_by_field_name("function")
             returned = self.decls.returns.get(text_of(callee)) if callee is not None else None
@@ -75,6 +79,10 @@ class Resolver:
         if node is None:
             return "?", False
         target = strip(node)
+        if target.type == "subscript_expression":  # t->locks[i]: every element has the array's class
+            array = target.child_by_field_name("argument")
+            if array is not None:
+                target = strip(array)
         if target.type == "identifier":
             name = text_of(target)
             if name in self.aliases and self.aliases[name] is not node:  # spinlock_t *l = &x->lock;
@@ -101,16 +109,16 @@ class Resolver:
                 return partial, False
         return _plain(text_of(node)), False
 
-    def _path(self, node: TSNode) -> str | None:
+    def _path(self, node: TSNode, depth: int = 0) -> str | None:
         """``T.f1.f2`` for ``x->f1.f2`` where only ``x``'s type ``T`` is known: a stable name, not a class."""
-        if node.type != "field_expression":
+        if node.type != "field_expression" or depth > MAX_CHAIN:
             return None
         argument = strip(node.child_by_field_name("argument"))  # type: ignore[arg-type]
         field = text_of(node.child_by_field_name("field"))
         known = self.type_of(argument)
         if known is not None:
             return f"{known}.{field}"
-        inner = self._path(argument)
+        inner = self._path(argument, depth + 1)
         return f"{inner}.{field}" if inner is not None else None
 
 

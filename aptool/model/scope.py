@@ -53,8 +53,9 @@ def _patterns(model: CodeModel) -> list[str]:
     defined = {f.name for f in model.functions.values()}
     public = sorted({f.name for f in model.functions.values() if not f.static})
     calls = [e for f in model.functions.values() for e in f.events() if e.kind == "call" and e.callee]
-    undefined = sorted({e.callee for e in calls if not e.via_pointer and e.callee not in defined} - {None})
-    fields = sorted({e.callee for e in calls if e.via_pointer} | set(model.pointer_targets))
+    undefined = sorted({e.callee for e in calls if e.callee and not e.via_pointer and e.callee not in defined})
+    stored = {field for field in model.pointer_targets if "." not in field}  # STRUCT.field keys repeat them
+    fields = sorted({e.callee for e in calls if e.callee and e.via_pointer} | stored)
     patterns = []
     if undefined:
         patterns.append(rf"^[A-Za-z_].*\b({_alternatives(undefined)})\(")  # a definition starts in column 0
