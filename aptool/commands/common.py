@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import typer
 
 from aptool.errors import AptoolError
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.archive import Archive
@@ -31,7 +32,7 @@ def reports_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except AptoolError as err:
-            typer.echo(f"aptool: {err.message}", err=True)
+            typer.echo(f"aptool: {printable(err.message, one_line=True)}", err=True)
             raise typer.Exit(err.exit_code) from None
         except KeyboardInterrupt:
             typer.echo("aptool: interrupted", err=True)

@@ -16,6 +16,7 @@ from aptool.commands.common import (
     reports_errors,
 )
 from aptool.errors import MailError
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.series import Patch, SeriesVersion, Thread
@@ -41,7 +42,7 @@ def thread(
     if as_json:
         print_json(found.to_dict())
     else:
-        typer.echo(render_thread(found))
+        typer.echo(printable(render_thread(found)))
 
 
 def render_thread(found: Thread) -> str:
