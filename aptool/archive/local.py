@@ -29,7 +29,7 @@ from aptool.archive.search import MailIndex
 from aptool.errors import ArchiveError
 
 FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
-INDEX_VERSION = 1
+INDEX_VERSION = 2
 # The mbox separator as liblore (and public-inbox) recognise it.
 _FROM_SEPARATOR = re.compile(rb"^From \S+[^\n]*\d\d:\d\d:\d\d[^\n]*\d{4}[^\n]*$", re.MULTILINE)
 _WANTED = frozenset({b"message-id", b"in-reply-to", b"references"})
@@ -48,15 +48,26 @@ class Entry:
     single: bool  # a lone mail file (no mbox ``From`` line)
 
 
-def archive_files(path: Path) -> list[Path]:
-    """The files of the archive, in a fixed order (the first copy of a Message-ID wins)."""
+def archive_files(path: Path) -> dict[str, tuple[int, int]]:
+    """The files of the archive with their size and modification time, one ``stat`` each."""
     if not path.is_dir():
-        return [path]
-    if (path / "cur").is_dir():
-        found = [p for sub in ("cur", "new") if (path / sub).is_dir() for p in (path / sub).iterdir()]
-    else:
-        found = list(path.rglob("*"))
-    return sorted((p for p in found if p.is_file()), key=str)
+        stat = path.stat()
+        return {str(path): (stat.st_size, stat.st_mtime_ns)}
+    tops = [path / sub for sub in ("cur", "new") if (path / sub).is_dir()] if (path / "cur").is_dir() else [path]
+    found: dict[str, tuple[int, int]] = {}
+    stack = [str(top) for top in tops]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.is_file():
+                        stat = entry.stat()
+                        found[entry.path] = (stat.st_size, stat.st_mtime_ns)
+        except OSError:
+            continue
+    return found
 
 
 def scan(data: bytes, path: str) -> list[Entry]:
@@ -114,69 +125,78 @@ class MessageIndex:
         except sqlite3.Error:  # a damaged or locked index file: this run indexes in memory
             self.db = _connect(path, None, memory=True)
             self._refresh()
-        self.entries = self._load()
 
     def _refresh(self) -> None:
-        listed: dict[str, tuple[int, int]] = {}
-        for file in archive_files(self.path):
-            try:
-                stat = file.stat()
-            except OSError:
-                continue
-            listed[str(file)] = (stat.st_size, stat.st_mtime_ns)
+        listed = archive_files(self.path)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            known = {row[0]: (row[1], row[2]) for row in self.db.execute("SELECT path, size, mtime FROM files")}
+            known = dict((row[0], (row[1], row[2])) for row in self.db.execute("SELECT path, size, mtime FROM files"))
             for gone in known.keys() - listed.keys():
-                self.db.execute("DELETE FROM files WHERE path = ?", (gone,))
-                self.db.execute("DELETE FROM messages WHERE path = ?", (gone,))
-            for name, (size, mtime) in listed.items():
+                self._forget(gone)
+            for name in sorted(listed):
+                size, mtime = listed[name]
                 if known.get(name) == (size, mtime):
                     continue
                 entries = scan(read_file(name), name)
-                self.db.execute("DELETE FROM messages WHERE path = ?", (name,))
+                self._forget(name)
                 self.db.executemany(
-                    "INSERT INTO messages (path, offset, length, msgid, refs, single) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(e.path, e.offset, e.length, e.msgid, " ".join(e.refs), int(e.single)) for e in entries],
+                    "INSERT INTO messages (path, offset, length, msgid, single) VALUES (?, ?, ?, ?, ?)",
+                    [(e.path, e.offset, e.length, e.msgid, int(e.single)) for e in entries],
                 )
-                self.db.execute(
-                    "INSERT OR REPLACE INTO files (path, size, mtime) VALUES (?, ?, ?)", (name, size, mtime)
+                self.db.executemany(
+                    "INSERT INTO refs (path, msgid, ref) VALUES (?, ?, ?)",
+                    [(e.path, e.msgid, ref) for e in entries for ref in e.refs],
                 )
+                self.db.execute("INSERT INTO files (path, size, mtime) VALUES (?, ?, ?)", (name, size, mtime))
 
-    def _load(self) -> dict[str, Entry]:
+    def _forget(self, name: str) -> None:
+        for table in ("files", "messages", "refs"):
+            self.db.execute(f"DELETE FROM {table} WHERE path = ?", (name,))
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT COUNT(DISTINCT msgid) FROM messages").fetchone()[0])
+
+    def first_copy(self, msgid: str) -> Entry | None:
+        """Where the message is (its first copy in archive order), or None."""
+        row = self.db.execute(
+            "SELECT path, offset, length, msgid, single FROM messages WHERE msgid = ? ORDER BY path, offset LIMIT 1",
+            (msgid,),
+        ).fetchone()
+        if row is None:
+            return None
+        refs = tuple(r for (r,) in self.db.execute("SELECT ref FROM refs WHERE msgid = ?", (msgid,)))
+        return Entry(row[0], row[1], row[2], row[3], tuple(dict.fromkeys(refs)), bool(row[4]))
+
+    def everything(self) -> list[Entry]:
         """The first copy of every Message-ID, in archive order."""
-        rows = self.db.execute("SELECT path, offset, length, msgid, refs, single FROM messages").fetchall()
-        rows.sort(key=lambda row: (row[0], row[1]))
+        rows = self.db.execute("SELECT path, offset, length, msgid, single FROM messages ORDER BY path, offset")
         entries: dict[str, Entry] = {}
-        for path, offset, length, msgid, refs, single in rows:
+        for path, offset, length, msgid, single in rows:
             if msgid not in entries:
-                entries[msgid] = Entry(path, offset, length, msgid, tuple(refs.split()), bool(single))
-        return entries
+                entries[msgid] = Entry(path, offset, length, msgid, (), bool(single))
+        return list(entries.values())
 
     def thread(self, msgid: str) -> list[Entry]:
         """The messages linked to ``msgid`` through In-Reply-To and References, in archive order.
 
         The same messages liblore's strict thread walk finds (messages that
-        share a missing parent are one thread), in time linear in the thread.
+        share a missing parent are one thread), by indexed lookups: time
+        grows with the thread, not with the archive.
         """
-        if msgid not in self.entries:
+        if self.first_copy(msgid) is None:
             return []
-        citing: dict[str, list[str]] = {}
-        for entry in self.entries.values():
-            for ref in entry.refs:
-                citing.setdefault(ref, []).append(entry.msgid)
         seen = {msgid}
         queue = deque([msgid])
         while queue:
             current = queue.popleft()
-            known = self.entries.get(current)
-            linked = list(known.refs) if known is not None else []
-            linked += citing.get(current, [])
-            for other in linked:
+            linked = self.db.execute(
+                "SELECT ref FROM refs WHERE msgid = ?1 UNION SELECT msgid FROM refs WHERE ref = ?1", (current,)
+            )
+            for (other,) in linked:
                 if other not in seen:
                     seen.add(other)
                     queue.append(other)
-        found = [e for e in self.entries.values() if e.msgid in seen]
+        found = [entry for entry in map(self.first_copy, seen) if entry is not None]
         return sorted(found, key=lambda e: (e.path, e.offset))
 
 
@@ -199,12 +219,18 @@ def _connect(path: Path, root: Path | None, *, memory: bool = False) -> sqlite3.
 
 def _schema(db: sqlite3.Connection) -> None:
     db.execute("PRAGMA journal_mode = WAL")
-    db.execute("CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER)")
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS messages "
-        "(path TEXT, offset INTEGER, length INTEGER, msgid TEXT, refs TEXT, single INTEGER)"
+    db.executescript(
+        """
+        CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, mtime INTEGER);
+        CREATE TABLE IF NOT EXISTS messages (path TEXT, offset INTEGER, length INTEGER, msgid TEXT, single INTEGER);
+        CREATE TABLE IF NOT EXISTS refs (path TEXT, msgid TEXT, ref TEXT);
+        CREATE INDEX IF NOT EXISTS messages_path ON messages (path);
+        CREATE INDEX IF NOT EXISTS messages_msgid ON messages (msgid);
+        CREATE INDEX IF NOT EXISTS refs_path ON refs (path);
+        CREATE INDEX IF NOT EXISTS refs_msgid ON refs (msgid);
+        CREATE INDEX IF NOT EXISTS refs_ref ON refs (ref);
+        """
     )
-    db.execute("CREATE INDEX IF NOT EXISTS messages_path ON messages (path)")
 
 
 class LocalArchive:
@@ -216,7 +242,7 @@ class LocalArchive:
         if not self.path.exists():
             raise ArchiveError(f"archive path does not exist: {path}")
         self.index = MessageIndex(self.path, index_root)
-        if not self.index.entries:
+        if not len(self.index):
             raise ArchiveError(f"no mail found in {path}")
         self._messages: list[bytes] | None = None
         self._search: MailIndex | None = None
@@ -225,7 +251,7 @@ class LocalArchive:
     def messages(self) -> list[bytes]:
         """Every message, raw, the first copy of each Message-ID, in archive order (read on first use)."""
         if self._messages is None:
-            self._messages = self._read(sorted(self.index.entries.values(), key=lambda e: (e.path, e.offset)))
+            self._messages = self._read(self.index.everything())
         return self._messages
 
     def thread(self, msgid: str) -> list[bytes]:
