@@ -73,9 +73,9 @@ def write_archive(where: Path, messages: int, files: int, rng: random.Random) ->
     where.mkdir(parents=True, exist_ok=True)
     for number, box in enumerate(boxes):
         (where / f"{number // 100:03d}").mkdir(exist_ok=True)
-        (where / f"{number // 100:03d}" / f"{number:05d}.mbox").write_text("".join(box) or message(
-            f"empty{number}@example.org", "note", None, number, "nothing"
-        ))
+        (where / f"{number // 100:03d}" / f"{number:05d}.mbox").write_text(
+            "".join(box) or message(f"empty{number}@example.org", "note", None, number, "nothing")
+        )
     return asked
 
 

@@ -34,6 +34,7 @@ FUZZ = settings(
     deadline=None,  # the bound is checked below, once per example, without hypothesis' re-runs
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large],
     derandomize=True,
+    database=None,
 )
 C_SEEDS = sorted((ROOT / "fixtures" / "story" / "tree").rglob("*.[ch]"))
 runner = CliRunner()
