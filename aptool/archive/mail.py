@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import email
-import email.policy
 import re
 from email.message import EmailMessage
 
 from liblore.utils import get_clean_msgid
+
+from aptool.archive.policy import POLICY
 
 _INDEX_LINE = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 
 
 def parse_mail(raw: bytes) -> EmailMessage:
     """Parse one mail the way the rest of aptool (and b4) expects it."""
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    msg = email.message_from_bytes(raw, policy=POLICY)  # email.policy.default, headers parsed once
     assert isinstance(msg, EmailMessage)
     return msg
 
