@@ -255,6 +255,16 @@ def test_long_trailer_lines_of_other_shapes(tmp_path: Path, line: str) -> None:
     assert_clean(proc)
 
 
+@pytest.mark.parametrize("lines", [2000, 8000])
+def test_thousands_of_trailer_lines(tmp_path: Path, lines: int) -> None:
+    body = "Fix it.\n\n" + "".join(f"Key{n}: value {n}\n" for n in range(lines)) + "---\n"
+    box = tmp_path / "box.mbox"
+    box.write_text(mail("t@example.org", body=body))
+    proc, _ = aptool("thread", "t@example.org", "--archive", str(box), cwd=tmp_path, bound=60)
+    assert_clean(proc)
+    assert proc.returncode == 2 and "trailer-like lines" in proc.stderr
+
+
 def reply_chain(length: int) -> str:
     """A patch and ``length`` replies, each answering the one before, each with a trailer."""
     patch = (

@@ -367,6 +367,7 @@ def mime_problem(msg: EmailMessage) -> str | None:
 # RFC 5322 allows 998 characters a line; no real trailer value holds a 256-character word.
 MAX_TRAILER_LINE = 998
 MAX_TRAILER_WORD = 256
+MAX_TRAILER_WORK = 20_000_000  # trailer-like lines times characters: 200 Cc: lines in 100 KB
 _TRAILER_SHAPED = re.compile(r"^[ \t]*\w[^\s:]*:[ \t]+\S[^\n]*", re.MULTILINE)
 _LONG_WORD = re.compile(rf"\S{{{MAX_TRAILER_WORD + 1}}}")
 _PATCH_STARTS = re.compile(r"^(?:---[ \t]*$|diff --git )", re.MULTILINE)
@@ -378,10 +379,15 @@ def hostile_trailer(text: str) -> str | None:
     Only the commit message is looked at (b4 reads trailers above the diff).
     """
     end = _PATCH_STARTS.search(text)
-    for match in _TRAILER_SHAPED.finditer(text, 0, end.start() if end else len(text)):
+    size = end.start() if end else len(text)
+    count = 0
+    for match in _TRAILER_SHAPED.finditer(text, 0, size):
         line = match.group()
         if len(line) > MAX_TRAILER_LINE or _LONG_WORD.search(line):
             return f"a trailer-like line of {len(line)} characters ({line[:40]}...); not read"
+        count += 1
+    if count * size > MAX_TRAILER_WORK:  # b4's unwrapping patterns scan to the end from every such line
+        return f"{count} trailer-like lines in {size} characters; not read"
     return None
 
 
