@@ -61,6 +61,8 @@ def render_thread(found: Thread) -> str:
             where = "quoted " if mention.quoted else ""
             lines.append(f"  <{mention.message_id}>  ({where}in <{mention.in_message}>)")
             lines += [f"    | {text}" for text in mention.context.splitlines()]
+    if found.problems:
+        lines += ["", "Messages left out:"] + [f"  {problem}" for problem in found.problems.values()]
     return "\n".join(lines)
 
 

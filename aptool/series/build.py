@@ -70,8 +70,12 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
             msg = parse_mail(raw)
             msgid = b4.LoreMessage.get_clean_msgid(msg)
             broken = mime_problem(msg)
+            hostile = None if broken else hostile_text(msg)
         except UNREADABLE as err:
             _unreadable(raw, err, problems)
+            continue
+        if hostile and msgid:
+            problems[msgid] = f"message <{msgid}> is not read: {hostile}"
             continue
         if broken and msgid:
             problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
@@ -354,12 +358,19 @@ def mime_problem(msg: EmailMessage) -> str | None:
                 return text.rstrip(".").lower()
         if part.get_content_maintype() == "text" and not part.is_multipart():
             try:
-                content = part.get_content()
+                part.get_content()
             except (LookupError, UnicodeError, ValueError) as err:
                 return f"undecodable text part ({err})"
-            hostile = hostile_trailer(content)
-            if hostile:
-                return hostile
+    return None
+
+
+def hostile_text(msg: EmailMessage) -> str | None:
+    """Why b4 must not read the message's text (see ``hostile_trailer``), or None."""
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            found = hostile_trailer(part.get_content())
+            if found:
+                return found
     return None
 
 
@@ -384,10 +395,10 @@ def hostile_trailer(text: str) -> str | None:
     for match in _TRAILER_SHAPED.finditer(text, 0, size):
         line = match.group()
         if len(line) > MAX_TRAILER_LINE or _LONG_WORD.search(line):
-            return f"a trailer-like line of {len(line)} characters ({line[:40]}...); not read"
+            return f"a trailer-like line of {len(line)} characters ({line[:40]}...)"
         count += 1
     if count * size > MAX_TRAILER_WORK:  # b4's unwrapping patterns scan to the end from every such line
-        return f"{count} trailer-like lines in {size} characters; not read"
+        return f"{count} trailer-like lines in {size} characters"
     return None
 
 
