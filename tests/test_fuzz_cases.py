@@ -255,6 +255,22 @@ def test_long_trailer_lines_of_other_shapes(tmp_path: Path, line: str) -> None:
     assert_clean(proc)
 
 
+@pytest.mark.parametrize("depth", [100, 3000])
+def test_deeply_nested_mime_parts(tmp_path: Path, depth: int) -> None:
+    parts = 'Content-Type: multipart/mixed; boundary="b0"\n\n'
+    parts += "".join(f'--b{n - 1}\nContent-Type: multipart/mixed; boundary="b{n}"\n\n' for n in range(1, depth))
+    parts += f"--b{depth - 1}\nContent-Type: text/plain\n\nhello\n" + "".join(
+        f"--b{n}--\n" for n in reversed(range(depth))
+    )
+    box = tmp_path / "box.mbox"
+    box.write_text(
+        mail("mime@example.org", "MIME-Version: 1.0\n" + parts.split("\n\n", 1)[0] + "\n", parts.split("\n\n", 1)[1])
+    )
+    proc, _ = aptool("thread", "mime@example.org", "--archive", str(box), cwd=tmp_path, bound=60)
+    assert_clean(proc)
+    assert proc.returncode == 2 and "nested MIME multiparts" in proc.stderr
+
+
 @pytest.mark.parametrize("lines", [2000, 8000])
 def test_thousands_of_trailer_lines(tmp_path: Path, lines: int) -> None:
     body = "Fix it.\n\n" + "".join(f"Key{n}: value {n}\n" for n in range(lines)) + "---\n"

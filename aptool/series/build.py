@@ -71,7 +71,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
             msgid = b4.LoreMessage.get_clean_msgid(msg)
             broken = mime_problem(msg)
             hostile = None if broken else hostile_text(msg)
-        except UNREADABLE as err:
+        except (*UNREADABLE, MailError) as err:
             _unreadable(raw, err, problems)
             continue
         if hostile and msgid:
@@ -92,7 +92,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
                 dmsg = parse_mail(decoded)
                 msgid = b4.LoreMessage.get_clean_msgid(dmsg)
                 mailbox.add_message(dmsg)
-            except UNREADABLE as err:
+            except (*UNREADABLE, MailError) as err:
                 _unreadable(raw, err, problems)
                 continue
             if msgid:
