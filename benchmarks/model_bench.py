@@ -22,7 +22,8 @@ With ``--json``, the time to print the ``aptool model --edges`` output as
 text and as JSON is measured too (to /dev/null).
 
 ``--tree DIR`` (or ``APTOOL_KERNEL_SRC``) uses an extracted tree instead of
-the tarball.
+the tarball; ``--extract-only`` extracts the directories and prints the
+tree's path (``scripts/test`` sets ``APTOOL_KERNEL_SRC`` from it).
 
     python benchmarks/model_bench.py [--tarball /usr/src/linux-source-6.1.tar.xz] [--cache DIR] [--tree DIR]
                                      [--edges] [--json] [DIR ...]
@@ -108,17 +109,14 @@ def graph_figures(edges: list[LockEdge]) -> list[int]:
 
 def print_times(model: CodeModel, edges: list[LockEdge]) -> tuple[float, float]:
     """Process time to print ``aptool model --edges`` as text and as ``--json`` (output thrown away)."""
-    from aptool.commands.common import print_json
     from aptool.commands.model_cmd import render_model
 
-    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):  # what aptool model prints
         started = time.process_time()
         print(render_model(model, edges))
         text = time.process_time() - started
         started = time.process_time()
-        data = model.to_dict()
-        data["lock_order_edges"] = [edge.to_dict() for edge in edges]
-        print_json(data)
+        sink.buffer.write(model.to_json({"lock_order_edges": edges}))
         as_json = time.process_time() - started
     return text, as_json
 
@@ -131,7 +129,11 @@ def main() -> int:
     parser.add_argument("--tree", type=Path, default=os.environ.get("APTOOL_KERNEL_SRC") or None)
     parser.add_argument("--edges", action="store_true", help="build the lock-order graph too")
     parser.add_argument("--json", action="store_true", help="time text and JSON printing of --edges")
+    parser.add_argument("--extract-only", action="store_true", help="extract the tree, print its path, stop")
     args = parser.parse_args()
+    if args.extract_only:
+        print(ensure_sources(args.tarball, args.cache, args.dirs))
+        return 0
     root = args.tree if args.tree is not None else ensure_sources(args.tarball, args.cache, args.dirs)
     columns = ["files", "lines", "funcs", "locks", "unres", "errfiles", "errlines", "lost", "flags", "entries"]
     if args.edges or args.json:

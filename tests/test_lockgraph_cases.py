@@ -246,7 +246,7 @@ def test_class_resolution() -> None:
     assert taken(found, "arrays") == [("bucket.lock", "spin"), ("table.locks", "spin"), ("bucket.lock", "spin")]
     for name in ("via_macro", "via_return"):
         assert taken(found, name) == [("obj.m", "mutex")]
-    reached = [e for e in found.functions[fid(found, "caller_of_helper")].reached.values() if e.event.kind == "acquire"]
+    reached = [e for e in found.reached(fid(found, "caller_of_helper")) if e.event.kind == "acquire"]
     assert [(e.lock, e.chain[0].function, e.chain[-1].function) for e in reached] == [
         ("obj.m", "caller_of_helper", "via_param_helper")
     ]
@@ -304,3 +304,18 @@ def test_no_recursion_error(tmp_path: Path, code: str) -> None:
     found = analyse(model)
     assert "f" in {f.name for f in model.functions.values()} and found.functions
     model.to_dict()
+
+
+# --- constant arguments decide a callee's branches --------------------------------------------
+
+
+def test_constant_arguments_prune_the_callee_paths_they_rule_out() -> None:
+    found = graph("own-constant-arguments.c")
+    assert edges(found) == {
+        ("fs.devices", None, "fs.chunk", None),
+        ("fs.commit", None, "fs.devices", None),
+        ("fs.chunk", None, "fs.commit", None),  # write_data: by_mode(fs, 1) commits
+        ("fs.chunk", None, "fs.devices", None),
+    }  # alloc_chunk: reserve(fs, NO_FLUSH) and by_mode(fs, 0) never reach commit()
+    reserve = found.functions[fid(found, "reserve")]
+    assert reserve.sensitive == frozenset({1})

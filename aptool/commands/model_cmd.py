@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from aptool.commands.common import JsonOption, print_json, reports_errors
+from aptool.commands.common import JsonOption, reports_errors
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.run import git, git_ok
 from aptool.terminal import printable
@@ -39,10 +40,9 @@ def model(
         typer.echo(printable(line), err=True)
     found = lock_order_edges(built, flags_as_locks=True) if edges else []
     if as_json:
-        data = built.to_dict()
-        if edges:
-            data["lock_order_edges"] = [edge.to_dict() for edge in found]
-        print_json(data)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(built.to_json({"lock_order_edges": found} if edges else None))
+        sys.stdout.buffer.flush()
     else:
         typer.echo(printable(render_model(built, found if edges else None)))
 

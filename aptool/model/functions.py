@@ -10,6 +10,7 @@ call targets (``pointers.py``) and which field writes and tests are flags
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
@@ -104,6 +105,7 @@ class FunctionBuilder:
         self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
+        self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
         self.depth = 0
         self.warnings: list[ParseError] = []
 
@@ -128,6 +130,7 @@ class FunctionBuilder:
             body=nodes,
             annotations=self._annotations() + self.asserted,
         )
+        _keep_tested_assignments(function)
         for warning in self.warnings:
             warning.function = name
         return Built(function, self.candidates, self.passed, self.stores, self.warnings)
@@ -168,6 +171,7 @@ class FunctionBuilder:
                 local_type = container_of_type(value) or type_name
                 nodes += self._expression(value)
                 _store_result(nodes, names[0])
+                nodes.append(self._assigned(value, names[0], value))
                 self._remember_load(names[0], value)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
@@ -429,7 +433,7 @@ class FunctionBuilder:
             if found:
                 self.resolver.variables[name] = found
                 (self.locals if name in self.locals else self.params)[name] = found
-            return []
+            return [self._assigned(assignment, name, right)]
         target = strip(left)
         if target.type != "field_expression":
             return []
@@ -447,7 +451,18 @@ class FunctionBuilder:
                 self.stores.append((f"{owner}.{name}", f"&{other}.{text_of(stored.child_by_field_name('field'))}"))
         operator = text_of(assignment.child_by_field_name("operator"))
         value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
-        return self._candidate("flag-write", assignment, strip(left), value, None, "")
+        written = [self._assigned(assignment, _squash(text_of(target)), right)] if operator == "=" else []
+        return self._candidate("flag-write", assignment, strip(left), value, None, "") + written
+
+    def _assigned(self, node: TSNode, name: str, value: TSNode) -> Node:
+        """``x = CONST`` (value: the constant) or ``x = anything`` (value None): what later branches on x know."""
+        line = node.start_point[0] + 1
+        written = strip(value)
+        constant = text_of(written) if written.type in ("number_literal", "true", "false", "null") else None
+        if written.type == "identifier" and text_of(written).isupper():
+            constant = text_of(written)  # an enum or macro constant
+        event = Event("assign", self.path, line, self._text(node), callee=name, value=constant)
+        return Node("event", line, event=event)
 
     def _candidate(
         self, kind: str, node: TSNode, target: TSNode, value: str | None, callee: str | None, suffix: str
@@ -478,8 +493,9 @@ class FunctionBuilder:
         if name in WAIT_OPS:
             return self._wait(name, args, call)
         if name in ASSERT_HELD and args:
-            lock, resolved = self.resolver.lock_class(args[0])
-            self.asserted.append(Annotation(name, lock, resolved, call.start_point[0] + 1))
+            if not self.active:  # at the top: the caller holds it; later, it checks this function's own
+                lock, resolved = self.resolver.lock_class(args[0])
+                self.asserted.append(Annotation(name, lock, resolved, call.start_point[0] + 1))
             return []
         nodes: list[Node] = []
         for arg in args:
@@ -533,6 +549,7 @@ class FunctionBuilder:
         else:
             event = Event("call", self.path, line, self._text(call), callee=name)
         event.args = self._arg_classes(args)
+        self.active = True
         return nodes + [Node("event", line, event=event)]
 
     def _arg_classes(self, args: list[TSNode]) -> list[str]:
@@ -542,6 +559,8 @@ class FunctionBuilder:
             target = strip(arg)
             if target.type in ("field_expression", "identifier", "subscript_expression"):
                 found.append(self.resolver.lock_class(arg)[0])
+            elif target.type in ("number_literal", "true", "false", "null"):
+                found.append(text_of(target))  # a constant: a callee's branches on it can be decided
             else:
                 found.append("")
         return found
@@ -604,6 +623,7 @@ class FunctionBuilder:
             return []
         lock, resolved = (op.fixed, True) if op.fixed else self.resolver.lock_class(arg)
         line = call.start_point[0] + 1
+        self.active = True
         written = _squash(text_of(subclass)) if subclass is not None else None
         if nest is not None:
             written = f"nest_lock({self.resolver.lock_class(nest)[0]})"
@@ -800,3 +820,38 @@ def _store_result(nodes: list[Node], variable: str) -> None:
         if event is not None and event.kind == "acquire" and event.conditional:
             event.result = variable
             return
+
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+def _keep_tested_assignments(function: Function) -> None:
+    """Drop the ``assign`` events of variables no branch or loop condition tests: they say nothing."""
+    tested: set[str] = set()
+    stack = [function.body]
+    while stack:
+        for node in stack.pop():
+            if node.condition:
+                tested.update(_WORD.findall(node.condition))
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    stack = [function.body]
+    function.body = [n for n in function.body if not _untested(n, tested)]
+    stack = [function.body]
+    while stack:
+        for node in stack.pop():
+            if node.branches:
+                node.branches = [[n for n in b if not _untested(n, tested)] for b in node.branches]
+                stack.extend(node.branches)
+            if node.body:
+                node.body = [n for n in node.body if not _untested(n, tested)]
+                stack.append(node.body)
+
+
+def _untested(node: Node, tested: set[str]) -> bool:
+    event = node.event
+    if event is None or event.kind != "assign":
+        return False
+    field = _WORD.findall(event.callee or "")
+    return not field or field[-1] not in tested

@@ -52,6 +52,10 @@ from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 MAX_STATES = 12  # distinct states kept per program point before they are merged into one
 MAX_REACHED = 400  # reached events kept per function summary (the shortest chain of each kind is kept first)
 
+_Fact = tuple[str, str, bool]  # (variable, constant, equal): what a branch or an assignment says of it
+REASSIGNED = "\x00"  # the value of the fact (parameter, REASSIGNED, True): no longer what the caller passed
+_Consts = tuple[tuple[int, str], ...]  # parameter index -> the constant a caller passes, sorted
+
 # Lock kinds.  Real locks order with each other; context kinds only say what the code runs in.
 SPINNING_KINDS = frozenset({"spin", "rwlock-read", "rwlock-write"})
 SLEEPING_KINDS = frozenset({"mutex", "rwsem-read", "rwsem-write", "page-lock", "srcu-sync", "work"})
@@ -90,30 +94,87 @@ class Held:
     via: str | None = None
 
 
-@dataclass(frozen=True)
 class HeldEvent:
     """An event a function reaches, with what is held there.
 
     ``event``: the model's :class:`Event` (in function ``function``, an id); ``lock``: its class
-    with a parameter resolved to the caller's argument; ``chain``: the call sites from the function
-    down to the event, whose own site is last; ``held``: the locks held there on that path, taken
-    by the function or anything it called on the way (not by its callers); ``dropped``: the
-    caller's locks released on the way (not held there even when the caller held them);
-    ``uncertain``: the chain goes through a call resolved by a function-pointer field name alone.
+    with a parameter resolved to the caller's argument (``None`` for events without one);
+    ``chain`` (tuple of :class:`Site`): the call sites from the function down to the event,
+    whose own site is last; ``held`` (frozenset of :class:`Held`): the locks held there on that
+    path, taken by the function or anything it called on the way (not by its callers);
+    ``dropped`` (frozenset of classes): the caller's locks released on the way (not held there
+    even when the caller held them); ``uncertain``: the chain goes through a call resolved by a
+    function-pointer field name alone; ``param``: the lock is the function's parameter number
+    ``param`` (its class is the caller's argument).
+
+    A callee's event seen from a caller shares the callee's record: ``chain`` and ``held`` are
+    put together when asked for (summaries stay cheap on large call graphs).
     """
 
-    event: Event
-    function: str
-    lock: str | None
-    chain: tuple[Site, ...]
-    held: frozenset[Held]
-    dropped: frozenset[str] = frozenset()
-    uncertain: bool = False
-    param: int | None = None  # the lock is the function's parameter number ``param``
+    __slots__ = (
+        "_below",
+        "_chain",
+        "_held",
+        "_outer",
+        "_site",
+        "dropped",
+        "event",
+        "function",
+        "length",
+        "lock",
+        "param",
+        "uncertain",
+    )
+
+    def __init__(
+        self,
+        event: Event,
+        function: str,
+        lock: str | None,
+        site: Site,
+        outer: frozenset[Held],
+        dropped: frozenset[str] = frozenset(),
+        uncertain: bool = False,
+        param: int | None = None,
+        below: HeldEvent | None = None,
+    ) -> None:
+        self.event = event
+        self.function = function
+        self.lock = lock
+        self.dropped = dropped
+        self.uncertain = uncertain
+        self.param = param
+        self.length: int = 1 if below is None else below.length + 1
+        self._site = site
+        self._outer = outer
+        self._below = below
+        self._chain: tuple[Site, ...] | None = None
+        self._held: frozenset[Held] | None = None
+
+    @property
+    def chain(self) -> tuple[Site, ...]:
+        if self._chain is None:
+            sites = []
+            node: HeldEvent | None = self
+            while node is not None:
+                sites.append(node._site)
+                node = node._below
+            self._chain = tuple(sites)
+        return self._chain
+
+    @property
+    def held(self) -> frozenset[Held]:
+        if self._held is None:
+            inner = self._below.held if self._below is not None else frozenset()
+            self._held = self._outer | frozenset(h for h in inner if not h.declared) if inner else self._outer
+        return self._held
 
     @property
     def site(self) -> Site:
         return self.chain[-1]
+
+    def __repr__(self) -> str:
+        return f"HeldEvent({self.event.kind} {self.lock} at {self.site}, held={sorted(h.lock for h in self.held)})"
 
 
 @dataclass(frozen=True)
@@ -138,22 +199,52 @@ class Effect:
 
 
 @dataclass
+@dataclass
 class FunctionLocks:
     """Everything the walk knows about one function.
 
-    ``events``: its own events, one per distinct held set they are reached with, then the
-    acquisitions, sleeps and waits of its callees at the calls where it holds something (where it
-    holds nothing, the callee's own list says it all); ``exits``: one per return and distinct
+    ``own_events``: its own events (list of :class:`HeldEvent`), one per distinct held set they
+    are reached with; ``events`` adds the acquisitions, sleeps and waits of its callees at the
+    calls where it holds something (where it holds nothing, the callee's own list says it all;
+    put together on first use); ``exits``: list of :class:`Exit`, one per return and distinct
     state; ``effect``: what a call leaves behind; ``releases_unheld``: releases of a lock not held
     on that path (its caller's, or a bug: ``Function.annotations`` tells which).
     """
 
     function: Function
-    events: list[HeldEvent] = field(default_factory=list)
+    own_events: list[HeldEvent] = field(default_factory=list)
     exits: list[Exit] = field(default_factory=list)
     effect: Effect = field(default_factory=Effect)
     releases_unheld: list[HeldEvent] = field(default_factory=list)
-    reached: dict[tuple[Any, ...], HeldEvent] = field(default_factory=dict)  # the summary callers compose
+    # The summary callers compose, as bits of the analysis' key table (see _Analysis.key).
+    own: dict[int, list[tuple[frozenset[str], frozenset[_Fact], HeldEvent]]] = field(default_factory=dict)
+    links: dict[tuple[str, frozenset[str], frozenset[_Fact]], _Link] = field(default_factory=dict)  # first calls
+    locked_calls: list[_Link] = field(default_factory=list)  # calls made holding something
+    sensitive: frozenset[int] = frozenset()  # parameters whose constant value changes what is reached
+    mask: int = 0  # every key reachable from here
+    _events: list[HeldEvent] | None = None
+    _analysis: _Analysis | None = None
+
+    @property
+    def events(self) -> list[HeldEvent]:
+        if self._events is None:
+            self._events = list(self.own_events)
+            if self._analysis is not None:
+                self._events += self._analysis.callee_events(self)
+        return self._events
+
+
+@dataclass(frozen=True)
+class _Link:
+    """A call: where, to whom, the caller's locks released before it, what the caller holds there."""
+
+    site: Site
+    event: Event
+    target: str
+    dropped: frozenset[str]
+    held: frozenset[Held]
+    facts: frozenset[_Fact] = frozenset()  # what the caller's branches said of its parameters
+    passes: tuple[tuple[int, str, int | None], ...] = ()  # (callee parameter, constant, or caller parameter)
 
 
 @dataclass
@@ -202,13 +293,23 @@ class OpenCodedLock:
 
 
 @dataclass
+@dataclass
 class LockSet:
-    """The result of :func:`analyse`."""
+    """The result of :func:`analyse`: per function, the edges, the open-coded locks."""
 
     model: CodeModel
     functions: dict[str, FunctionLocks]
     edges: list[LockEdge]
     open_coded: dict[str, OpenCodedLock]
+    analysis: _Analysis
+
+    def reached(self, fid: str) -> list[HeldEvent]:
+        """Every acquisition, sleep and wait ``fid`` or its callees can do, with a call chain each.
+
+        ``held`` is what is held inside ``fid``'s part of the chain; ``dropped`` what was released
+        of the caller's on the way.  One entry per kind of event (class, kind, subclass, callee).
+        """
+        return self.analysis.reached(self.functions[fid])
 
 
 # --- questions the checks ask of a held set -----------------------------------------------
@@ -264,6 +365,7 @@ class _Step:
     line: int = 0
     label: str | None = None
     tracked: bool = False  # branch: its arms take or release locks, so its condition is remembered
+    forget: frozenset[str] = frozenset()  # loop head: conditions tested inside the loop (they may change)
 
 
 class _Cfg:
@@ -301,6 +403,23 @@ def build_cfg(function: Function) -> tuple[_Cfg, int]:
     return cfg, entry
 
 
+_BUG_CHECK = re.compile(r"^\(?\s*(?:unlikely\s*\(\s*)?(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\s*\(")
+
+
+def _conditions(nodes: list[Node]) -> frozenset[str]:
+    """The conditions of the ifs in ``nodes``, at any depth."""
+    found: set[str] = set()
+    stack = [nodes]
+    while stack:
+        for node in stack.pop():
+            if node.kind == "if" and node.condition:
+                found.add(node.condition)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return frozenset(found)
+
+
 def _has_locking(nodes: list[Node]) -> bool:
     stack = [nodes]
     while stack:
@@ -322,9 +441,11 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             current = cfg.add(_Step("event", node.event, [current], line=node.line))
         elif kind == "if":
             arms = list(node.branches) + [[]] * (2 - len(node.branches))
+            condition = node.condition or ""
+            if _BUG_CHECK.match(condition):  # if (WARN_ON(...)) { recover }: a bug's path, not followed
+                arms[0] = []
             then_entry = yield (arms[0], current, brk, cont)
             else_entry = yield (arms[1], current, brk, cont)
-            condition = node.condition or ""
             tracked = _has_locking(arms[0]) or _has_locking(arms[1])
             current = cfg.add(
                 _Step(
@@ -342,11 +463,20 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
                 falling = yield (arm, falling, current, cont)
                 entries.append(falling)
             entries.reverse()
-            current = cfg.add(_Step("branch", succ=entries or [current], cond=[None] * max(len(entries), 1)))
+            subject = (node.condition or "").strip().removeprefix("(").removesuffix(")").strip()
+            conds: list[tuple[str, bool] | None] = [
+                (f"{subject} == {arm[0].label}", True)
+                if arm and arm[0].kind == "case" and arm[0].label != "default" and subject
+                else None
+                for arm in node.branches
+            ]
+            current = cfg.add(_Step("branch", succ=entries or [current], cond=conds or [None]))
         elif kind in ("loop", "do"):
-            head = cfg.add(_Step("loop", line=node.line))
+            head = cfg.add(_Step("loop", line=node.line, forget=_conditions(node.body)))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
+            if node.condition:  # another round while it holds, out when it fails
+                cfg.steps[head].cond = [(node.condition, True), (node.condition, False)]
             current = body_entry if kind == "do" else head
         elif kind == "return":
             current = cfg.add(_Step("exit", line=node.line))
@@ -381,6 +511,7 @@ class _State:
     dropped: frozenset[str] = frozenset()
     assumed: frozenset[tuple[str, bool]] = frozenset()
     pending: frozenset[_Pending] = frozenset()
+    facts: frozenset[_Fact] = frozenset()  # what branches and assignments said of variables
 
 
 def _merge(states: Iterable[_State]) -> _State:
@@ -393,7 +524,8 @@ def _merge(states: Iterable[_State]) -> _State:
         dropped |= s.dropped
         pending |= s.pending
     assumed = frozenset.intersection(*(s.assumed for s in listed)) if listed else frozenset()
-    return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending))
+    facts = frozenset.intersection(*(s.facts for s in listed)) if listed else frozenset()
+    return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending), facts)
 
 
 _SUBCLASS_NAMES = {"SINGLE_DEPTH_NESTING": "1", "0": None}
@@ -434,6 +566,109 @@ def _tests(condition: str, var: str) -> bool | None:
     return None
 
 
+_CONSTANT = re.compile(r"^(?:[A-Z_][A-Z0-9_]*|-?[0-9][0-9a-fA-FxXuUlL]*|NULL|true|false)$")
+_TERM = re.compile(
+    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$"
+)
+
+
+def _constant(text: str) -> bool:
+    """An argument or operand that is a constant: an enum or macro name, a number, NULL, true, false."""
+    return bool(_CONSTANT.match(text))
+
+
+def _split(text: str, operator: str) -> list[str]:
+    """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
+    parts = []
+    depth = 0
+    start = 0
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif depth == 0 and text.startswith(operator, index):
+            parts.append(text[start:index])
+            start = index + len(operator)
+            index = start
+            continue
+        index += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _normal(constant: str) -> str:
+    """One spelling per value: ``NULL``, ``false`` and ``0UL`` are all ``0``; ``true`` is ``1``."""
+    if constant in ("NULL", "false"):
+        return "0"
+    if constant == "true":
+        return "1"
+    stripped = constant.rstrip("uUlL")
+    return stripped if stripped.lstrip("-").isdigit() else constant
+
+
+def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> list[_Fact]:
+    """What a branch arm says of parameters: ``flush == BTRFS_RESERVE_NO_FLUSH`` true (or false) there.
+
+    A conjunction that holds (or a disjunction that fails) says each of its simple terms
+    (``p``, ``!p``, ``p == C``, ``p != C``); anything else says nothing.
+    """
+    text = condition.strip()
+    while text.startswith("(") and text.endswith(")") and len(_split(text[1:-1], ")(")) == 1:
+        inner = text[1:-1]
+        if inner.count("(") != inner.count(")"):
+            break
+        text = inner.strip()
+    ors = _split(text, "||")
+    ands = _split(text, "&&")
+    if len(ors) > 1 and len(ands) > 1:
+        return []
+    if len(ors) > 1:
+        if truth:
+            return []
+        terms = ors
+    elif len(ands) > 1:
+        if not truth:
+            return []
+        terms = ands
+    else:
+        terms = [text]
+    found: list[_Fact] = []
+    for term in terms:
+        match = _TERM.match(term)
+        if match is None:
+            continue
+        negated, name, operator, value = match.groups()
+        name = re.sub(r"\s+", "", name)
+        if name not in params and re.split(r"->|\.", name)[0] in params and ("->" in name or "." in name):
+            pass  # a field of a parameter or local: path->need_commit_sem
+        elif name not in params:
+            if value in params and operator and _constant(name):  # CONSTANT == param
+                name, value = value, name
+            else:
+                continue
+        if operator is None:
+            value, equal = "0", bool(negated)  # "flush": nonzero; "!flush": zero
+        elif not _constant(value):
+            continue
+        else:
+            equal = (operator == "==") != bool(negated)
+        found.append((name, _normal(value), equal if truth else not equal))
+    return found
+
+
+def _consistent(facts: Iterable[_Fact], given: dict[str, str]) -> bool:
+    """Whether what branches said of variables holds when they have the values ``given``."""
+    if not given:
+        return True
+    for name, value, equal in facts:
+        if name in given and value != REASSIGNED and (given[name] == value) != equal:
+            return False
+    return True
+
+
 def _lock_argument(text: str) -> str:
     """``spin_lock_nested(&n->lock, 1)`` -> ``&n->lock``: the expression a lock call names its lock by."""
     start = text.find("(")
@@ -470,6 +705,13 @@ class _Analysis:
         self.works: dict[str, set[str]] = {}  # work function id -> the work classes it runs as
         self.queued: dict[str, set[str]] = {}  # workqueue class -> the work classes queued on it
         self.reclassed: set[str] = set()  # classes lockdep_set_class*() splits into classes of their own
+        self.keys: dict[tuple[Any, ...], int] = {}  # (what, class, kind, subclass, trylock, param) -> bit
+        self.key_list: list[tuple[Any, ...]] = []
+        self.take_mask = 0  # keys that order after what is held: blocking acquisitions
+        self.param_mask = 0  # keys whose class is a parameter of the function that has them
+        self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
+        self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
+        self.witnesses: dict[tuple[str, int, str | None, bool, _Consts], HeldEvent | None] = {}
         self.bindings()
 
     def bindings(self) -> None:
@@ -519,7 +761,22 @@ class _Analysis:
 
     def run(self) -> None:
         for fid in self.order():
-            self.results[fid] = self.walk(self.model.functions[fid])
+            result = self.walk(self.model.functions[fid])
+            result._analysis = self
+            self.results[fid] = result
+
+    def key(self, key: tuple[Any, ...]) -> int:
+        """The bit of a reached-event key: ``(what, class, kind, subclass, trylock, param)``."""
+        bit = self.keys.get(key)
+        if bit is None:
+            bit = len(self.key_list)
+            self.keys[key] = bit
+            self.key_list.append(key)
+            if key[0] == "take" and key[2] != "flag" and not key[4]:
+                self.take_mask |= 1 << bit
+            if key[5] is not None:
+                self.param_mask |= 1 << bit
+        return bit
 
     # What an event takes, for the graph: (class, kind) pairs.
     def takes(self, event: Event) -> list[tuple[str, str]]:
@@ -535,12 +792,10 @@ class _Analysis:
             return [(flag, "flag-wait") for flag in event.flags if flag in self.open_coded]
         return []
 
-    def emit(
-        self, held: Held, lock: str, kind: str, subclass: str | None, chain: tuple[Site, ...], uncertain: bool
-    ) -> None:
-        if held.kind in CONTEXT_KINDS or kind in CONTEXT_KINDS or kind == "srcu-read" and held.kind == "srcu-read":
-            return
-        if kind == "rcu-read" or held.kind == "rcu-read":
+    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> None:
+        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order."""
+        hkind = held.kind
+        if hkind in CONTEXT_KINDS or kind in CONTEXT_KINDS or (kind == "srcu-read" and hkind == "srcu-read"):
             return
         if held.lock == lock:
             if kind == "flag-wait":
@@ -551,18 +806,18 @@ class _Analysis:
                 return  # lockdep_set_class*(): which instance has which key is not known here
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
-        if known is not None and (
-            len(known.chain) < len(chain) or (known.uncertain <= uncertain and len(known.chain) == len(chain))
-        ):
-            return
+        if known is not None:
+            length = len(known.chain)
+            if length < found.length or (length == found.length and known.uncertain <= uncertain):
+                return
         self.edges[key] = LockEdge(
             held.lock,
             lock,
-            held.kind,
+            hkind,
             kind,
             held.site,
-            list(chain),
-            through_flag="flag" in held.kind or "flag" in kind,
+            list(found.chain),
+            through_flag="flag" in hkind or "flag" in kind,
             held_subclass=held.subclass,
             acquired_subclass=subclass,
             uncertain=uncertain,
@@ -580,69 +835,77 @@ class _Analysis:
         return _State(held | works)
 
     def walk(self, function: Function) -> FunctionLocks:
+        """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
         result = FunctionLocks(function)
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
+        names = set(function.params) | set(function.locals)
         states: dict[int, set[_State]] = {entry: {self.entry_state(function)}}
         merged: set[int] = set()
         work = [entry]
         queued = {entry}
         seen_events: set[tuple[int, frozenset[Held]]] = set()
+        done: dict[int, set[_State]] = {}
         exits: list[tuple[_Step, _State]] = []
         while work:
             index = work.pop()
             queued.discard(index)
             step = cfg.steps[index]
-            current = list(states.get(index, ()))
-            outgoing: list[tuple[int, _State]] = []
+            finished = done.setdefault(index, set())
+            current = [s for s in states.get(index, ()) if s not in finished]
+            finished.update(current)
             if step.op == "exit":
                 exits.extend((step, s) for s in current)
                 continue
             for state in current:
                 if step.op == "event" and step.event is not None:
-                    for after in self.step(function, params, step.event, state, result, seen_events):
-                        outgoing.extend((s, after) for s in step.succ)
-                elif step.op == "loop" and state.assumed:  # the loop may change what its conditions test
-                    forgot = _State(state.held, state.dropped, frozenset(), state.pending)
-                    outgoing.extend((s, forgot) for s in step.succ)
-                elif step.op == "branch":
-                    for succ, cond in zip(step.succ, step.cond, strict=False):
-                        assumed = self.assume(state, cond, step.tracked)
-                        if assumed is not None:
-                            outgoing.append((succ, assumed))
+                    afters = self.step(function, params, step.event, state, result, seen_events)
+                    outgoing = [(succ, after) for after in afters for succ in step.succ]
                 else:
-                    outgoing.extend((s, state) for s in step.succ)
-            for succ, after in outgoing:
-                known = states.setdefault(succ, set())
-                if succ in merged:
-                    (only,) = known
-                    combined = _merge([only, after])
-                    if combined == only:
-                        continue
-                    known.clear()
-                    known.add(combined)
-                elif after in known:
-                    continue
-                else:
-                    known.add(after)
-                    if len(known) > MAX_STATES:
-                        combined = _merge(known)
-                        known.clear()
-                        known.add(combined)
-                        merged.add(succ)
-                if succ not in queued:
-                    queued.add(succ)
-                    work.append(succ)
+                    outgoing = self.follow(step, state, names)
+                for succ, after in outgoing:
+                    if (
+                        _join(states.setdefault(succ, set()), after, succ in merged, merged, succ)
+                        and succ not in queued
+                    ):
+                        queued.add(succ)
+                        work.append(succ)
         self.finish(function, result, exits)
         return result
 
-    def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool) -> _State | None:
+    def follow(self, step: _Step, state: _State, names: set[str]) -> list[tuple[int, _State]]:
+        """Where a state goes from a branch, a loop head or a plain step."""
+        if step.op == "loop":  # the loop may change what the conditions inside it test
+            kept = frozenset(a for a in state.assumed if a[0] not in step.forget)
+            if kept != state.assumed:
+                state = _State(state.held, state.dropped, kept, state.pending, state.facts)
+            conds = step.cond or [None, None]
+            tracked = False
+        elif step.op == "branch":
+            conds, tracked = step.cond, step.tracked
+        else:
+            return [(succ, state) for succ in step.succ]
+        found = []
+        for succ, cond in zip(step.succ, conds, strict=False):
+            assumed = self.assume(state, cond, tracked, names)
+            if assumed is not None:
+                found.append((succ, assumed))
+        return found
+
+    def assume(self, state: _State, cond: tuple[str, bool] | None, tracked: bool, names: set[str]) -> _State | None:
         """The state on one arm of a branch, or None when the arm contradicts an earlier assumption."""
         if cond is None:
             return state
         text, truth = cond
         if (text, not truth) in state.assumed:
             return None
+        facts = state.facts
+        for name, value, equal in _facts(text, truth, names):
+            if (name, REASSIGNED, True) in facts:
+                name = "=" + name  # a parameter given a value of its own: not what the caller passed
+            if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
+                return None  # flush == A after flush == B, or after flush != A
+            facts = facts | {(name, value, equal)}
         pending = state.pending
         held = state.held
         for p in state.pending:
@@ -654,17 +917,37 @@ class _Analysis:
             if (p.success == "nonzero") != nonzero:  # the failure arm: the lock was not taken
                 held = frozenset(h for h in held if h.lock != p.lock or h.declared)
         assumed = state.assumed | {(text, truth)} if tracked and text else state.assumed
-        if held is state.held and pending is state.pending and assumed is state.assumed:
+        if held is state.held and pending is state.pending and assumed is state.assumed and facts is state.facts:
             return state
-        return _State(held, state.dropped, assumed, pending)
+        return _State(held, state.dropped, assumed, pending, facts)
 
-    def record(self, result: FunctionLocks, key: tuple[Any, ...], found: HeldEvent) -> None:
-        known = result.reached.get(key)
-        if known is None:
-            if len(result.reached) < MAX_REACHED:
-                result.reached[key] = found
-        elif len(found.chain) < len(known.chain):
-            result.reached[key] = found
+    def assigned(self, state: _State, event: Event, params: dict[str, int]) -> _State:
+        """``x = CONST``: branches on x now know its value; ``x = anything``: they know nothing of it."""
+        name = event.callee or ""
+        value = _normal(event.value) if event.value else None
+        facts = frozenset(f for f in state.facts if f[0] != name and f[0] != "=" + name)
+        if name in params:
+            facts = facts | {(name, REASSIGNED, True)}
+            name = "=" + name
+        if value is not None:
+            facts = facts | {(name, value, True)}
+        if facts == state.facts:
+            return state
+        return _State(state.held, state.dropped, state.assumed, state.pending, facts)
+
+    def record(
+        self,
+        result: FunctionLocks,
+        key: tuple[Any, ...],
+        dropped: frozenset[str],
+        found: HeldEvent,
+        facts: frozenset[_Fact] = frozenset(),
+    ) -> None:
+        """An event the function itself reaches (or a callee's, its parameter resolved here)."""
+        bit = self.key(key)
+        variants = result.own.setdefault(bit, [])
+        if all(known != dropped or said != facts for known, said, _ in variants):
+            variants.append((dropped, facts, found))
 
     def step(
         self,
@@ -679,11 +962,13 @@ class _Analysis:
         mark = (id(event), state.held)
         lock = event.lock
         param = params.get(lock) if lock is not None and not event.resolved else None
-        own = HeldEvent(event, function.id, lock, (site,), state.held, state.dropped, param=param)
+        own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
         if mark not in seen:
             seen.add(mark)
-            result.events.append(own)
+            result.own_events.append(own)
         kind = event.kind
+        if kind == "assign":
+            return [self.assigned(state, event, params)]
         if kind == "release" or (kind == "flag-clear" and event.lock in self.open_coded and self.flags_as_locks):
             released = [h for h in state.held if h.lock == lock]
             if len(released) > 1:  # two of a class (a nesting): the one taken through the same expression
@@ -692,24 +977,28 @@ class _Analysis:
             if released:
                 held = state.held.difference(released)
                 dropped = state.dropped | {lock or ""} if any(h.declared for h in released) else state.dropped
-                return [_State(held, dropped, state.assumed, state.pending)]
+                return [_State(held, dropped, state.assumed, state.pending, state.facts)]
             result.releases_unheld.append(own)
-            return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending)]
+            return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending, state.facts)]
         if kind == "call":
             return self.call(function, params, event, state, result)
         taken = self.takes(event)
         if kind in ("sleep", "wait") and not taken:
-            self.record(result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param, state.dropped), own)
+            self.record(
+                result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own, state.facts
+            )
         held = state.held
         dropped = state.dropped
         pending = state.pending
         subclass = _subclass(event.subclass)
         for name, lock_kind in taken:
-            found = HeldEvent(event, function.id, name, (site,), state.held, state.dropped, param=param)
-            self.record(result, ("take", name, lock_kind, subclass, event.trylock, param, state.dropped), found)
+            found = HeldEvent(event, function.id, name, site, state.held, state.dropped, param=param)
+            self.record(
+                result, ("take", name, lock_kind, subclass, event.trylock, param), state.dropped, found, state.facts
+            )
             if lock_kind != "flag" and not event.trylock:  # setting a flag never blocks; only waiting does
                 for h in held:
-                    self.emit(h, name, lock_kind, subclass, (site,), False)
+                    self.emit(h, name, lock_kind, subclass, found, False)
             if lock_kind in ("flag-wait", "srcu-sync", "work"):
                 continue  # waited for, not kept
             if name in dropped and not any(h.lock == name for h in held):
@@ -722,70 +1011,255 @@ class _Analysis:
                 pending = pending | {_Pending(event.result, name, event.conditional)}
         if held is state.held and dropped is state.dropped and pending is state.pending:
             return [state]
-        return [_State(held, dropped, state.assumed, pending)]
+        return [_State(held, dropped, state.assumed, pending, state.facts)]
 
     def call(
         self, function: Function, params: dict[str, int], event: Event, state: _State, result: FunctionLocks
     ) -> list[_State]:
         site = _site(function, event)
         after: list[_State] = []
+        held_now = state.held
         for target in event.targets:
             summary = self.results.get(target)
             if summary is None:  # outside the model, or a recursive call still being summarised
                 continue
-            uncertain = event.guessed
-            for key, reached in summary.reached.items():
-                lock = reached.lock
-                param = None
-                if reached.param is not None:  # the callee's parameter: the caller's argument
-                    argument = event.args[reached.param] if reached.param < len(event.args) else ""
-                    if not argument:
-                        continue
-                    lock = argument
-                    param = params.get(argument) if argument in params else None
-                caller_held = frozenset(h for h in state.held if h.lock not in reached.dropped)
-                inner = frozenset(h for h in reached.held if not h.declared)
-                chain = (site, *reached.chain)
-                both_uncertain = uncertain or reached.uncertain
-                if key[0] == "take" and lock is not None:
-                    lock_kind = key[2]
-                    if lock_kind != "flag" and not reached.event.trylock:
-                        for h in caller_held:
-                            self.emit(h, lock, lock_kind, key[3], chain, both_uncertain)
-                dropped = state.dropped | (reached.dropped - {h.lock for h in state.held})
-                composed = HeldEvent(
-                    reached.event,
-                    reached.function,
-                    lock,
-                    chain,
-                    caller_held | inner,
-                    dropped,
-                    both_uncertain,
-                    param,
-                )
-                if caller_held:
-                    result.events.append(composed)
-                self.record(result, (key[0], lock, key[2], key[3], key[4], param, frozenset(dropped)), composed)
             effect = summary.effect
-            if not effect.held and not effect.dropped:
-                continue
-            held = frozenset(h for h in state.held if h.lock not in effect.dropped)
-            dropped = state.dropped | (effect.dropped - {h.lock for h in state.held})
-            for h in effect.held:
-                held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
-            after.append(_State(held, dropped, state.assumed, state.pending))
+            if effect.held or effect.dropped:
+                held = frozenset(h for h in held_now if h.lock not in effect.dropped)
+                dropped = state.dropped | (effect.dropped - {h.lock for h in held_now})
+                for h in effect.held:
+                    held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
+                after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
+            link = _Link(site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary))
+            first = (target, state.dropped, state.facts) not in result.links
+            if first:
+                result.links[(target, state.dropped, state.facts)] = link
+            if summary.mask & self.param_mask and (first or held_now):
+                self.resolve_parameters(params, link, summary, result)
+            if held_now:
+                result.locked_calls.append(link)
+                self.order_after(link, summary)
         if not after or len(after) < len(event.targets):
             after.append(state)
         return list(dict.fromkeys(after))
 
+    def resolve_parameters(
+        self, params: dict[str, int], link: _Link, summary: FunctionLocks, result: FunctionLocks
+    ) -> None:
+        """The callee's events on a lock it was passed: their class is this call's argument."""
+        args = link.event.args
+        for bit in _bits(summary.mask & self.param_mask):
+            key = self.key_list[bit]
+            argument = args[key[5]] if key[5] < len(args) else ""
+            if not argument:
+                continue
+            below = self.witness(summary, bit, None, consts=self.derive(link, ()))
+            if below is None:
+                continue
+            resolved = (key[0], argument, key[2], key[3], key[4], params.get(argument))
+            found = HeldEvent(
+                below.event,
+                below.function,
+                argument,
+                link.site,
+                link.held,
+                link.dropped,
+                link.event.guessed or below.uncertain,
+                params.get(argument),
+                below,
+            )
+            if key[0] == "take" and key[2] != "flag" and not key[4]:
+                for h in link.held:
+                    self.emit(h, argument, key[2], key[3], found, found.uncertain)
+            self.record(result, resolved, link.dropped, found, link.facts)
+
+    def order_after(self, link: _Link, summary: FunctionLocks) -> None:
+        """Edges from each lock held at a call to what the callee takes without releasing it first."""
+        consts = self.derive(link, ())
+        for held in link.held:
+            if held.kind in CONTEXT_KINDS:
+                continue
+            done = self.emitted.get((held.lock, held.subclass), 0)
+            new = self.reach(summary.function.id, consts, held.lock) & self.take_mask & ~done & ~self.param_mask
+            if not new:
+                continue
+            for bit in _bits(new):
+                key = self.key_list[bit]
+                below = self.witness(summary, bit, held.lock, True, consts)
+                uncertain = below is None or link.event.guessed
+                if below is None:
+                    below = self.witness(summary, bit, held.lock, False, consts)
+                    if below is None:
+                        continue
+                found = HeldEvent(
+                    below.event, below.function, key[1], link.site, link.held, link.dropped, uncertain, None, below
+                )
+                self.emit(held, key[1], key[2], key[3], found, uncertain)
+                if not uncertain:
+                    done |= 1 << bit
+            self.emitted[(held.lock, held.subclass)] = done
+
+    def derive(self, link: _Link, consts: _Consts) -> _Consts:
+        """The constants the callee of ``link`` is called with, given the caller's ``consts``."""
+        if not link.passes:
+            return ()
+        given = dict(consts)
+        found = []
+        for index, constant, param in link.passes:
+            if param is None:
+                found.append((index, constant))
+            elif param in given:
+                found.append((index, given[param]))
+        return tuple(sorted(found))
+
+    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
+        found = []
+        given = _given(summary, consts)
+        for link in summary.links.values():
+            if (lock is None or lock not in link.dropped) and _consistent(link.facts, given):
+                found.append((link.target, self.derive(link, consts)))
+        return found
+
+    def reach(self, fid: str, consts: _Consts, lock: str | None) -> int:
+        """Keys reachable from ``fid`` called with the constants ``consts`` (on paths that do not release
+        ``lock`` first, if given): computed once each, with an explicit stack."""
+        memo = self.reached_masks
+        start = (fid, consts, lock)
+        if start in memo:
+            return memo[start]
+        stack = [start]
+        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts]]] = {}
+        while stack:
+            node = stack[-1]
+            if node in memo:
+                stack.pop()
+                continue
+            node_fid, node_consts, _ = node
+            summary = self.results[node_fid]
+            if node not in pending:
+                pending[node] = self.children(summary, node_consts, lock)
+                missing = [(t, c, lock) for t, c in pending[node] if (t, c, lock) not in memo]
+                missing = [m for m in missing if m not in pending]
+                if missing:
+                    stack.extend(missing)
+                    continue
+            mask = 0
+            given = _given(summary, node_consts)
+            for bit, variants in summary.own.items():
+                for dropped, facts, _ in variants:
+                    if (lock is None or lock not in dropped) and _consistent(facts, given):
+                        mask |= 1 << bit
+                        break
+            for target, target_consts in pending.pop(node):
+                mask |= memo.get((target, target_consts, lock), 0) & ~self.param_mask  # 0: a recursion
+            memo[node] = mask
+            stack.pop()
+        return memo[start]
+
+    def witness(
+        self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False, consts: _Consts = ()
+    ) -> HeldEvent | None:
+        """A shortest chain from the function (called with ``consts``) to an event of key ``bit`` that does
+        not release ``avoid`` (and goes through no guessed pointer call, if ``certain``)."""
+        memo = (summary.function.id, bit, avoid, certain, consts)
+        if memo in self.witnesses:
+            return self.witnesses[memo]
+        flag = 1 << bit
+        start = (summary.function.id, consts)
+        parents: dict[tuple[str, _Consts], tuple[tuple[str, _Consts], _Link] | None] = {start: None}
+        queue = [start]
+        head = 0
+        found: tuple[tuple[str, _Consts], HeldEvent] | None = None
+        while head < len(queue) and found is None:
+            node = queue[head]
+            head += 1
+            current = self.results[node[0]]
+            given = _given(current, node[1])
+            for dropped, facts, event in current.own.get(bit, ()):
+                if (avoid is None or avoid not in dropped) and _consistent(facts, given):
+                    found = (node, event)
+                    break
+            if found is not None:
+                break
+            for link in current.links.values():
+                if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
+                    continue
+                if not _consistent(link.facts, given):
+                    continue
+                child = (link.target, self.derive(link, node[1]))
+                if child in parents or not self.reach(child[0], child[1], avoid) & flag:
+                    continue
+                parents[child] = (node, link)
+                queue.append(child)
+        result: HeldEvent | None = None
+        if found is not None:
+            node, result = found
+            while parents[node] is not None:  # from the event up to the function
+                node, link = parents[node]  # type: ignore[misc]
+                result = HeldEvent(
+                    result.event,
+                    result.function,
+                    result.lock,
+                    link.site,
+                    link.held,
+                    link.dropped,
+                    result.uncertain or link.event.guessed,
+                    None,
+                    result,
+                )
+        self.witnesses[memo] = result
+        return result
+
+    def reached(self, summary: FunctionLocks) -> list[HeldEvent]:
+        found = []
+        for bit in _bits(summary.mask):
+            event = self.witness(summary, bit, None)
+            if event is not None:
+                found.append(event)
+        return found
+
+    def callee_events(self, summary: FunctionLocks) -> list[HeldEvent]:
+        """The callees' events at the calls where the function holds something, with what is held."""
+        found = []
+        seen: set[tuple[str, int, str, frozenset[Held]]] = set()
+        for link in summary.locked_calls:
+            mark = (link.site.text, link.site.line, link.target, link.held)
+            if mark in seen:
+                continue
+            seen.add(mark)
+            below_summary = self.results[link.target]
+            consts = self.derive(link, ())
+            fid = below_summary.function.id
+            for bit in _bits(self.reach(fid, consts, None) & ~self.param_mask):
+                below = self.witness(below_summary, bit, None, False, consts)
+                if below is None:
+                    continue
+                held = frozenset(h for h in link.held if self.reach(fid, consts, h.lock) >> bit & 1)
+                if held:
+                    found.append(
+                        HeldEvent(
+                            below.event,
+                            below.function,
+                            below.lock,
+                            link.site,
+                            held,
+                            link.dropped,
+                            below.uncertain or link.event.guessed,
+                            None,
+                            below,
+                        )
+                    )
+        return found
+
     def finish(self, function: Function, result: FunctionLocks, exits: list[tuple[_Step, _State]]) -> None:
         must: dict[str, Held] | None = None
         dropped: set[str] = set()
-        seen: set[tuple[int, _State]] = set()
+        seen: set[tuple[int, frozenset[Held], frozenset[str], frozenset[_Pending]]] = set()
         for step, state in exits:
-            if (step.line, state) in seen:
+            mark = (step.line, state.held, state.dropped, state.pending)
+            if mark in seen:
                 continue
-            seen.add((step.line, state))
+            seen.add(mark)
             site = Site(function.name, function.file, step.line, "return")
             result.exits.append(Exit(site, state.held, state.dropped))
             pending = {p.lock for p in state.pending}
@@ -793,6 +1267,16 @@ class _Analysis:
             must = mine if must is None else {k: v for k, v in must.items() if k in mine}
             dropped |= state.dropped
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
+        sensitive: set[int] = set()
+        params = {name: index for index, name in enumerate(function.params)}
+        for variants in result.own.values():
+            sensitive.update(params[f[0]] for _, facts, _ in variants for f in facts if f[0] in params)
+        for link in result.links.values():
+            sensitive.update(params[f[0]] for f in link.facts if f[0] in params)
+            sensitive.update(param for _, _, param in link.passes if param is not None)
+        result.sensitive = frozenset(sensitive)
+        self.results[function.id] = result  # reach() looks it up
+        result.mask = self.reach(function.id, (), None)
 
 
 def open_coded_locks(model: CodeModel) -> dict[str, OpenCodedLock]:
@@ -830,11 +1314,22 @@ def entry_paths(model: CodeModel) -> dict[str, list[Site]]:
     return paths
 
 
+def _bits(mask: int) -> list[int]:
+    """The set bits of ``mask``, lowest first."""
+    text = bin(mask)[:1:-1]
+    found = []
+    index = text.find("1")
+    while index >= 0:
+        found.append(index)
+        index = text.find("1", index + 1)
+    return found
+
+
 def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
     """Walk every function of ``model``: held sets at every event, exits, summaries, lock-order edges.
 
     ``flags_as_locks``: count open-coded locks (see :func:`open_coded_locks`) as locks.  Never
-    raises on any model; work is bounded per function (``MAX_STATES``, ``MAX_REACHED``).
+    raises on any model; work per function is bounded (``MAX_STATES``).
     """
     analysis = _Analysis(model, flags_as_locks)
     analysis.run()
@@ -846,9 +1341,59 @@ def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
     edges = sorted(
         analysis.edges.values(), key=lambda e: (e.held, e.acquired, e.held_subclass or "", e.acquired_subclass or "")
     )
-    return LockSet(model, analysis.results, edges, analysis.open_coded)
+    return LockSet(model, analysis.results, edges, analysis.open_coded, analysis)
 
 
 def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[LockEdge]:
-    """Every held -> acquired pair in scope (subclasses apart), with the shortest chain found, sorted."""
+    """Every held -> acquired pair in scope (subclasses apart), with a shortest chain, sorted."""
     return analyse(model, flags_as_locks=flags_as_locks).edges
+
+
+def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tuple[tuple[int, str, int | None], ...]:
+    """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
+    a constant, or the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    found: list[tuple[int, str, int | None]] = []
+    for index in sorted(callee.sensitive):
+        if index >= len(event.args):
+            continue
+        argument = event.args[index]
+        if argument in params:
+            found.append((index, "", params[argument]))
+        elif argument and _constant(argument):
+            found.append((index, _normal(argument), None))
+    return tuple(found)
+
+
+def _join(known: set[_State], after: _State, single: bool, merged: set[int], index: int) -> bool:
+    """Add a state arriving at a point; whether anything changed there.  Past ``MAX_STATES`` the
+    states holding the same locks become one, then all of them (and the point stays merged)."""
+    if single:
+        (only,) = known
+        combined = _merge([only, after])
+        if combined == only:
+            return False
+        known.clear()
+        known.add(combined)
+        return True
+    if after in known:
+        return False
+    known.add(after)
+    if len(known) > MAX_STATES:
+        groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
+        for state in known:
+            groups.setdefault((state.held, state.dropped), []).append(state)
+        fewer = {_merge(group) for group in groups.values()}
+        known.clear()
+        if len(fewer) > MAX_STATES:
+            fewer = {_merge(fewer)}
+            merged.add(index)
+        known.update(fewer)
+    return True
+
+
+def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
+    """The constants a function is called with, by parameter name."""
+    if not consts:
+        return {}
+    names = list(summary.function.params)
+    return {names[index]: value for index, value in consts if index < len(names)}

@@ -1,0 +1,95 @@
+"""The lock-order graph on Linux 6.1 (Debian's linux-source-6.1): orders the kernel documents, and none
+of the bogus ones a leaking summary, a field-name pointer guess or a state taken for a lock made.
+
+``APTOOL_KERNEL_SRC`` names the extracted tree (``scripts/test`` extracts it; CI sets it); without it
+these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from aptool.model import build_model
+from aptool.model.lockset import LockSet, analyse
+
+TREE = Path(os.environ.get("APTOOL_KERNEL_SRC", "/nonexistent"))
+pytestmark = pytest.mark.skipif(
+    not (TREE / "fs/btrfs").is_dir(),
+    reason="no kernel tree: set APTOOL_KERNEL_SRC to an extracted linux-source (see scripts/test)",
+)
+
+
+@cache
+def graph(*directories: str) -> LockSet:
+    return analyse(build_model([TREE / d for d in directories]), flags_as_locks=True)
+
+
+def pairs(found: LockSet) -> dict[tuple[str, str], list[str]]:
+    """(held, acquired) -> the acquired kinds (subclasses apart, a pair may have several edges)."""
+    table: dict[tuple[str, str], list[str]] = {}
+    for edge in found.edges:
+        table.setdefault((edge.held, edge.acquired), []).append(edge.acquired_kind)
+    return table
+
+
+def test_btrfs_device_hierarchy_and_none_of_its_reverses() -> None:
+    found = pairs(graph("fs/btrfs"))
+    uuid, devices, chunk = "uuid_mutex", "btrfs_fs_devices.device_list_mutex", "btrfs_fs_info.chunk_mutex"
+    assert (uuid, devices) in found and (devices, chunk) in found
+    assert (uuid, chunk) in found
+    assert not {(devices, uuid), (chunk, devices), (chunk, uuid)} & set(found)
+
+
+def test_btrfs_no_state_or_counter_is_a_lock() -> None:
+    found = graph("fs/btrfs")
+    for name in ("btrfs_transaction.state", "btrfs_transaction.num_writers", "btrfs_free_space_ctl.free_space"):
+        assert name not in found.open_coded
+        assert not any(name in (e.held, e.acquired) for e in found.edges)
+
+
+def test_kvm_orders() -> None:
+    found = graph("virt/kvm", "arch/s390/kvm")
+    table = pairs(found)
+    assert ("kvm.lock", "kvm_vcpu.mutex") in table
+    assert ("kvm.lock", "kvm.slots_lock") in table
+    assert ("kvm.slots_lock", "kvm.slots_arch_lock") in table
+    assert "srcu-sync" in table[("kvm.slots_lock", "kvm.srcu")]  # synchronize_srcu under slots_lock
+    assert "srcu-read" in table[("kvm_vcpu.mutex", "kvm.srcu")]  # vcpu ioctls read under vcpu->mutex
+    assert ("kvm.lock", "kvm.srcu") in table
+    assert ("kvm.lock", "kvm.lock") not in table
+    assert not any(e.is_self for e in found.edges)
+
+
+def test_vfio_no_file_or_iommu_op_through_a_device_op() -> None:
+    found = graph("drivers/vfio")
+    model = found.model
+    stored: dict[str, set[str]] = {}  # function id -> the STRUCT.field keys it is stored in
+    for key, ids in model.pointer_targets.items():
+        if "." in key:
+            for fid in ids:
+                stored.setdefault(fid, set()).add(key.rsplit(".", 1)[0])
+    # Every call through a typed pointer reaches only what is stored in that struct's field.
+    device_calls: dict[tuple[str, int], set[str]] = {}
+    for function in model.functions.values():
+        for event in function.events():
+            if event.kind == "call" and event.via_pointer and event.callee_struct:
+                for target in event.targets:
+                    assert stored[target] & {event.callee_struct, "?"}, (function.name, event.text, target)
+                if event.callee_struct == "vfio_device_ops":
+                    names = {model.functions[t].name for t in event.targets}
+                    device_calls.setdefault((function.file, event.line), set()).update(names)
+    assert device_calls  # the device ops are called, and resolve
+    other_ops = {"file_operations", "iommu_ops", "iommu_domain_ops", "vfio_iommu_driver_ops"}
+    for fid, owners in stored.items():
+        if owners & other_ops and "vfio_device_ops" not in owners:
+            assert all(model.functions[fid].name not in names for names in device_calls.values())
+    # And no edge's chain steps from a device-op call into anything else.
+    for edge in found.edges:
+        for here, there in zip(edge.chain, edge.chain[1:], strict=False):
+            names = device_calls.get((here.file, here.line))
+            if names is not None:
+                assert there.function in names, (edge.held, edge.acquired, str(here), str(there))
