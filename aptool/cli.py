@@ -1,16 +1,86 @@
-"""The ``aptool`` command line: wires each command module to the typer app."""
+"""The ``aptool`` command line: wires each command module to the typer app.
+
+Errors are reported here, once for every command: a usage error (a bad
+option value, a missing argument, an unknown option) and any
+:class:`~aptool.errors.AptoolError` reach the user as one line,
+``aptool: ...``, with the exit code (2: could not run), never a traceback.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer bundles click
+from typer.core import TyperGroup
 
 from aptool import __version__
 from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, model_cmd, thread_cmd
+from aptool.errors import AptoolError
+from aptool.terminal import printable
+
+
+def report(message: str, details: Sequence[str] = ()) -> None:
+    """``aptool: message`` on stderr, then the data lines that go with it (indented)."""
+    first, *rest = message.splitlines() or [""]
+    typer.echo(f"aptool: {printable(first)}", err=True)
+    for line in [*rest, *details]:
+        typer.echo(f"  {printable(line, one_line=True)}", err=True)  # git's output quotes mail: escaped
+
+
+def usage_line(err: ClickException) -> str:
+    """A usage error in one line, naming the command it is about."""
+    text = " ".join(err.format_message().split()).rstrip(".")
+    text = text[:1].lower() + text[1:]  # git's style: "aptool: missing argument 'msgid'"
+    ctx = getattr(err, "ctx", None)
+    if ctx is not None and ctx.command_path:
+        text += f" (see '{ctx.command_path} --help')"
+    return text
+
+
+class AptoolGroup(TyperGroup):
+    """The root command; its ``main`` turns every error into one line and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AptoolError as err:
+            report(err.message, err.details)
+            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            report("interrupted")
+            raise typer.Exit(130) from None
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name or "aptool", standalone_mode=False, **extra)
+        except NoArgsIsHelpError as err:
+            typer.echo(err.format_message(), err=True)
+            code = err.exit_code
+        except ClickException as err:  # a bad option value, a missing argument, an unknown option
+            report(usage_line(err))
+            code = err.exit_code
+        except typer.Abort:
+            report("interrupted")
+            code = 130
+        code = code if isinstance(code, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
 
 app = typer.Typer(
     name="aptool",
+    cls=AptoolGroup,
     help="Find the base of a mailed kernel patch series, apply it, and check its locking.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -48,4 +118,4 @@ def main() -> None:
     # aptool says what matters in its own words, so theirs stay quiet.
     logging.getLogger("b4").setLevel(logging.CRITICAL + 1)
     logging.getLogger("liblore").setLevel(logging.CRITICAL + 1)
-    app()
+    typer.main.get_command(app).main(prog_name="aptool")

@@ -2,37 +2,27 @@
 
 from __future__ import annotations
 
-import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
-from aptool.git.run import git_env
+from aptool.git.repo import read_config
 
 DEFAULT_ARCHIVE = "https://lore.kernel.org/all"
 
 
-def git_config(key: str, repo: Path | None = None) -> str | None:
-    """The value of ``key`` as git sees it from ``repo`` (or anywhere), or None."""
-    cmd = ["git"]
-    if repo is not None:
-        cmd += ["-C", str(repo)]
-    cmd += ["config", "--get", key]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, env=git_env(), timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    return proc.stdout.decode("utf-8", "replace").strip() or None
+def archive_location(explicit: str | None, repo: Path | None = None, settings: Mapping[str, str] | None = None) -> str:
+    """Which archive to ask: ``--archive``, ``aptool.archive``, b4's midmask, lore.
 
-
-def archive_location(explicit: str | None, repo: Path | None = None) -> str:
-    """Which archive to ask: ``--archive``, ``aptool.archive``, b4's midmask, lore."""
+    ``settings`` is the configuration already read (:func:`aptool.git.read_config`), else it is read here.
+    """
     if explicit:
         return explicit
-    configured = git_config("aptool.archive", repo)
+    if settings is None:
+        settings = read_config(repo)
+    configured = settings.get("aptool.archive")
     if configured:
         return configured
-    midmask = git_config("b4.midmask", repo)
+    midmask = settings.get("b4.midmask")
     if midmask and "%s" in midmask:
         return midmask.split("%s", 1)[0].rstrip("/")
     return DEFAULT_ARCHIVE

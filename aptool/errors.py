@@ -1,10 +1,14 @@
 """Errors a user can cause, each printed as one line with an exit code.
 
 Anything raised as :class:`AptoolError` reaches the user as
-``aptool: <message>`` and the given exit code, never as a traceback.
+``aptool: <message>`` and the given exit code, never as a traceback.  The
+message is one line; ``details`` are data that go with it (git's own output,
+the files concerned), printed indented on the lines after it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 
 class AptoolError(Exception):
@@ -12,10 +16,11 @@ class AptoolError(Exception):
 
     exit_code: int = 2
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, exit_code: int | None = None, details: Sequence[str] = ()) -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+        self.details: tuple[str, ...] = tuple(details)
 
     @property
     def message(self) -> str:

@@ -33,14 +33,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aptool.git import run as runner
+
 _INDEX = re.compile(
-    r"^diff --git a/(\S+) b/(\S+)\n(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*index ([0-9a-f]+)\.\.([0-9a-f]+)",
+    r"^diff --git a/(\S+) b/(\S+)\n"
+    r"(?:(?:new|deleted) file mode \d+\n|similarity.*\n|rename.*\n|old mode.*\n|new mode.*\n)*"
+    r"index ([0-9a-f]+)\.\.([0-9a-f]+)",
     re.MULTILINE,
 )
 
 
 def git(repo: Path, *args: str, stdin: bytes | None = None, check: bool = True) -> str:
-    proc = subprocess.run(["git", "-C", str(repo), *args], input=stdin, capture_output=True)
+    proc = runner.run(repo, *args, input=stdin)
     if check and proc.returncode:
         raise RuntimeError(f"git {' '.join(args)}: {proc.stderr.decode(errors='replace')}")
     return proc.stdout.decode(errors="replace")
@@ -61,13 +65,13 @@ def pick_cases(repo: Path, singles: int, topics: int, seed: int) -> list[Case]:
     rng = random.Random(seed)
     head = git(repo, "symbolic-ref", "--short", "HEAD", check=False).strip() or "HEAD"
     line = git(repo, "rev-list", "--first-parent", "--parents", "-n", "20000", head).splitlines()
-    plain = [l.split() for l in line if len(l.split()) == 2]
-    merges = [l.split() for l in line if len(l.split()) == 3]
+    plain = [row.split() for row in line if len(row.split()) == 2]
+    merges = [row.split() for row in line if len(row.split()) == 3]
     cases: list[Case] = []
     for oid, parent in rng.sample(plain, min(singles, len(plain))):
         cases.append(Case("single", parent, oid, 1))
     rng.shuffle(merges)
-    for oid, first, second in merges:
+    for _merge, first, second in merges:
         if sum(c.kind == "topic" for c in cases) >= topics:
             break
         fork = git(repo, "merge-base", first, second, check=False).strip()
@@ -96,7 +100,7 @@ def write_case(repo: Path, case: Case, directory: Path, number: int) -> None:
     dates = {c: git(repo, "log", "-1", "--format=%cD", c).strip() for c in commits}
     chunks = re.split(rb"^From ([0-9a-f]{40}) Mon Sep 17 00:00:00 2001\n", raw, flags=re.MULTILINE)
     mails = []
-    for oid, body in zip(chunks[1::2], chunks[2::2]):
+    for oid, body in zip(chunks[1::2], chunks[2::2], strict=True):
         text = body.decode("utf-8", "replace")
         text = re.sub(r"^Date: .*$", f"Date: {dates.get(oid.decode(), '')}", text, count=1, flags=re.MULTILINE)
         mails.append(f"From {oid.decode()} Mon Sep 17 00:00:00 2001\n" + text)
@@ -118,7 +122,7 @@ def valid_at(repo: Path, commit: str | None, case: Case) -> bool:
         return False
     specs = "".join(f"{commit}:{path}\n" for path, _ in case.preimages)
     answers = git(repo, "cat-file", "--batch-check=%(objectname)", stdin=specs.encode()).splitlines()
-    for (path, blob), answer in zip(case.preimages, answers):
+    for (_path, blob), answer in zip(case.preimages, answers, strict=True):
         present = not answer.endswith("missing")
         if blob is None and present or blob is not None and (not present or not answer.startswith(blob)):
             return False
@@ -204,7 +208,9 @@ def generate(directory: Path, commits: int = 400, seed: int = 7) -> Path:
         nonlocal clock
         clock += rng.randint(60, 7200)
         env = dict(env_base, GIT_AUTHOR_DATE=f"{clock} +0000", GIT_COMMITTER_DATE=f"{clock} +0000")
-        subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+        proc = runner.run(repo, *args, env=env, inherit=False)
+        if proc.returncode:
+            raise RuntimeError(f"git {' '.join(args)}: {runner.last_line(proc)}")
 
     run("init", "-q", "-b", "master")
     files = [f"src/file{n:02d}.c" for n in range(30)]

@@ -141,3 +141,121 @@ def _set_msgid(mail: bytes, msgid: str) -> bytes:
             lines.insert(index, f"Message-ID: <{msgid}>".encode())
             break
     return b"\n".join(lines)
+
+
+# Transports: the same mail as other mailers and relays send it.
+
+_TRANSPORT = (b"content-type:", b"content-transfer-encoding:", b"mime-version:")
+
+
+def split_mail(mail: bytes) -> tuple[bytes, bytes]:
+    """Header block (without format-patch's ``From <sha>`` line) and body."""
+    if mail.startswith(b"From ") and b"\n" in mail:
+        first, rest = mail.split(b"\n", 1)
+        if not first[5:].lstrip().lower().startswith(b"mboxrd") and b"@" not in first:
+            mail = rest
+    head, _, body = mail.partition(b"\n\n")
+    return head, body
+
+
+def _head_without_transport(head: bytes) -> bytes:
+    return b"\n".join(line for line in head.split(b"\n") if not line.lower().startswith(_TRANSPORT))
+
+
+def reencode(mail: bytes, encoding: str, charset: str = "utf-8", crlf: bool = False) -> bytes:
+    """The mail with its body in ``charset`` and sent as ``base64`` or ``quoted-printable``.
+
+    ``crlf`` puts CRLF line ends inside the encoded body (an Exchange relay does).
+    """
+    import base64
+    import quopri
+
+    head, body = split_mail(mail)
+    data = body.decode("utf-8").encode(charset)
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    encoded = base64.encodebytes(data) if encoding == "base64" else quopri.encodestring(data)
+    head = (
+        _head_without_transport(head)
+        + (
+            f'\nMIME-Version: 1.0\nContent-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: {encoding}'
+        ).encode()
+    )
+    return head + b"\n\n" + encoded
+
+
+def as_flowed(mail: bytes, delsp: bool = True, break_word: str | None = None) -> bytes:
+    """The mail as ``format=flowed``: lines space-stuffed, and ``break_word`` soft-broken in two."""
+    head, body = split_mail(mail)
+    lines = []
+    for line in body.decode("utf-8").split("\n"):
+        if line.startswith((" ", ">", "From ")):
+            line = " " + line
+        if break_word and break_word in line and not line.startswith((" ", "+", "-", "@")):
+            cut = line.index(break_word) + len(break_word) // 2
+            # A soft break: the line ends in a space; with delsp=yes that space is not part of the text.
+            lines += [line[:cut] + " ", line[cut:]]
+            continue
+        lines.append(line)
+    params = "format=flowed; delsp=yes" if delsp else "format=flowed"
+    head = (
+        _head_without_transport(head)
+        + (
+            f'\nMIME-Version: 1.0\nContent-Type: text/plain; charset="utf-8"; {params}\nContent-Transfer-Encoding: 8bit'
+        ).encode()
+    )
+    return head + b"\n\n" + "\n".join(lines).encode()
+
+
+def with_crlf_body(mail: bytes) -> bytes:
+    """CRLF line ends in the body only, as sent 8bit by some mailers."""
+    head, body = split_mail(mail)
+    return head + b"\n\n" + body.replace(b"\n", b"\r\n")
+
+
+def as_attachment(mail: bytes, encoding: str = "8bit") -> bytes:
+    """The commit message inline, the diff (from ``---`` on) as a ``text/x-patch`` attachment."""
+    import base64
+
+    head, body = split_mail(mail)
+    message, _, patch = body.partition(b"\n---\n")
+    patch = b"---\n" + patch
+    if encoding == "base64":
+        patch = base64.encodebytes(patch)
+    boundary = b"=-=-=aptool-test-boundary=-=-="
+    head = (
+        _head_without_transport(head)
+        + b'\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="'
+        + boundary
+        + b'"'
+    )
+    parts = [
+        b"--" + boundary,
+        b'Content-Type: text/plain; charset="utf-8"\nContent-Transfer-Encoding: 8bit\n',
+        message + b"\n",
+        b"--" + boundary,
+        b'Content-Type: text/x-patch; charset="utf-8"; name="0001-fix.patch"\n'
+        b'Content-Disposition: attachment; filename="0001-fix.patch"\n'
+        b"Content-Transfer-Encoding: " + encoding.encode() + b"\n",
+        patch,
+        b"--" + boundary + b"--",
+        b"",
+    ]
+    return head + b"\n\n" + b"\n".join(parts)
+
+
+def set_header(mail: bytes, name: str, value: str) -> bytes:
+    """Replace (or add) one header of the mail."""
+    head, body = split_mail(mail)
+    lines = head.split(b"\n")
+    key = name.lower().encode() + b":"
+    kept: list[bytes] = []
+    skipping = False
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and skipping:
+            continue
+        skipping = line.lower().startswith(key)
+        if not skipping:
+            kept.append(line)
+    kept.append(f"{name}: {value}".encode())
+    return b"\n".join(kept) + b"\n\n" + body

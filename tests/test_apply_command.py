@@ -99,7 +99,12 @@ def test_conflict_as_json(upstream: Upstream, user: Path) -> None:
     data = json.loads(result.stdout)
     assert data["patch"] == {"subject": "s390/vfio-ap: widen ops_10", "message_id": "series-1@example.org"}
     assert data["files"] == ["drivers/s390/crypto/vfio_ap_ops.c"] and data["git"]
-    assert "\naptool: the patch does not apply, not even with reduced context\n" in result.stderr
+    error = [line for line in result.stderr.splitlines() if line.startswith("aptool: ")]
+    assert error == [
+        "aptool: the patch does not apply, not even with reduced context: s390/vfio-ap: widen ops_10"
+        " <series-1@example.org> (drivers/s390/crypto/vfio_ap_ops.c)"
+    ]
+    assert "\n  git said:\n" in result.stderr
     assert_nothing_left(user)
 
 

@@ -58,7 +58,7 @@ def blob_at(repo: Path, commit: str, path: str) -> str | None:
 def assert_postimages(repo: Path, result, patches) -> None:  # type: ignore[no-untyped-def]
     """Every patch's commit holds every post-image blob its mail names (checked with git, not the engine)."""
     assert len(result.patches) == len(patches)
-    for outcome, patch in zip(result.patches, patches):
+    for outcome, patch in zip(result.patches, patches, strict=True):
         assert outcome.message_id == patch.message_id
         for change in patch.files:
             held = blob_at(repo, outcome.commit, change.path)
@@ -140,7 +140,11 @@ def test_versions_each_on_its_own_base(story, tmp_path: Path) -> None:  # type: 
     v2 = apply_thread(user, root, archive=story.archive, version=2)
     assert v2.branch.endswith("-v2") and v2.exact
     assert_postimages(user, v2, thread.version(2).patches)  # type: ignore[union-attr]
-    latest = apply_thread(user, root, archive=story.archive)
+    # Without --version: the newest version that holds the message named (v1's here), newer ones said.
+    named = apply_thread(user, root, archive=story.archive, branch="named")
+    assert named.record["series"]["version"] == 1
+    assert any(note.startswith(f"note: the thread also has v{thread.latest.version} ") for note in named.notes)  # type: ignore[union-attr]
+    latest = apply_thread(user, root, archive=story.archive, version=thread.latest.version)  # type: ignore[union-attr]
     assert latest.branch.endswith(f"-v{thread.latest.version}")  # type: ignore[union-attr]
     assert_postimages(user, latest, thread.latest.patches)  # type: ignore[union-attr]
     assert_nothing_left(user)
@@ -174,7 +178,7 @@ def test_closest_marks_the_branch_inexact(story, tmp_path: Path) -> None:  # typ
     data = json.loads(proc.stdout)
     if proc.returncode == 0:
         assert data["exact"] is False and data["record"]["exact"] is False
-        assert {p["method"] for p in data["patches"]} <= {"exact", "three-way", "fuzz"}
+        assert {p["method"] for p in data["patches"]} <= {"clean", "offset", "three-way", "fuzz"}
         assert snapshot(user, new_branch=data["branch"]) == before
     else:
         assert data["patch"] is not None and snapshot(user) == before

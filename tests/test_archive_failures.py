@@ -12,16 +12,20 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+import urllib.parse
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from aptool.archive.remote import RemoteArchive
+from aptool.errors import ArchiveError
 from tests.inbox_server import free_port
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
     paths: list[str] = []
+    dripped: list[int] = []  # bytes the trickling answers sent, one entry per byte
 
     def log_message(self, *args: object) -> None:
         pass
@@ -38,10 +42,29 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         elif "hang" in self.path:
             time.sleep(5)
             self._answer(200, b"", "text/plain")
+        elif "drip" in self.path:
+            self._drip()
         else:
             self._answer(404, b"Not found", "text/plain")
 
     do_HEAD = do_GET
+    do_POST = do_GET
+
+    def _drip(self, length: int = 20) -> None:
+        """A server that answers, but one byte a second: no single read waits long."""
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/gzip")
+            self.send_header("Content-Length", str(length))
+            self.end_headers()
+            self.wfile.flush()
+            for _ in range(length):
+                time.sleep(1)
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                self.dripped.append(1)
+        except OSError:
+            pass
 
     def _answer(self, status: int, body: bytes, kind: str) -> None:
         try:
@@ -90,10 +113,44 @@ def test_connection_refused() -> None:
 
 
 def test_hanging_archive_times_out(bad_archive: str) -> None:
-    started = time.monotonic()
     result = aptool("thread", "hang@example.org", "--archive", bad_archive, "--timeout", "1", "--no-cache")
-    assert_one_line_error(result, "cannot reach archive", "timed out")
-    assert time.monotonic() - started < 5
+    assert_one_line_error(result, f"archive {bad_archive} timed out", "within 1 s (see --timeout)")
+
+
+def _time_to_fail(archive: RemoteArchive, ask: Callable[[], object], pattern: str) -> float:
+    """Seconds until ``ask`` raised the ArchiveError ``pattern`` (measured in this process, no start-up)."""
+    started = time.monotonic()
+    with pytest.raises(ArchiveError, match=pattern):
+        ask()
+    return time.monotonic() - started
+
+
+def test_trickling_archive_fails_after_the_timeout(bad_archive: str) -> None:
+    """One byte a second keeps every read short; the whole request still ends at --timeout."""
+    _Handler.dripped.clear()
+    archive = RemoteArchive(bad_archive, timeout=3)
+    waited = _time_to_fail(
+        archive,
+        lambda: archive.thread("drip@example.org"),
+        r"timed out: no complete answer for <drip@example.org> within 3 s",
+    )
+    assert 3 <= waited < 4.5, waited
+    assert len(_Handler.dripped) >= 2  # the server was answering all along: no per-read timeout fired
+
+
+def test_trickling_search_fails_after_the_timeout(bad_archive: str) -> None:
+    _Handler.dripped.clear()
+    archive = RemoteArchive(bad_archive, timeout=3)
+    waited = _time_to_fail(
+        archive, lambda: archive.search("dfpost:drip"), r"no complete answer for search 'dfpost:drip'"
+    )
+    assert 3 <= waited < 4.5, waited
+    assert len(_Handler.dripped) >= 2
+
+
+def test_trickling_archive_is_one_line_on_the_command_line(bad_archive: str) -> None:
+    result = aptool("thread", "drip@example.org", "--archive", bad_archive, "--timeout", "2", "--no-cache")
+    assert_one_line_error(result, f"archive {bad_archive} timed out", "<drip@example.org> within 2 s")
 
 
 def test_http_500(bad_archive: str) -> None:
@@ -119,12 +176,12 @@ def test_msgid_cannot_leave_the_url_path(bad_archive: str, nasty: str) -> None:
     result = aptool("thread", nasty, "--archive", bad_archive, "--no-cache")
     assert_one_line_error(result, "no message")
     assert _Handler.paths, "the archive was never asked"
+    # The Message-ID is one path segment, every special character escaped: the thread
+    # under the archive, then the host's own Message-ID lookup at its root.
+    encoded = urllib.parse.quote(nasty, safe="")
+    assert "/" not in encoded and "?" not in encoded and "#" not in encoded
     for path in _Handler.paths:
-        assert path.startswith("/all/") or path.startswith("/"), path
-        segment = path.split("?", 1)[0]
-        assert "/../" not in segment and "#" not in path
-        if path.startswith("/all/"):
-            assert segment.count("/") == 3, path  # /all/<msgid>/t.mbox.gz
+        assert path in (f"/all/{encoded}/t.mbox.gz", f"/{encoded}/"), path
 
 
 def test_spaces_are_refused_without_asking(bad_archive: str) -> None:

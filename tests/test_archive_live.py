@@ -11,7 +11,7 @@ import pytest
 
 from aptool.archive import LocalArchive, RemoteArchive
 from aptool.archive.cache import AnswerCache
-from aptool.archive.mail import message_id
+from aptool.archive.msgid import message_id
 from tests.inbox_server import InboxServer, public_inbox_available, start_inbox
 from tests.mailmaker import commit_files, format_series, make_repo, reply, run_git, write_mbox
 

@@ -24,7 +24,7 @@ def blobs_by_git(repo: Path, commits: list[str], paths: list[str]) -> dict[tuple
         "--batch-check=%(objectname) %(objecttype)",
         stdin="".join(f"{c}:{p}\n" for c, p in specs).encode(),
     ).splitlines()
-    return {spec: (line.split()[0] if line.endswith(" blob") else "") for spec, line in zip(specs, out)}
+    return {spec: (line.split()[0] if line.endswith(" blob") else "") for spec, line in zip(specs, out, strict=True)}
 
 
 def blobs_by_index(history: BlobHistory, commits: list[str], paths: list[str]) -> dict[tuple[str, str], str]:

@@ -102,13 +102,16 @@ def test_prerequisite_patch_id_found_through_the_archive(story: Story, inbox: In
 
 @pytest.mark.parametrize(
     ("version", "commit"),
-    [(None, "versions-v3-base"), (1, "versions-v1-base"), (2, "versions-v2-base"), (3, "versions-v3-base")],
+    [(None, "versions-v1-base"), (1, "versions-v1-base"), (2, "versions-v2-base"), (3, "versions-v3-base")],
 )
 def test_each_version_has_its_own_base(story: Story, inbox: InboxServer, version: int | None, commit: str) -> None:
+    """Without --version, the version holding the message named (v1's); the newer ones are said."""
     extra = ("--version", str(version)) if version else ()
     code, answer = base(story, inbox, "versions-v1", *extra)
     assert code == 0 and answer["base"] == story.commits[commit]
-    assert answer["series"]["version"] == (version or 3)
+    assert answer["series"]["version"] == (version or 1)
+    if version is None:
+        assert any(note.startswith("the thread also has v3 ") for note in answer["notes"])
 
 
 def test_blob_chain_through_two_list_only_patches(story: Story, inbox: InboxServer) -> None:

@@ -29,7 +29,8 @@ from aptool.model.parse import error_lines, parse, parse_file, recover
         "static DEFINE_MUTEX(lk);\nstruct s {\n\tDECLARE_BITMAP(map, 64);\n\tunsigned long : 2;\n};\n",
         "static DEFINE_PER_CPU(struct foo, bar);\nstatic LIST_HEAD(all);\n",
         "void f(void)\n{\n\tx = min_t(unsigned int, a, b);\n}\n",
-        "static const struct file_operations fops = {\n\t.read = r,\n#ifdef CONFIG_COMPAT\n\t.compat_ioctl = c,\n#endif\n\t.open = o,\n};\n",
+        "static const struct file_operations fops = {\n\t.read = r,\n"
+        "#ifdef CONFIG_COMPAT\n\t.compat_ioctl = c,\n#endif\n\t.open = o,\n};\n",
         "void f(void)\n{\n\tif (a)\n\t\tb();\n#ifdef CONFIG_X\n\telse if (c)\n\t\td();\n#endif\n}\n",
         "#define pr(fmt, args...) \\\n\tprintk(fmt, ##args)\n",
     ],

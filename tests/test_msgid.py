@@ -2,7 +2,7 @@
 
 import pytest
 
-from aptool.archive.msgid import archive_from_url, normalize_msgid
+from aptool.archive.msgid import archive_from_url, mentioned_in, message_id, named_in_value, normalize_msgid
 from aptool.errors import ArchiveError
 
 
@@ -43,3 +43,18 @@ def test_impossible_msgids_are_refused(typed: str) -> None:
 )
 def test_a_message_url_names_its_archive(url: str, archive: str | None) -> None:
     assert archive_from_url(url) == archive
+
+
+def test_a_mails_own_message_id_is_read_from_its_raw_header() -> None:
+    raw = b"Message-Id: <x$(id)@example.org>\nSubject: s\n\nbody\n"
+    assert message_id(raw) == "x$(id)@example.org"
+    assert message_id(b"Subject: none\n\nbody\n") is None
+
+
+def test_message_ids_mentioned_in_text() -> None:
+    line = "see <a.1@example.org> and https://lore.kernel.org/all/b.2%40example.org/T/ (and <not-one>)"
+    assert mentioned_in(line) == ["a.1@example.org", "b.2@example.org"]
+
+
+def test_message_ids_named_in_a_trailer_value() -> None:
+    assert named_in_value("<a.1@example.org> b.2@example.org <x y@z>") == ["a.1@example.org", "b.2@example.org"]

@@ -27,7 +27,7 @@ def holders(repo: Path, path: str, blob: str) -> set[str]:
     answer = git(
         repo, "cat-file", "--batch-check=%(objectname)", stdin="".join(f"{c}:{path}\n" for c in commits).encode()
     )
-    return {c for c, oid in zip(commits, answer.splitlines()) if oid.startswith(blob)}
+    return {c for c, oid in zip(commits, answer.splitlines(), strict=True) if oid.startswith(blob)}
 
 
 def patches(story: Story, name: str, version: int | None = None):  # type: ignore[no-untyped-def]

@@ -18,8 +18,8 @@ from typing import Any
 from aptool.apply import isolation
 from aptool.apply.worktree import Repository
 from aptool.errors import RepositoryError
+from aptool.git.repo import NOTES_REF
 
-NOTES_REF = "refs/notes/aptool"
 RECORD_KIND = "aptool apply-series"
 _ZERO = "0" * 40
 

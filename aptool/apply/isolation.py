@@ -15,20 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from aptool.errors import RepositoryError
-from aptool.git.run import git_env
-
-# Variables that redirect git to another repository, index or work tree.  They
-# are set when aptool runs inside a git hook; inherited, they would make our
-# scratch commands write to the user's index.
-_REDIRECTING = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_NAMESPACE",
-    "GIT_QUARANTINE_PATH",
-)
+from aptool.git import run as runner
 
 SCRATCH_CONFIG: tuple[str, ...] = (
     "core.hooksPath=/dev/null",  # no post-checkout, applypatch-msg, pre-applypatch, ...
@@ -57,18 +44,7 @@ FALLBACK_IDENTITY = {"GIT_COMMITTER_NAME": "aptool", "GIT_COMMITTER_EMAIL": "apt
 
 def scratch_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """git's quiet environment without the variables that redirect it (unless ``extra`` sets them)."""
-    env = git_env(extra)
-    for name in _REDIRECTING:
-        if extra is None or name not in extra:
-            env.pop(name, None)
-    return env
-
-
-def scratch_args(*args: str) -> list[str]:
-    cmd = ["git"]
-    for item in SCRATCH_CONFIG:
-        cmd += ["-c", item]
-    return cmd + list(args)
+    return runner.git_env(extra)
 
 
 def run(
@@ -79,15 +55,7 @@ def run(
     scratch: bool = True,
 ) -> subprocess.CompletedProcess[bytes]:
     """Run git in ``cwd``; the result whatever the exit code."""
-    cmd = scratch_args(*args) if scratch else ["git", *args]
-    return subprocess.run(
-        cmd,
-        cwd=str(cwd),
-        input=input,
-        capture_output=True,
-        env=scratch_env(env),
-        stdin=None if input is not None else subprocess.DEVNULL,
-    )
+    return runner.run(cwd, *args, input=input, env=env, config=SCRATCH_CONFIG if scratch else ())
 
 
 def check(
@@ -105,8 +73,7 @@ def check(
 
 
 def last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
-    lines = [line for line in output(proc).splitlines() if line.strip() and not line.startswith("hint:")]
-    return lines[-1].strip() if lines else f"exit {proc.returncode}"
+    return runner.last_line(proc)
 
 
 def output(proc: subprocess.CompletedProcess[bytes]) -> str:

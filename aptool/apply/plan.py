@@ -118,21 +118,24 @@ class ApplyFailure(AptoolError):
         self.git_message = git_message.strip()
         self.detail = detail.strip()
         self.summary = summary
-        super().__init__(self._text())
+        super().__init__(self._line(), details=self._data())
 
-    def _text(self) -> str:
-        lines = [self.summary]
+    def _line(self) -> str:
+        """The error in one line: what happened, to which patch, in which files."""
+        line = self.summary
         if self.patch is not None:
-            lines.append(f"  patch:   {self.patch.subject}")
-            lines.append(f"           <{self.patch.message_id}>")
+            line += f": {self.patch.subject} <{self.patch.message_id}>"
         if self.files:
-            lines.append(f"  files:   {', '.join(self.files)}")
-        if self.detail:
-            lines += [f"  {line}" for line in self.detail.splitlines()]
+            line += f" ({', '.join(self.files)})"
+        return line
+
+    def _data(self) -> list[str]:
+        """What goes with the error: per-file findings and git's own words."""
+        lines = self.detail.splitlines() if self.detail else []
         if self.git_message:
-            lines.append("  git said:")
-            lines += [f"    {line}" for line in self.git_message.splitlines()]
-        return "\n".join(lines)
+            lines.append("git said:")
+            lines += [f"  {line}" for line in self.git_message.splitlines()]
+        return lines
 
     def to_dict(self) -> dict[str, Any]:
         return {

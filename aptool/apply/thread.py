@@ -14,7 +14,7 @@ from aptool.apply.plan import DEFAULT_LINKMASK, ApplyFailure, ApplyPlan, ApplyRe
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
 from aptool.archive import Archive, normalize_msgid, open_archive
-from aptool.config import git_config
+from aptool.git.repo import read_config
 from aptool.series import fetch_thread, newer_versions
 
 if TYPE_CHECKING:
@@ -56,9 +56,13 @@ def apply_thread(
     )
     gaps = gaps_of(found)
     if gaps and not allow_incomplete:
-        raise ApplyFailure(_incomplete(found, gaps))
+        raise ApplyFailure(
+            _incomplete(found, gaps),
+            detail="use --allow-incomplete to build it anyway (the gap is recorded in the branch's note)",
+        )
     if not found.exact and not closest:
-        raise ApplyFailure(_no_exact_base(found, thread.root))
+        line, unmet = _no_exact_base(found, thread.root)
+        raise ApplyFailure(line, detail=unmet)
     plan = plan_from_base(repo, found, branch=branch, linkmask=linkmask_for(repo, source.location))
     plan.record["archive"] = source.location
     plan.record["thread"] = thread.root
@@ -87,9 +91,7 @@ def gaps_of(found: BaseResult) -> list[str]:
 
 def _incomplete(found: BaseResult, gaps: list[str]) -> str:
     series = found.series
-    lines = [f"v{series.version} of {series.subject!r} is not whole: {'; '.join(gaps)}"]
-    lines.append("  use --allow-incomplete to build it anyway (the gap is recorded in the branch's note)")
-    return "\n".join(lines)
+    return f"v{series.version} of {series.subject!r} is not whole: {'; '.join(gaps)}"
 
 
 def plan_from_base(
@@ -131,8 +133,9 @@ def plan_from_base(
 
 def linkmask_for(repo: Path, archive_location: str) -> str:
     """``aptool.linkmask``, else ``b4.linkmask``, else the archive's URL, else lore's ``/r/``."""
+    settings = read_config(repo)
     for key in ("aptool.linkmask", "b4.linkmask"):
-        configured = git_config(key, repo)
+        configured = settings.get(key)
         if configured:
             return configured
     if "://" in archive_location:
@@ -148,13 +151,22 @@ def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, u
     return archive
 
 
-def _no_exact_base(found: BaseResult, root: str) -> str:
-    lines = [f"no commit holds the pre-images of <{root}>, so there is no exact base to apply it on"]
-    for evidence in found.unmet:
-        blob = evidence.preimage or "(absent)"
-        lines.append(f"  {evidence.path}: blob {blob} is in no commit of the repository or the archive")
-    lines += [f"  {note}" for note in found.notes if note.startswith("base-commit")]
-    lines.append(f"  closest commit: {found.describe} ({found.base[:12]})")
-    lines.append("  fetch the tree that holds these blobs, or use --closest to build the branch on the closest commit")
-    lines.append("  (marked inexact; each patch then says whether it applied cleanly, with offsets or three-way)")
-    return "\n".join(lines)
+def _no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
+    """The refusal in one line, and the unmet pre-images (and a base-commit not fetched) as its data.
+
+    The hint promises no three-way merge: with --closest git may apply the
+    patches cleanly, with offsets, three-way or with reduced context.
+    """
+    line = (
+        f"no exact base for <{root}>: no commit holds every pre-image; closest commit: "
+        f"{found.describe} ({found.base[:12]}); fetch the tree that has them, or use --closest "
+        "to build the branch there (marked inexact)"
+    )
+    detail = [
+        f"{evidence.path}: blob {evidence.preimage or '(absent)'} is in no commit of the repository or the archive"
+        for evidence in found.unmet
+    ]
+    for note in found.notes:
+        if note.startswith("base-commit ") and note.endswith(" is not in this repository"):
+            detail.append(f"{note}: it is in a tree you have not fetched")
+    return line, "\n".join(detail)

@@ -19,7 +19,10 @@ def check_postimages(reader: ObjectReader, commit: str, parent: str, patch: Patc
     path held in ``parent``.
     """
     checks: list[FileCheck] = []
-    for change in patch.files:
+    last = {change.path: index for index, change in enumerate(patch.files)}
+    for index, change in enumerate(patch.files):
+        if last[change.path] != index:
+            continue  # a path the same mail touches again later: only its last post-image is in the tree
         if not change.has_index:
             actual = _blob(reader, commit, change.path)
             if change.is_rename:

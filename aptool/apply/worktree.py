@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from aptool import git as git_layer
 from aptool.apply import isolation
 from aptool.errors import RepositoryError
 
@@ -51,18 +52,8 @@ def open_repository(path: Path | str) -> Repository:
     path = Path(path).expanduser()
     if not path.exists():
         raise RepositoryError(f"no such directory: {path}")
-    proc = isolation.run(
-        path, "rev-parse", "--path-format=absolute", "--git-common-dir", "--is-bare-repository", scratch=False
-    )
-    if proc.returncode != 0:
-        raise RepositoryError(f"not a git repository: {path}")
-    common, bare = proc.stdout.decode().split("\n")[:2]
-    top = None
-    if bare.strip() != "true":
-        top_proc = isolation.run(path, "rev-parse", "--show-toplevel", scratch=False)
-        if top_proc.returncode == 0 and top_proc.stdout.strip():
-            top = Path(top_proc.stdout.decode().strip())
-    return Repository(path=path, top=top, common_dir=Path(common.strip()))
+    with git_layer.open_repository(path) as found:
+        return Repository(path=path, top=found.top, common_dir=found.common_dir)
 
 
 def _try_lock(path: Path) -> int | None:
@@ -241,14 +232,7 @@ class ScratchWorktree:
         return isolation.check(self.path, *args, input=input, env=self.env)
 
     def popen(self, *args: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            isolation.scratch_args(*args),
-            cwd=str(self.path),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=isolation.scratch_env(self.env),
-        )
+        return git_layer.popen(self.path, *args, env=self.env, config=isolation.SCRATCH_CONFIG)
 
     def head(self) -> str:
         return self.check("rev-parse", "HEAD").strip()

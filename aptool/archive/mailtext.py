@@ -17,16 +17,15 @@ patch break without starting a process.
 
 from __future__ import annotations
 
+import email.parser
+import email.policy
 import re
-import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 
-from aptool.archive.mail import parse_mail
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _PLAIN_CHARSETS = {None, "utf-8", "us-ascii", "utf8", "ascii"}
 _PLAIN_CTE = {None, "7bit", "8bit"}
@@ -59,11 +58,9 @@ def normalize_line_ends(data: bytes) -> bytes:
 def decode_mail(raw: bytes) -> MailText:
     """The mail's body as ``git am`` sees it (see the module docstring)."""
     raw = normalize_line_ends(raw)
-    msg = parse_mail(raw)
-    if _plain_transport(msg):
-        payload = msg.get_payload(decode=True)
-        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
-        return split_at_patch_break(text)
+    body = _plain_body(raw)
+    if body is not None:
+        return split_at_patch_break(body)
     return _mailinfo(raw)
 
 
@@ -128,18 +125,25 @@ def split_at_patch_break(text: str) -> MailText:
     return MailText(body[: match.start()], body[match.start() :])
 
 
-def _plain_transport(msg: EmailMessage) -> bool:
-    if msg.is_multipart() or msg.get_content_type() != "text/plain":
-        return False
-    if ((msg.get("content-transfer-encoding") or "").strip().lower() or None) not in _PLAIN_CTE:
-        return False
-    if msg.get_param("format", "", header="content-type") == "flowed":
-        return False
-    charset = msg.get_content_charset()
-    if charset not in _PLAIN_CHARSETS:
-        return False
-    payload = msg.get_payload(decode=True)
-    return isinstance(payload, bytes) and b"\r" not in payload and _is_utf8(payload)
+def _plain_body(raw: bytes) -> str | None:
+    """The body as text when the transport is plain (see the module docstring), else None.
+
+    Only the header block is parsed (compat32, no header objects): this runs
+    for every mail of a local archive.
+    """
+    head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
+    if head.is_multipart() or head.get_content_type() != "text/plain":
+        return None
+    if ((head.get("content-transfer-encoding") or "").strip().lower() or None) not in _PLAIN_CTE:
+        return None
+    if str(head.get_param("format", "") or "").lower() == "flowed":
+        return None
+    if head.get_content_charset() not in _PLAIN_CHARSETS:
+        return None
+    _, separator, payload = raw.partition(b"\n\n")
+    if not separator or b"\r" in payload or not _is_utf8(payload):
+        return None
+    return payload.decode("utf-8")
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -151,16 +155,27 @@ def _is_utf8(data: bytes) -> bool:
 
 
 def _mailinfo(raw: bytes) -> MailText:
-    """Run ``git mailinfo`` on one mail: in-body headers kept in the message, CRs stripped."""
+    """Run ``git mailinfo`` on one mail: in-body headers kept in the message, CRs stripped.
+
+    A charset git cannot convert (``charset=yes`` turns up on the lists)
+    makes ``git mailinfo -u`` fail; the mail is then read without recoding
+    (``-n``), as b4 falls back to UTF-8, instead of losing its patch.
+    """
     with tempfile.TemporaryDirectory(prefix="aptool-mailinfo-") as tmp:
         msg_file, patch_file = Path(tmp, "msg"), Path(tmp, "patch")
-        subprocess.run(
-            ["git", "mailinfo", "-u", "--no-inbody-headers", "--quoted-cr=strip", str(msg_file), str(patch_file)],
-            input=raw,
-            capture_output=True,
-            env=git_env(),
-            cwd=tmp,
-        )
+        for recode in ("-u", "-n"):
+            proc = run(
+                None,
+                "mailinfo",
+                recode,
+                "--no-inbody-headers",
+                "--quoted-cr=strip",
+                str(msg_file),
+                str(patch_file),
+                input=raw,
+            )
+            if proc.returncode == 0:
+                break
         message = _read(msg_file)
         patch = _read(patch_file)
     return MailText(message, patch)
@@ -168,7 +183,8 @@ def _mailinfo(raw: bytes) -> MailText:
 
 def _read(path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8", "replace")
+        # Bytes git leaves unconverted (a patch in another charset) pass through unchanged.
+        return path.read_bytes().decode("utf-8", "surrogateescape")
     except OSError:
         return ""
 

@@ -1,15 +1,54 @@
-"""Turn what a user types into a Message-ID: ``<id>``, ``id``, ``id:...`` or an archive URL."""
+"""Message-IDs, in one place: what a user types, what a mail's header holds, what people write in text.
+
+A Message-ID is kept bare (no angle brackets) everywhere in aptool.
+"""
 
 from __future__ import annotations
 
 import re
 import urllib.parse
+from email.message import EmailMessage
 
-from aptool.errors import ArchiveError
+from liblore.utils import get_clean_msgid
+
+from aptool.errors import AptoolError, ArchiveError
 
 # What public-inbox appends after the Message-ID in its URLs.
 _URL_TAILS = {"", "T", "t", "raw", "t.mbox.gz", "t.atom", "#R"}
 _FORBIDDEN = re.compile(r"[\s<>\x00-\x1f\x7f]")
+# In free text: ``<id@host>``, or an archive URL whose path names one (``%40`` for ``@`` too).
+_BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>")
+_ARCHIVE_URL = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)?([^\s/]+(?:@|%40)[^\s/]+?)(?:/[^\s]*)?(?=\s|$|[>)\]])")
+# In a trailer's value (``Depends-on: <id>``, ``prerequisite-message-id: id``): bracketed or bare.
+_IN_VALUE = re.compile(r"<([^<>\s]+@[^<>\s]+)>|(\S+@\S+)")
+
+
+def message_id(mail: bytes | EmailMessage) -> str | None:
+    """The mail's own Message-ID, bare, or None (liblore's reading of the raw header)."""
+    if isinstance(mail, bytes):
+        from aptool.archive.rawmail import raw_message_id
+
+        return raw_message_id(mail)  # the raw header, without parsing the whole mail
+    try:
+        return get_clean_msgid(mail)
+    except (LookupError, ValueError, TypeError, AttributeError):  # the header parser on ``Message-ID: <@>``
+        return None
+
+
+def mentioned_in(line: str) -> list[str]:
+    """The Message-IDs a line of text names: bracketed, then inside archive URLs."""
+    return _BRACKETED.findall(line) + [urllib.parse.unquote(u) for u in _ARCHIVE_URL.findall(line)]
+
+
+def named_in_value(value: str) -> list[str]:
+    """The Message-IDs a trailer's value names, bare; what cannot be a Message-ID is left out."""
+    found = []
+    for match in _IN_VALUE.finditer(value):
+        try:
+            found.append(normalize_msgid(match.group(1) or match.group(2)))
+        except AptoolError:
+            continue
+    return found
 
 
 def normalize_msgid(text: str) -> str:
@@ -62,3 +101,14 @@ def archive_from_url(text: str) -> str | None:
                 prefix = prefix[: -len("/r")] + "/all"
             return f"{parts.scheme}://{parts.netloc}{prefix}"
     return None
+
+
+def references(msg: EmailMessage) -> list[str]:
+    """Message-IDs a mail replies to, bare: References first, then In-Reply-To."""
+    found: list[str] = []
+    for header in ("References", "In-Reply-To"):
+        for value in msg.get_all(header, []) or []:
+            for ref in re.findall(r"<([^<>\s]+)>", str(value)):
+                if ref not in found:
+                    found.append(ref)
+    return found

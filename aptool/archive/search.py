@@ -12,19 +12,22 @@ charsets, CRLF), the text ``git am`` applies (:mod:`aptool.archive.mailtext`).
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass, field
 
-from aptool.archive.mail import blob_pairs, message_id
+from aptool.archive.mail import blob_pairs
 from aptool.archive.mailtext import decode_mail, decode_many
+from aptool.archive.msgid import message_id
 from aptool.errors import ArchiveError
-from aptool.git.run import git_env
+from aptool.git.run import run
 
 _TERM = re.compile(r"^(dfpre|dfpost|patchid|m):(\S+)$")
 _PHRASE = re.compile(r'(?:(?:nq|b):)?"([^"]+)"')
 _INDEX_LINE = re.compile(r"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 # A mail whose index lines a plain byte scan could miss or misread.
-_ENCODED = re.compile(rb"^content-transfer-encoding:\s*(base64|quoted-printable)|format=flowed|\r\n", re.I | re.M)
+_ENCODED = re.compile(
+    rb"^content-transfer-encoding:\s*(base64|quoted-printable)|^content-type:\s*multipart/|format=flowed|\r\n",
+    re.I | re.M,
+)
 
 
 @dataclass
@@ -50,7 +53,7 @@ class MailIndex:
                 continue
             mail = IndexedMail(raw, msgid)
             self.mails.append(mail)
-            if blob_pairs(raw) or _ENCODED.search(raw) or b"multipart/" in raw.lower():
+            if blob_pairs(raw) or _ENCODED.search(raw):
                 candidates.append(mail)
         for mail, text in zip(candidates, decode_many([m.raw for m in candidates]), strict=True):
             mail.patch = text.patch
@@ -92,9 +95,7 @@ class MailIndex:
             chunks.append(mail.patch.encode("utf-8", "replace") + b"\n")
         if not chunks:
             return
-        proc = subprocess.run(
-            ["git", "patch-id", "--stable"], input=b"".join(chunks), capture_output=True, env=git_env()
-        )
+        proc = run(None, "patch-id", "--stable", input=b"".join(chunks))
         for line in proc.stdout.decode().splitlines():
             patch_id, serial = line.split()
             self.mails[int(serial, 16)].patch_id = patch_id

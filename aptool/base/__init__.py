@@ -19,8 +19,9 @@ from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import choose, closest
 from aptool.base.sources import PatchFinder, declared_offers, mentioned_offers, required_declared
 from aptool.errors import RepositoryError
-from aptool.git.run import git, git_ok
-from aptool.series import Thread, require_version
+from aptool.git.repo import open_repository
+from aptool.git.run import git
+from aptool.series import Patch, Thread, require_version
 
 __all__ = ["BaseResult", "FileEvidence", "Prerequisite", "find_base"]
 
@@ -93,13 +94,8 @@ def find_base(
 
 
 def _repository(repo: Path) -> Path:
-    repo = Path(repo)
-    if not repo.is_dir():
-        raise RepositoryError(f"not a git repository: {repo.resolve()} does not exist")
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo.resolve()}")
-    top = git(repo, "rev-parse", "--show-toplevel", check=False).strip()
-    return Path(top) if top else repo
+    with open_repository(repo) as found:
+        return found.top or Path(repo)
 
 
 def _verify_base_commit(
@@ -110,7 +106,7 @@ def _verify_base_commit(
         return None
     full = git(repo, "rev-parse", "--verify", "--quiet", f"{declared}^{{commit}}", check=False).strip()
     if not full:
-        notes.append(f"base-commit {declared} is not in this repository: fetch the tree that has it")
+        notes.append(f"base-commit {declared} is not in this repository")
         return None
     if not history.contains(full):
         notes.append(f"base-commit {declared} is not reachable from any ref")
@@ -132,7 +128,7 @@ def _evidence(req: Requirement, history: BlobHistory, base: str) -> FileEvidence
     return FileEvidence(req.path, req.blob, "nothing")
 
 
-def _later_touches(prerequisites: list[Prerequisite], series_patches: list) -> list[FileEvidence]:  # type: ignore[type-arg]
+def _later_touches(prerequisites: list[Prerequisite], series_patches: list[Patch]) -> list[FileEvidence]:
     """Pre-images that an earlier patch (a prerequisite or the series' own) provides."""
     _, produced = requirements([p.patch for p in prerequisites] + list(series_patches))
     return [FileEvidence(path, blob, patch.message_id) for (path, blob), patch in produced.items()]

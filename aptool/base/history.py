@@ -13,10 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aptool.base.index import BlobIndex, Progress
+from aptool.git.repo import NOTES_REF
 from aptool.git.run import git
 
 NO_BLOB = ""  # the path does not exist at that commit
-NOTES_REF = "refs/notes/aptool"
 Range = tuple[int, int]  # first and last commit number, inclusive
 
 

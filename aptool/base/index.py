@@ -17,12 +17,11 @@ for the run.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from aptool.errors import RepositoryError
-from aptool.git.run import git, git_env
+from aptool.git.run import DEVNULL, git, popen
 
 _FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
@@ -225,7 +224,7 @@ def _commits_only(repo: Path, oids: list[str]) -> list[str]:
     if not oids:
         return []
     out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
-    return [oid for oid, kind in zip(oids, out.splitlines()) if kind == "commit"]
+    return [oid for oid, kind in zip(oids, out.splitlines(), strict=True) if kind == "commit"]
 
 
 def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, list[tuple[str, bytes | None]]]]:
@@ -234,10 +233,8 @@ def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, li
     One ``git log`` with NUL-separated raw output, read as a stream: the
     output for a large repository is far bigger than the index.
     """
-    cmd = [
-        "git",
-        "-C",
-        str(repo),
+    proc = popen(
+        repo,
         "log",
         "--stdin",
         "--raw",
@@ -247,9 +244,7 @@ def _log(repo: Path, spec: bytes) -> Iterator[tuple[bytes, int, bytes | None, li
         "--diff-merges=first-parent",
         "--root",
         "--format=%x01%H %ct %P",
-    ]
-    proc = subprocess.Popen(
-        cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=git_env()
+        stderr=DEVNULL,
     )
     assert proc.stdin is not None and proc.stdout is not None
     proc.stdin.write(spec)
@@ -277,7 +272,7 @@ def _record(record: bytes) -> tuple[bytes, int, bytes | None, list[tuple[str, by
     parent = bytes.fromhex(head[2].decode()) if len(head) > 2 else None
     changed: list[tuple[str, bytes | None]] = []
     items = fields[1:]
-    for meta, path in zip(items[0::2], items[1::2]):
+    for meta, path in zip(items[0::2], items[1::2], strict=False):
         meta = meta.lstrip(b"\n")
         if not meta.startswith(b":"):
             continue

@@ -35,8 +35,13 @@ def requirements(patches: list[Patch]) -> tuple[list[Requirement], dict[tuple[st
         if not patch.files:
             raise MailError(f"patch <{patch.message_id}> ({patch.subject}) has no diff")
         for change in patch.files:
-            # No index line (a pure rename, a mode-only change): the source
-            # path must exist, whatever it holds, as for git apply.
+            if not change.has_index and (change.added or change.removed):
+                raise MailError(
+                    f"patch <{patch.message_id}> ({patch.subject}) has no index line for {change.path}: "
+                    "its pre-image blob is unknown, so no base can be found"
+                )
+            # No index line and no content (a pure rename, a mode-only change):
+            # the source path must exist, whatever it holds, as for git apply.
             source = change.old_path if (change.is_rename or change.is_deleted) else change.path
             pre = None if change.is_new else (change.preimage or "")  # "": any blob
             if source in state:

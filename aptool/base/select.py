@@ -37,9 +37,10 @@ def closest(pairs: list[tuple[str, str | None]], history: BlobHistory, sent: str
         for first, last in history.ranges(path, blob):
             events[first] = events.get(first, 0) + 1
             events[last + 1] = events.get(last + 1, 0) - 1
-    best_score, best_ranges, held = -1, [], 0
+    best_ranges: list[Range] = []
+    best_score, held = -1, 0
     points = sorted(events)
-    for at, end in zip(points, points[1:] + [history.size]):
+    for at, end in zip(points, points[1:] + [history.size], strict=True):
         held += events[at]
         if at >= history.size or end <= at:
             continue

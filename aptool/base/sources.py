@@ -6,17 +6,13 @@ Nothing here decides what is needed; ``prerequisites`` does.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from aptool.archive.base import Archive
-from aptool.archive.mail import message_id
-from aptool.archive.msgid import normalize_msgid
+from aptool.archive.msgid import message_id, named_in_value
 from aptool.base.history import BlobHistory
 from aptool.errors import AptoolError
 from aptool.series import Dependency, Patch, SeriesVersion, Thread, parse_thread
-
-_MSGID = re.compile(r"<([^<>\s]+@[^<>\s]+)>|(\S+@\S+)")
 
 
 @dataclass
@@ -90,6 +86,8 @@ def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: lis
                 continue  # b4 prep also lists the patch-ids of that series: those are what count
         else:
             found = _by_message_ids(dep, finder)
+        if found and all(p.message_id in own for p in found):
+            continue  # the series' own earlier patch: it is applied anyway, and never as a prerequisite
         found = [p for p in found if p.message_id not in own]
         if not found:
             if unresolved is not None:
@@ -163,11 +161,7 @@ def _by_change_id(value: str, finder: PatchFinder) -> list[Patch]:
 
 def _by_message_ids(dep: Dependency, finder: PatchFinder) -> list[Patch]:
     found: list[Patch] = []
-    for match in _MSGID.finditer(dep.value):
-        try:
-            msgid = normalize_msgid(match.group(1) or match.group(2))
-        except AptoolError:
-            continue
+    for msgid in named_in_value(dep.value):
         patches, upgrade = finder.patches_named(msgid)
         if upgrade:
             finder.notes.append(upgrade)

@@ -15,9 +15,11 @@ from aptool.commands.common import (
     JsonOption,
     MboxOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     print_json,
-    reports_errors,
+    series_version,
 )
 from aptool.terminal import printable
 
@@ -26,7 +28,6 @@ if TYPE_CHECKING:
     from aptool.archive import Archive
 
 
-@reports_errors
 def apply_series(
     msgid: str | None = typer.Argument(
         None, help="Message-ID, <Message-ID>, id:Message-ID or an archive URL (optional with --mbox)."
@@ -35,7 +36,8 @@ def apply_series(
     archive: str | None = ArchiveOption,
     mbox: Path | None = MboxOption,
     allow_incomplete: bool = AllowIncompleteOption,
-    version: int | None = typer.Option(None, "--version", help="Series version to apply (default: newest)."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     branch: str | None = typer.Option(None, "--branch", help="Branch to create (default: aptool/<subject-slug>-v<N>)."),
     worktree: Path | None = typer.Option(None, "--worktree", help="Keep a worktree of the branch at PATH."),
     force: bool = typer.Option(False, "--force", help="Rebuild the branch when it exists."),
@@ -58,6 +60,7 @@ def apply_series(
     from aptool.apply.progress import reporter_for
     from aptool.apply.thread import apply_thread
 
+    version = series_version(use_version, old_version)
     # SIGTERM and SIGHUP end the run through its cleanup (SIGKILL cannot; the next run cleans up).
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _exit_on_signal)

@@ -17,10 +17,12 @@ from aptool.commands.common import (
     JsonOption,
     MboxOption,
     NoCacheOption,
+    OldVersionOption,
     TimeoutOption,
+    UseVersionOption,
     print_json,
-    reports_errors,
     series_source,
+    series_version,
 )
 from aptool.terminal import printable
 
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
     from aptool.base import BaseResult
 
 
-@reports_errors
 def base(
     msgid: str | None = typer.Argument(
         None, help="Message-ID of any message of the series' thread, or its archive URL (optional with --mbox)."
@@ -36,7 +37,8 @@ def base(
     repo: Path = typer.Option(Path("."), "--repo", help="The git repository to search (default: the current one)."),
     archive: str | None = ArchiveOption,
     mbox: Path | None = MboxOption,
-    version: int | None = typer.Option(None, "--version", "-v", help="Series version (default: the newest)."),
+    use_version: int | None = UseVersionOption,
+    old_version: int | None = OldVersionOption,
     allow_incomplete: bool = AllowIncompleteOption,
     timeout: float = TimeoutOption,
     no_cache: bool = NoCacheOption,
@@ -52,6 +54,7 @@ def base(
     from aptool.commands.indexing import IndexProgress
     from aptool.series import fetch_thread, newer_versions
 
+    version = series_version(use_version, old_version)
     wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
     thread = fetch_thread(source, wanted, repo=repo if repo.is_dir() else None)
     if wanted in thread.problems:
@@ -124,5 +127,12 @@ def render_base(result: BaseResult) -> str:
         lines += [f"  {u.path} {u.preimage}" for u in result.unmet]
     if result.notes:
         lines.append("Notes:")
-        lines += [f"  {note}" for note in result.notes]
+        lines += [f"  {note}{_advice(note)}" for note in result.notes]
     return "\n".join(lines)
+
+
+def _advice(note: str) -> str:
+    """What to do about a note, where there is something to do."""
+    if note.startswith("base-commit ") and note.endswith(" is not in this repository"):
+        return ": fetch the tree that has it"
+    return ""

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from aptool.commands.common import reports_errors
 from aptool.errors import NotYetAvailable
 
 
-@reports_errors
 def check(
     args: list[str] | None = typer.Argument(None, help="Arguments (not yet available)."),
 ) -> None:

@@ -1,44 +1,16 @@
-"""What every command shares: one-line errors, JSON output, archive options."""
+"""What every command shares: JSON output and the archive options (errors are reported in ``aptool.cli``)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from aptool.errors import AptoolError
-from aptool.terminal import printable
-
 if TYPE_CHECKING:
     from aptool.archive import Archive
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def reports_errors(func: F) -> F:
-    """Turn an :class:`AptoolError` into ``aptool: message`` and its exit code.
-
-    Users see one line and a non-zero exit, never a traceback, for anything
-    they can cause; a genuine bug still shows its traceback.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except AptoolError as err:
-            typer.echo(f"aptool: {printable(err.message, one_line=True)}", err=True)
-            raise typer.Exit(err.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("aptool: interrupted", err=True)
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def print_json(data: Any) -> None:
@@ -97,6 +69,22 @@ def series_source(
     from aptool.series import newest_series
 
     return newest_series(source.messages, str(mbox)), source
+
+
+UseVersionOption = typer.Option(
+    None, "-v", "--use-version", min=1, help="The series version to use, as b4 names it (default: the newest)."
+)
+# The old spelling, beside ``aptool --version``: still accepted for this release, no longer shown.
+OldVersionOption = typer.Option(None, "--version", min=1, hidden=True)
+
+
+def series_version(use_version: int | None, old_spelling: int | None) -> int | None:
+    """The version ``-v/--use-version`` names, or the old ``--version``; both given must agree."""
+    if use_version is not None and old_spelling is not None and use_version != old_spelling:
+        from aptool.errors import AptoolError
+
+        raise AptoolError(f"-v/--use-version {use_version} and --version {old_spelling} disagree; give one")
+    return use_version if use_version is not None else old_spelling
 
 
 def open_thread_source(

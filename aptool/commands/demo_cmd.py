@@ -7,11 +7,9 @@ from pathlib import Path
 
 import typer
 
-from aptool.commands.common import reports_errors
 from aptool.errors import AptoolError
 
 
-@reports_errors
 def demo(
     workdir: Path | None = typer.Option(
         None, "--workdir", help="Where to build the story (absent or empty; default: a new temporary directory)."

@@ -13,7 +13,6 @@ from aptool.commands.common import (
     TimeoutOption,
     open_thread_source,
     print_json,
-    reports_errors,
 )
 from aptool.errors import MailError
 from aptool.terminal import printable
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from aptool.series import Patch, SeriesVersion, Thread
 
 
-@reports_errors
 def thread(
     msgid: str = typer.Argument(..., help="Message-ID, <Message-ID>, id:Message-ID or an archive URL."),
     archive: str | None = ArchiveOption,

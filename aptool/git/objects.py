@@ -1,25 +1,26 @@
-"""One long-lived ``git cat-file --batch`` process per repository.
+"""Reading git objects by id: one persistent ``git cat-file --batch`` per repository.
 
-Spawning git per blob costs milliseconds each; a batch process answers in
-microseconds.  This is the only place that reads git objects by id.
+Spawning git per blob costs milliseconds each; the batch process (GitPython's,
+kept by :class:`~aptool.git.repo.Repository`) answers in microseconds.
 """
 
 from __future__ import annotations
 
-import subprocess
-import threading
 from pathlib import Path
 
-from aptool.git.run import git_env
+from aptool.git.repo import Repository, open_repository
 
 
 class ObjectReader:
-    """Reads objects through ``git cat-file --batch``; use as a context manager."""
+    """Reads objects of the repository at ``repo``; use as a context manager.
 
-    def __init__(self, repo: Path | str) -> None:
-        self.repo = Path(repo)
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._lock = threading.Lock()
+    ``read``/``info`` return None for an object git does not have and raise
+    :class:`~aptool.errors.RepositoryError` when git cannot answer.
+    """
+
+    def __init__(self, repo: Path | str | Repository) -> None:
+        self._owned = not isinstance(repo, Repository)
+        self.repository = repo if isinstance(repo, Repository) else open_repository(repo)
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -27,45 +28,14 @@ class ObjectReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _process(self) -> subprocess.Popen[bytes]:
-        if self._proc is None:
-            self._proc = subprocess.Popen(
-                ["git", "-C", str(self.repo), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                env=git_env(),
-            )
-        return self._proc
-
-    def _ask(self, spec: str) -> tuple[str, str, bytes] | None:
-        """(oid, type, content) of ``spec``, or None when git has no such object."""
-        with self._lock:
-            proc = self._process()
-            assert proc.stdin is not None and proc.stdout is not None
-            proc.stdin.write(spec.encode() + b"\n")
-            proc.stdin.flush()
-            header = proc.stdout.readline().decode().split()
-            if len(header) != 3:  # "<spec> missing" or "<spec> ambiguous"
-                return None
-            oid, kind, size = header
-            data = proc.stdout.read(int(size))
-            proc.stdout.read(1)  # the newline after the content
-            return oid, kind, data
-
     def read(self, spec: str) -> bytes | None:
         """Content of an object (``<oid>`` or ``<rev>:<path>``), None if absent."""
-        answer = self._ask(spec)
-        return answer[2] if answer else None
+        return self.repository.read(spec)
 
     def info(self, spec: str) -> tuple[str, str] | None:
         """(full oid, type) of an object, None if absent."""
-        answer = self._ask(spec)
-        return (answer[0], answer[1]) if answer else None
+        return self.repository.info(spec)
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self._proc.stdin:
-                self._proc.stdin.close()
-            self._proc.wait()
-            self._proc = None
+        if self._owned:
+            self.repository.close()

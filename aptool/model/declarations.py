@@ -127,6 +127,42 @@ def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -
         facts.definitions.sort(key=lambda n: n.start_byte)
 
 
+def _initializer_pair(node: TSNode, stack: list[TSNode], facts: FileFacts | None) -> None:
+    """``.field = value``: a nested initialiser is walked; ``.field = function`` is a store."""
+    value = node.child_by_field_name("value")
+    if value is not None and value.type == "initializer_list":
+        stack.append(value)
+    elif facts is not None and value is not None and value.type in ("identifier", "pointer_expression"):
+        designators = node.children_by_field_name("designator")
+        if designators:
+            facts.stores.append((text_of(designators[-1]).lstrip(".").strip(), text_of(value).lstrip("&").strip()))
+
+
+def _type_definition(node: TSNode, decls: Declarations) -> None:
+    """``typedef`` aliases, and the fields of an anonymous struct a typedef names."""
+    spec = node.child_by_field_name("type")
+    target = type_of_specifier(spec)
+    for alias in node.children_by_field_name("declarator"):
+        for name in declared_names(alias):
+            if target and target != name:
+                decls.typedefs[name] = target
+            if spec is not None and spec.type == "struct_specifier" and spec.child_by_field_name("name") is None:
+                body = spec.child_by_field_name("body")
+                if body is not None:
+                    decls.add_struct(name, _fields(body, name, decls))
+
+
+def _declaration(node: TSNode, decls: Declarations) -> None:
+    """A function's return type, or a variable's type outside struct bodies."""
+    _return_type(node, decls)
+    if node.parent is not None and node.parent.type not in ("field_declaration_list",):
+        type_name = type_of_specifier(node.child_by_field_name("type"))
+        for declarator in node.children_by_field_name("declarator"):
+            if not _declares_function(declarator):
+                for name in declared_names(declarator)[:1]:
+                    decls.globals[name] = type_name
+
+
 def _fields(body: TSNode, owner: str, decls: Declarations) -> dict[str, str]:
     """The fields of a struct body.  An anonymous struct member without a name
     (``struct { ... };``) adds its fields to ``owner``; one with a name

@@ -210,6 +210,12 @@ class FunctionBuilder:
             found += self._statement(node)
         return found
 
+    def _do(self, node: TSNode) -> list[Node]:
+        body = self._statement(node.child_by_field_name("body"))
+        body += self._expression(node.child_by_field_name("condition"), testing=True)
+        condition = text_of(node.child_by_field_name("condition"))
+        return [Node("do", node.start_point[0] + 1, body=body, condition=condition)]
+
     def _statement(self, node: TSNode | None) -> list[Node]:
         """One statement's nodes; deeper than ``MAX_DEPTH`` the region is skipped with a warning."""
         if node is None:
@@ -246,9 +252,7 @@ class FunctionBuilder:
                 return self._scoped_guard(node)
             return self._loop(node)
         if kind == "do_statement":
-            body = self._statement(node.child_by_field_name("body"))
-            body += self._expression(node.child_by_field_name("condition"), testing=True)
-            return [Node("do", line, body=body, condition=text_of(node.child_by_field_name("condition")))]
+            return self._do(node)
         if kind == "switch_statement":
             return self._switch(node)
         if kind == "return_statement":
@@ -260,10 +264,8 @@ class FunctionBuilder:
         if kind == "labeled_statement":
             nodes = [Node("label", line, label=text_of(node.child_by_field_name("label")))]
             return nodes + self._statements(node.named_children[1:])
-        if kind == "break_statement":
-            return [Node("break", line)]
-        if kind == "continue_statement":
-            return [Node("continue", line)]
+        if kind in ("break_statement", "continue_statement"):
+            return [Node(kind.removesuffix("_statement"), line)]
         if kind in _PREPROC_IF:
             return self._preproc_if(node)
         if kind in (

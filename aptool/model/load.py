@@ -16,6 +16,7 @@ from tree_sitter import Node as TSNode
 
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
+from aptool.git.repo import open_repository
 from aptool.git.run import git, git_ok
 from aptool.model.data import CodeModel, Function, ParseError, Site
 from aptool.model.declarations import Declarations, FileFacts, collect, merge
@@ -84,8 +85,7 @@ def _read_or_empty(path: str) -> bytes:
 
 
 def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    if not repo.is_dir() or not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo}")
+    open_repository(repo).close()  # "not a git repository: ..." otherwise
     if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
         raise RepositoryError(f"unknown revision: {rev}")
     everything = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev).splitlines()

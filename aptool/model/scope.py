@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aptool.errors import RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.repo import open_repository
+from aptool.git.run import git
 from aptool.model.data import CodeModel
 from aptool.model.load import build_from_sources, read_sources
 
@@ -28,8 +28,7 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
     """``files`` (paths in the repository) plus definers of their callees, callers of their
     functions and users of their function-pointer fields, ``depth`` rounds.  ``rev`` None:
     the work tree."""
-    if not git_ok(repo, "rev-parse", "--git-dir"):
-        raise RepositoryError(f"not a git repository: {repo}")
+    open_repository(repo).close()  # "not a git repository: ..." otherwise
     scope = list(dict.fromkeys(files))
     for _ in range(depth):
         model = _model(repo, rev, scope)

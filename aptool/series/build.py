@@ -18,8 +18,9 @@ from typing import Any
 import b4
 
 from aptool.archive.base import Archive
-from aptool.archive.mail import parse_mail, references
+from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import decode_mail, decode_many, decoded_mail, normalize_line_ends
+from aptool.archive.msgid import message_id, references
 from aptool.archive.rawmail import raw_message_id
 from aptool.errors import MailError
 from aptool.series.b4env import b4_settings
@@ -68,7 +69,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
         raw = normalize_line_ends(raw)
         try:
             msg = parse_mail(raw)
-            msgid = b4.LoreMessage.get_clean_msgid(msg)
+            msgid = message_id(msg)
             broken = mime_problem(msg)
             hostile = None if broken else hostile_text(msg)
         except (*UNREADABLE, MailError) as err:
@@ -90,7 +91,7 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
             decoded = decoded_mail(raw, text, subject)
             try:
                 dmsg = parse_mail(decoded)
-                msgid = b4.LoreMessage.get_clean_msgid(dmsg)
+                msgid = message_id(dmsg)
                 mailbox.add_message(dmsg)
             except (*UNREADABLE, MailError) as err:
                 _unreadable(raw, err, problems)
@@ -140,7 +141,7 @@ def _normalized_subjects(msgs: list[EmailMessage]) -> list[str | None]:
     covers: dict[str, tuple[int, int]] = {}
     for msg, subject in zip(msgs, fixed, strict=True):
         counter, version = prefix_counter(subject), prefix_version(subject)
-        msgid = b4.LoreMessage.get_clean_msgid(msg)
+        msgid = message_id(msg)
         if msgid and counter and counter[0] == 0 and version and version > 1:
             covers[msgid] = (version, counter[1])
     for index, (msg, subject) in enumerate(zip(msgs, fixed, strict=True)):
@@ -189,7 +190,7 @@ def newer_versions(thread: Thread, chosen: SeriesVersion) -> list[str]:
             state = "complete" if version.complete else version.missing_text()
             notes.append(
                 f"the thread also has v{number} ({len(version.patches)} of {version.total} patches, {state}); "
-                f"v{chosen.version} holds the message named (--version {number} for v{number})"
+                f"v{chosen.version} holds the message named (-v {number} for v{number})"
             )
     return notes
 
@@ -359,7 +360,9 @@ def mime_problem(msg: EmailMessage) -> str | None:
         if part.get_content_maintype() == "text" and not part.is_multipart():
             try:
                 part.get_content()
-            except (LookupError, UnicodeError, ValueError) as err:
+            except LookupError:
+                pass  # a charset Python does not know: git reads the bytes unconverted, and so does aptool
+            except (UnicodeError, ValueError) as err:
                 return f"undecodable text part ({err})"
     return None
 

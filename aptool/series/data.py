@@ -146,7 +146,9 @@ class SeriesVersion:
 
     @property
     def date(self) -> str:
-        """When the series was sent: the first patch's (or cover's) date."""
+        """When the series was sent: the first patch's (or cover's) date; a partial re-roll's newest patch."""
+        if self.partial_reroll and self.patches:
+            return max(p.date for p in self.patches)
         if self.cover is not None:
             return self.cover.date
         return self.patches[0].date if self.patches else ""

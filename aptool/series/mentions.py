@@ -7,12 +7,10 @@ base stage needs every such mention with the lines around it.
 from __future__ import annotations
 
 import re
-import urllib.parse
 
+from aptool.archive.msgid import mentioned_in
 from aptool.series.data import Mention
 
-_BRACKETED = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>")
-_ARCHIVE_URL = re.compile(r"https?://[^\s/]+/(?:[^\s/]+/)?([^\s/]+(?:@|%40)[^\s/]+?)(?:/[^\s]*)?(?=\s|$|[>)\]])")
 _QUOTED = re.compile(r"^\s*>")
 _CONTEXT_BEFORE = 2
 _CONTEXT_AFTER = 1
@@ -24,8 +22,7 @@ def find_mentions(body: str, in_message: str) -> list[Mention]:
     seen: set[str] = set()
     found: list[Mention] = []
     for number, line in enumerate(lines):
-        candidates = _BRACKETED.findall(line) + [urllib.parse.unquote(u) for u in _ARCHIVE_URL.findall(line)]
-        for msgid in candidates:
+        for msgid in mentioned_in(line):
             if msgid == in_message or msgid in seen or _looks_like_address(line, msgid):
                 continue
             seen.add(msgid)

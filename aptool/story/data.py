@@ -6,6 +6,7 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import aptool
 
@@ -157,7 +158,7 @@ def load(root: Path | None = None) -> StoryData:
     return StoryData(templates, history, series, threads)
 
 
-def _toml(path: Path) -> dict:  # type: ignore[type-arg]
+def _toml(path: Path) -> dict[str, Any]:
     with open(path, "rb") as handle:
         return tomllib.load(handle)
 
@@ -167,5 +168,5 @@ def _person(address: str) -> Person:
     return Person(name.strip(), email.rstrip(">").strip())
 
 
-def _change(raw: dict) -> Change:  # type: ignore[type-arg]
+def _change(raw: dict[str, Any]) -> Change:
     return Change(raw["subject"], raw.get("body", "").strip(), list(raw.get("add", [])))

@@ -7,10 +7,10 @@ quick and every commit id depends only on the story's data.
 from __future__ import annotations
 
 import os
-import subprocess
 from datetime import datetime
 from pathlib import Path
 
+from aptool.git import run as runner
 from aptool.story.data import Person
 
 
@@ -29,11 +29,8 @@ def story_env(home: Path) -> dict[str, str]:
 
 def run(repo: Path, *args: str, stdin: bytes | None = None, home: Path | None = None) -> bytes:
     """Run git in ``repo``; a failure is a bug in the story, so it raises loudly."""
-    proc = subprocess.run(
-        ["git", "-C", str(repo), "-c", "core.hooksPath=/dev/null", *args],
-        input=stdin,
-        capture_output=True,
-        env=story_env(home or repo),
+    proc = runner.run(
+        repo, *args, input=stdin, env=story_env(home or repo), config=("core.hooksPath=/dev/null",), inherit=False
     )
     if proc.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace')}")

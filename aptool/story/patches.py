@@ -38,7 +38,7 @@ def make_series(repo: Path, scratch: Path, data: StoryData, built: dict[str, Bui
     run(repo.parent, "clone", "-q", "--no-hardlinks", str(repo), str(scratch), home=scratch.parent)
     try:
         stream = FastImport()
-        plan: dict[str, tuple[int, list[int], int]] = {}  # name -> (mark before patches, unsent marks, tip mark)
+        plan: dict[str, tuple[str, list[int], int]] = {}  # name -> (mark before patches, unsent marks, tip mark)
         for spec in data.series.values():
             base = built[spec.base]
             features = base.features
