@@ -9,7 +9,8 @@ from pathlib import Path
 from liblore.utils import get_strict_thread, split_and_dedupe_as_bytes
 
 from aptool.archive.local import LocalArchive
-from aptool.archive.mail import message_id, parse_mail
+from aptool.archive.mail import parse_mail
+from aptool.archive.msgid import message_id
 
 
 def mail(msgid: str, parent: str | None = None, body: str = "hi", refs: str | None = None) -> str:
