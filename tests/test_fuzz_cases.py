@@ -185,13 +185,15 @@ def mail(msgid: str, headers: str = "", body: str = "hello\n", subject: str = "[
         ("In-Reply-To: <@>\nReferences: <@> <<>>\n", "x@y"),
         ("Content-Type: text/plain; charset=no-such-charset\n", "x@y"),
         ("Content-Type: multipart/mixed; boundary=\n", "x@y"),
+        ("Content-Transfer-Encoding: 8bit\udcff\n", "x@y"),  # 8-bit bytes in a header: \xff
+        ('Content-Type: text/plain; charset="\udcff\udcfe"\n', "x@y"),
     ],
-    ids=["msgid-at", "year-99999", "hour-99", "refs-at", "charset", "empty-boundary"],
+    ids=["msgid-at", "year-99999", "hour-99", "refs-at", "charset", "empty-boundary", "8bit-cte", "8bit-charset"],
 )
 def test_header_values_the_standard_library_rejects(tmp_path: Path, headers: str, asked: str) -> None:
     box = tmp_path / "box.mbox"
     msgid = "@" if asked == "@" else "x@y"
-    box.write_text(mail(msgid, headers))
+    box.write_bytes(mail(msgid, headers).encode("utf-8", "surrogateescape"))
     proc, _ = aptool("thread", asked, "--archive", str(box), cwd=tmp_path, bound=60)
     assert_clean(proc)
 
