@@ -85,3 +85,12 @@ def test_a_maildir_and_lone_mail_files(tmp_path: Path) -> None:
     (maildir / "new" / "2").write_text(mail("r1@x", "root@x").split("\n", 1)[1])
     (maildir / "tmp" / "3").write_text(mail("half@x", "root@x").split("\n", 1)[1])  # being delivered
     assert ids(LocalArchive(maildir, index_root=tmp_path / "cache").thread("root@x")) == ["root@x", "r1@x"]
+
+
+def test_mbox_escapes_and_a_hostile_from_line(tmp_path: Path) -> None:
+    box = tmp_path / "box.mbox"
+    hostile = b"From x " + b"11:11:11 " * 100_000 + b"\n"  # liblore's separator pattern backtracks here
+    box.write_bytes(mail("a@x").encode() + b">From me\n>>From you\n" + hostile + mail("b@x", "a@x").encode())
+    found = LocalArchive(box, index_root=tmp_path / "cache").thread("a@x")
+    assert ids(found) == ["a@x", "b@x"]
+    assert b"\nFrom me\n>From you\n" in found[0] and found[0].endswith(b"\n")

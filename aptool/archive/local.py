@@ -20,8 +20,6 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from liblore.utils import split_mbox_as_bytes
-
 from aptool.archive.cache import cache_dir
 from aptool.archive.mailtext import normalize_line_ends
 from aptool.archive.rawmail import header_fields, raw_references
@@ -30,8 +28,10 @@ from aptool.errors import ArchiveError
 
 FROM_LINE = b"From mboxrd@z Thu Jan  1 00:00:00 1970\n"
 INDEX_VERSION = 2
-# The mbox separator as liblore (and public-inbox) recognise it.
-_FROM_SEPARATOR = re.compile(rb"^From \S+[^\n]*\d\d:\d\d:\d\d[^\n]*\d{4}[^\n]*$", re.MULTILINE)
+# The mbox separator as liblore (and public-inbox) recognise it, on lines of at most 1,000 bytes
+# (the pattern backtracks over the line: a megabyte-long "From " line would take minutes).
+_FROM_SEPARATOR = re.compile(rb"^From (?=[^\n]{15,1000}$)\S+[^\n]*\d\d:\d\d:\d\d[^\n]*\d{4}[^\n]*$", re.MULTILINE)
+_ESCAPED_FROM = re.compile(rb"^>(>*From )", re.MULTILINE)
 _WANTED = frozenset({b"message-id", b"in-reply-to", b"references"})
 _MSGID = re.compile(rb"<([^<>\s]+)>")
 
@@ -106,12 +106,24 @@ def read_file(path: str) -> bytes:
 
 
 def message_bytes(entry: Entry, data: bytes) -> bytes:
-    """The raw message ``entry`` names, from its file's bytes, as liblore's mbox split gives it."""
+    """The raw message ``entry`` names, from its file's bytes, as liblore's mbox split gives it:
+    without the ``From`` line, one ``>`` taken from body lines that start ``>From ``.
+
+    liblore's own split tries its separator pattern on every line, which backtracks for
+    minutes over a long hostile line; this is linear.
+    """
     chunk = data[entry.offset : entry.offset + entry.length]
-    if entry.single:
-        chunk = FROM_LINE + chunk
-    messages = split_mbox_as_bytes(chunk if chunk.endswith(b"\n") else chunk + b"\n")
-    return messages[0] if messages else b""
+    if not entry.single:
+        newline = chunk.find(b"\n")
+        chunk = chunk[newline + 1 :] if newline >= 0 else b""
+    if not chunk.endswith(b"\n"):
+        chunk += b"\n"
+    elif entry.single or entry.offset + entry.length >= len(data):
+        chunk += b"\n"  # liblore's split ends the file's last message with an empty line
+    body = 0 if chunk.startswith(b"\n") else chunk.find(b"\n\n") + 1
+    if body > 0 or chunk.startswith(b"\n"):
+        chunk = chunk[:body] + _ESCAPED_FROM.sub(rb"\1", chunk[body:])
+    return chunk
 
 
 class MessageIndex:
