@@ -621,8 +621,8 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
         if inner.count("(") != inner.count(")"):
             break
         text = inner.strip()
-    ors = _split(text, "||")
-    ands = _split(text, "&&")
+    ors = _split(text, "||") if "||" in text else [text]
+    ands = _split(text, "&&") if "&&" in text else [text]
     if len(ors) > 1 and len(ands) > 1:
         return []
     if len(ors) > 1:
@@ -711,7 +711,9 @@ class _Analysis:
         self.param_mask = 0  # keys whose class is a parameter of the function that has them
         self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
         self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
-        self.witnesses: dict[tuple[str, int, str | None, bool, _Consts], HeldEvent | None] = {}
+        self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
+        self.said: dict[tuple[str, bool], list[_Fact]] = {}
+        self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.bindings()
 
     def bindings(self) -> None:
@@ -840,7 +842,8 @@ class _Analysis:
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
         names = set(function.params) | set(function.locals)
-        states: dict[int, set[_State]] = {entry: {self.entry_state(function)}}
+        self.said = {}  # what each condition says, in this function
+        states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
         merged: set[int] = set()
         work = [entry]
         queued = {entry}
@@ -864,10 +867,7 @@ class _Analysis:
                 else:
                     outgoing = self.follow(step, state, names)
                 for succ, after in outgoing:
-                    if (
-                        _join(states.setdefault(succ, set()), after, succ in merged, merged, succ)
-                        and succ not in queued
-                    ):
+                    if _join(states.setdefault(succ, {}), after, succ in merged, merged, succ) and succ not in queued:
                         queued.add(succ)
                         work.append(succ)
         self.finish(function, result, exits)
@@ -900,7 +900,10 @@ class _Analysis:
         if (text, not truth) in state.assumed:
             return None
         facts = state.facts
-        for name, value, equal in _facts(text, truth, names):
+        said = self.said.get((text, truth))
+        if said is None:
+            said = self.said[(text, truth)] = _facts(text, truth, names)
+        for name, value, equal in said:
             if (name, REASSIGNED, True) in facts:
                 name = "=" + name  # a parameter given a value of its own: not what the caller passed
             if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
@@ -997,7 +1000,7 @@ class _Analysis:
                 result, ("take", name, lock_kind, subclass, event.trylock, param), state.dropped, found, state.facts
             )
             if lock_kind != "flag" and not event.trylock:  # setting a flag never blocks; only waiting does
-                for h in held:
+                for h in _ordered(held):
                     self.emit(h, name, lock_kind, subclass, found, False)
             if lock_kind in ("flag-wait", "srcu-sync", "work"):
                 continue  # waited for, not kept
@@ -1030,7 +1033,9 @@ class _Analysis:
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
                 after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
-            link = _Link(site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary))
+            link = _Link(
+                site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary, state.facts)
+            )
             first = (target, state.dropped, state.facts) not in result.links
             if first:
                 result.links[(target, state.dropped, state.facts)] = link
@@ -1069,14 +1074,14 @@ class _Analysis:
                 below,
             )
             if key[0] == "take" and key[2] != "flag" and not key[4]:
-                for h in link.held:
+                for h in _ordered(link.held):
                     self.emit(h, argument, key[2], key[3], found, found.uncertain)
             self.record(result, resolved, link.dropped, found, link.facts)
 
     def order_after(self, link: _Link, summary: FunctionLocks) -> None:
         """Edges from each lock held at a call to what the callee takes without releasing it first."""
         consts = self.derive(link, ())
-        for held in link.held:
+        for held in _ordered(link.held):
             if held.kind in CONTEXT_KINDS:
                 continue
             done = self.emitted.get((held.lock, held.subclass), 0)
@@ -1112,13 +1117,24 @@ class _Analysis:
                 found.append((index, given[param]))
         return tuple(sorted(found))
 
-    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
-        found = []
-        given = _given(summary, consts)
-        for link in summary.links.values():
-            if (lock is None or lock not in link.dropped) and _consistent(link.facts, given):
-                found.append((link.target, self.derive(link, consts)))
+    def calls(
+        self, summary: FunctionLocks, consts: _Consts, given: dict[str, str]
+    ) -> list[tuple[_Link, tuple[str, _Consts]]]:
+        """The calls a function makes when called with ``consts``, each with its callee and constants."""
+        key = (summary.function.id, consts)
+        found = self.call_cache.get(key)
+        if found is None:
+            found = [
+                (link, (link.target, self.derive(link, consts)))
+                for link in summary.links.values()
+                if _consistent(link.facts, given)
+            ]
+            self.call_cache[key] = found
         return found
+
+    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
+        calls = self.calls(summary, consts, _given(summary, consts))
+        return [child for link, child in calls if lock is None or lock not in link.dropped]
 
     def reach(self, fid: str, consts: _Consts, lock: str | None) -> int:
         """Keys reachable from ``fid`` called with the constants ``consts`` (on paths that do not release
@@ -1159,56 +1175,73 @@ class _Analysis:
     def witness(
         self, summary: FunctionLocks, bit: int, avoid: str | None, certain: bool = False, consts: _Consts = ()
     ) -> HeldEvent | None:
-        """A shortest chain from the function (called with ``consts``) to an event of key ``bit`` that does
-        not release ``avoid`` (and goes through no guessed pointer call, if ``certain``)."""
-        memo = (summary.function.id, bit, avoid, certain, consts)
-        if memo in self.witnesses:
-            return self.witnesses[memo]
+        """A chain from the function (called with ``consts``) to an event of key ``bit`` that does not
+        release ``avoid`` (and goes through no guessed pointer call, if ``certain``), or None.
+
+        It goes down the call graph (a DAG: recursion is cut) one call at a time, taking a callee that
+        does the event itself if there is one, else the first call in source order that reaches it;
+        every step down is remembered, so chains share their tails."""
+        memo = self.witnesses
         flag = 1 << bit
-        start = (summary.function.id, consts)
-        parents: dict[tuple[str, _Consts], tuple[tuple[str, _Consts], _Link] | None] = {start: None}
-        queue = [start]
-        head = 0
-        found: tuple[tuple[str, _Consts], HeldEvent] | None = None
-        while head < len(queue) and found is None:
-            node = queue[head]
-            head += 1
-            current = self.results[node[0]]
-            given = _given(current, node[1])
-            for dropped, facts, event in current.own.get(bit, ()):
-                if (avoid is None or avoid not in dropped) and _consistent(facts, given):
-                    found = (node, event)
-                    break
-            if found is not None:
+        path: list[tuple[tuple[str, _Consts, int, str | None, bool], _Link]] = []
+        node = (summary.function.id, consts, bit, avoid, certain)
+        found: HeldEvent | None = None
+        while True:
+            if node in memo:
+                found = memo[node]
                 break
-            for link in current.links.values():
+            fid, node_consts = node[0], node[1]
+            current = self.results[fid]
+            given = _given(current, node_consts)
+            own = next(
+                (
+                    event
+                    for dropped, facts, event in current.own.get(bit, ())
+                    if (avoid is None or avoid not in dropped) and _consistent(facts, given)
+                ),
+                None,
+            )
+            if own is not None:
+                memo[node] = found = own
+                break
+            step: tuple[_Link, tuple[str, _Consts]] | None = None
+            for link, child in sorted(self.calls(current, node_consts, given), key=lambda c: c[0].site.line):
                 if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
                     continue
-                if not _consistent(link.facts, given):
+                mask = self.reached_masks.get((child[0], child[1], avoid))
+                if mask is None:
+                    mask = self.reach(child[0], child[1], avoid)
+                if not mask & flag:
                     continue
-                child = (link.target, self.derive(link, node[1]))
-                if child in parents or not self.reach(child[0], child[1], avoid) & flag:
-                    continue
-                parents[child] = (node, link)
-                queue.append(child)
-        result: HeldEvent | None = None
-        if found is not None:
-            node, result = found
-            while parents[node] is not None:  # from the event up to the function
-                node, link = parents[node]  # type: ignore[misc]
-                result = HeldEvent(
-                    result.event,
-                    result.function,
-                    result.lock,
+                if step is None:
+                    step = (link, child)
+                below = self.results[child[0]].own.get(bit)
+                if below and any(avoid is None or avoid not in d for d, _, _ in below):
+                    step = (link, child)  # the callee does it itself: the shortest way down
+                    break
+            if step is None:
+                memo[node] = None
+                break
+            path.append((node, step[0]))
+            node = (step[1][0], step[1][1], bit, avoid, certain)
+            if len(path) > len(self.results):  # cannot happen in a DAG; a guard all the same
+                found = None
+                break
+        for key, link in reversed(path):
+            if found is not None:
+                found = HeldEvent(
+                    found.event,
+                    found.function,
+                    found.lock,
                     link.site,
                     link.held,
                     link.dropped,
-                    result.uncertain or link.event.guessed,
+                    found.uncertain or link.event.guessed,
                     None,
-                    result,
+                    found,
                 )
-        self.witnesses[memo] = result
-        return result
+            memo[key] = found
+        return found
 
     def reached(self, summary: FunctionLocks) -> list[HeldEvent]:
         found = []
@@ -1263,7 +1296,7 @@ class _Analysis:
             site = Site(function.name, function.file, step.line, "return")
             result.exits.append(Exit(site, state.held, state.dropped))
             pending = {p.lock for p in state.pending}
-            mine = {h.lock: h for h in state.held if not h.declared and h.lock not in pending}
+            mine = {h.lock: h for h in _ordered(state.held) if not h.declared and h.lock not in pending}
             must = mine if must is None else {k: v for k, v in must.items() if k in mine}
             dropped |= state.dropped
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
@@ -1349,46 +1382,59 @@ def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[
     return analyse(model, flags_as_locks=flags_as_locks).edges
 
 
-def _passes(event: Event, params: dict[str, int], callee: FunctionLocks) -> tuple[tuple[int, str, int | None], ...]:
+def _passes(
+    event: Event, params: dict[str, int], callee: FunctionLocks, facts: frozenset[_Fact] = frozenset()
+) -> tuple[tuple[int, str, int | None], ...]:
     """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
-    a constant, or the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    a constant, a variable a branch or assignment pinned to one (``if (!trans) helper(trans)``), or
+    the caller's own parameter (whose constant, if its caller passes one, goes on)."""
     found: list[tuple[int, str, int | None]] = []
+    pinned = {name: value for name, value, equal in facts if equal and value != REASSIGNED}
     for index in sorted(callee.sensitive):
         if index >= len(event.args):
             continue
         argument = event.args[index]
-        if argument in params:
+        known = pinned.get("=" + argument) or pinned.get(argument)
+        if known is not None:
+            found.append((index, known, None))
+        elif argument in params:
             found.append((index, "", params[argument]))
         elif argument and _constant(argument):
             found.append((index, _normal(argument), None))
     return tuple(found)
 
 
-def _join(known: set[_State], after: _State, single: bool, merged: set[int], index: int) -> bool:
+def _join(known: dict[_State, None], after: _State, single: bool, merged: set[int], index: int) -> bool:
     """Add a state arriving at a point; whether anything changed there.  Past ``MAX_STATES`` the
-    states holding the same locks become one, then all of them (and the point stays merged)."""
+    states holding the same locks become one, then all of them (and the point stays merged).
+    States are kept in arrival order: the walk gives the same answer on every run."""
     if single:
         (only,) = known
         combined = _merge([only, after])
         if combined == only:
             return False
         known.clear()
-        known.add(combined)
+        known[combined] = None
         return True
     if after in known:
         return False
-    known.add(after)
+    known[after] = None
     if len(known) > MAX_STATES:
         groups: dict[tuple[frozenset[Held], frozenset[str]], list[_State]] = {}
         for state in known:
             groups.setdefault((state.held, state.dropped), []).append(state)
-        fewer = {_merge(group) for group in groups.values()}
+        fewer = dict.fromkeys(_merge(group) for group in groups.values())
         known.clear()
-        if len(fewer) > MAX_STATES:
-            fewer = {_merge(fewer)}
+        if len(fewer) > MAX_STATES // 2:  # would be back here soon: one state from now on
+            fewer = {_merge(fewer): None}
             merged.add(index)
         known.update(fewer)
     return True
+
+
+def _ordered(held: Iterable[Held]) -> list[Held]:
+    """Held locks in a fixed order (a frozenset's order changes from run to run)."""
+    return sorted(held, key=lambda h: (h.lock, h.subclass or "", h.kind, h.site.file, h.site.line, h.declared))
 
 
 def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
