@@ -371,7 +371,12 @@ def hostile_text(msg: EmailMessage) -> str | None:
     """Why b4 must not read the message's text (see ``hostile_trailer``), or None."""
     for part in msg.walk():
         if part.get_content_maintype() == "text" and not part.is_multipart():
-            found = hostile_trailer(part.get_content())
+            try:
+                text = part.get_content()
+            except (LookupError, UnicodeError, ValueError):  # a charset Python does not know: read as git does
+                payload = part.get_payload(decode=True)
+                text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+            found = hostile_trailer(text)
             if found:
                 return found
     return None
