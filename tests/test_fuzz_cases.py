@@ -257,6 +257,22 @@ def test_long_trailer_lines_of_other_shapes(tmp_path: Path, line: str) -> None:
     assert_clean(proc)
 
 
+def test_a_long_trailer_line_inside_the_diff(tmp_path: Path) -> None:
+    body = (
+        "Fix it.\n\nSigned-off-by: A <a@example.org>\n---\n"
+        "diff --git a/f b/f\nindex 1234567..89abcde 100644\n"
+        + "Reviewed-by: "
+        + "a@b." * 800
+        + "\n"  # b4 reads the whole body for follow-up trailers
+        + "--- a/f\n+++ b/f\n@@ -1 +1,2 @@\n a\n+b\n"
+    )
+    box = tmp_path / "box.mbox"
+    box.write_text(mail("t@example.org", body=body))
+    proc, _ = aptool("thread", "t@example.org", "--archive", str(box), cwd=tmp_path, bound=60)
+    assert_clean(proc)
+    assert proc.returncode == 2 and "trailer-like line of 3213 characters" in proc.stderr
+
+
 @pytest.mark.parametrize("depth", [100, 3000])
 def test_deeply_nested_mime_parts(tmp_path: Path, depth: int) -> None:
     parts = 'Content-Type: multipart/mixed; boundary="b0"\n\n'

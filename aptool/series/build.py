@@ -393,18 +393,20 @@ _PATCH_STARTS = re.compile(r"^(?:---[ \t]*$|diff --git )", re.MULTILINE)
 
 
 def hostile_trailer(text: str) -> str | None:
-    """Why b4 must not read ``text``: a trailer-like line too long for its patterns; None when fine.
+    """Why b4 must not read ``text``: a trailer-like line too long for its patterns, or too many
+    trailer-like lines above the diff for its unwrapping patterns; None when fine.
 
-    Only the commit message is looked at (b4 reads trailers above the diff).
+    b4 looks for follow-up trailers in the whole text, diff included, so every line counts
+    for length; the count is taken above the diff, where a patch's trailers are.
     """
     end = _PATCH_STARTS.search(text)
     size = end.start() if end else len(text)
     count = 0
-    for match in _TRAILER_SHAPED.finditer(text, 0, size):
+    for match in _TRAILER_SHAPED.finditer(text):
         line = match.group()
         if len(line) > MAX_TRAILER_LINE or _LONG_WORD.search(line):
             return f"a trailer-like line of {len(line)} characters ({line[:40]}...)"
-        count += 1
+        count += match.start() < size
     if count * size > MAX_TRAILER_WORK:  # b4's unwrapping patterns scan to the end from every such line
         return f"{count} trailer-like lines in {size} characters"
     return None
