@@ -102,7 +102,7 @@ def graph_figures(edges: list[LockEdge]) -> list[int]:
     """Edges, AB-BA pairs, self edges and spinlock -> sleeping-lock edges of a lock-order graph."""
     pairs = {(e.held, e.acquired) for e in edges}
     abba = sum(1 for a, b in pairs if a < b and (b, a) in pairs)
-    selfs = sum(1 for a, b in pairs if a == b)
+    selfs = sum(1 for e in edges if getattr(e, "is_self", e.held == e.acquired))  # a documented nesting is none
     atomic = sum(1 for e in edges if e.held_kind in SPINNING and e.acquired_kind in SLEEPING)
     return [len(pairs), abba, selfs, atomic]
 

@@ -406,6 +406,26 @@ def build_cfg(function: Function) -> tuple[_Cfg, int]:
 _BUG_CHECK = re.compile(r"^\(?\s*(?:unlikely\s*\(\s*)?(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON)\s*\(")
 
 
+_WORD = re.compile(r"^[A-Za-z_]\w*$")
+_WORDS = re.compile(r"[A-Za-z_]\w*")
+
+
+def _locking_locals(function: Function) -> set[str]:
+    """The locals tested by a branch or loop around lock operations: the ones worth remembering."""
+    found: set[str] = set()
+    stack = [function.body]
+    while stack:
+        for node in stack.pop():
+            if node.condition and node.kind in ("if", "loop", "do"):
+                inside = node.branches + ([node.body] if node.body else [])
+                if any(_has_locking(part) for part in inside):
+                    found.update(w for w in _WORDS.findall(node.condition) if w in function.locals)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return found
+
+
 def _conditions(nodes: list[Node]) -> frozenset[str]:
     """The conditions of the ifs in ``nodes``, at any depth."""
     found: set[str] = set()
@@ -579,23 +599,12 @@ def _constant(text: str) -> bool:
 
 def _split(text: str, operator: str) -> list[str]:
     """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
-    parts = []
-    depth = 0
-    start = 0
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif depth == 0 and text.startswith(operator, index):
-            parts.append(text[start:index])
-            start = index + len(operator)
-            index = start
-            continue
-        index += 1
-    parts.append(text[start:])
+    parts: list[str] = []
+    for piece in text.split(operator):
+        if parts and parts[-1].count("(") != parts[-1].count(")"):
+            parts[-1] += operator + piece  # inside parentheses: not a top-level operand
+        else:
+            parts.append(piece)
     return parts
 
 
@@ -713,6 +722,7 @@ class _Analysis:
         self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
+        self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.bindings()
 
@@ -841,8 +851,9 @@ class _Analysis:
         result = FunctionLocks(function)
         cfg, entry = build_cfg(function)
         params = {name: index for index, name in enumerate(function.params)}
-        names = set(function.params) | set(function.locals)
+        names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
+        self.names = names
         states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
         merged: set[int] = set()
         work = [entry]
@@ -927,6 +938,8 @@ class _Analysis:
     def assigned(self, state: _State, event: Event, params: dict[str, int]) -> _State:
         """``x = CONST``: branches on x now know its value; ``x = anything``: they know nothing of it."""
         name = event.callee or ""
+        if name not in self.names and _WORD.match(name):
+            return state  # a local no branch around a lock tests: nothing to remember
         value = _normal(event.value) if event.value else None
         facts = frozenset(f for f in state.facts if f[0] != name and f[0] != "=" + name)
         if name in params:
@@ -1126,9 +1139,9 @@ class _Analysis:
         if found is None:
             found = [
                 (link, (link.target, self.derive(link, consts)))
-                for link in summary.links.values()
+                for link in sorted(summary.links.values(), key=lambda link: link.site.line)
                 if _consistent(link.facts, given)
-            ]
+            ]  # in source order: chains go through the first call that reaches an event
             self.call_cache[key] = found
         return found
 
@@ -1205,7 +1218,7 @@ class _Analysis:
                 memo[node] = found = own
                 break
             step: tuple[_Link, tuple[str, _Consts]] | None = None
-            for link, child in sorted(self.calls(current, node_consts, given), key=lambda c: c[0].site.line):
+            for link, child in self.calls(current, node_consts, given):
                 if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
                     continue
                 mask = self.reached_masks.get((child[0], child[1], avoid))
@@ -1388,6 +1401,8 @@ def _passes(
     """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
     a constant, a variable a branch or assignment pinned to one (``if (!trans) helper(trans)``), or
     the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    if not callee.sensitive:
+        return ()
     found: list[tuple[int, str, int | None]] = []
     pinned = {name: value for name, value, equal in facts if equal and value != REASSIGNED}
     for index in sorted(callee.sensitive):
@@ -1425,7 +1440,7 @@ def _join(known: dict[_State, None], after: _State, single: bool, merged: set[in
             groups.setdefault((state.held, state.dropped), []).append(state)
         fewer = dict.fromkeys(_merge(group) for group in groups.values())
         known.clear()
-        if len(fewer) > MAX_STATES // 2:  # would be back here soon: one state from now on
+        if len(fewer) > MAX_STATES:
             fewer = {_merge(fewer): None}
             merged.add(index)
         known.update(fewer)
