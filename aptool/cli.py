@@ -63,8 +63,9 @@ class AptoolGroup(TyperGroup):
     ) -> Any:
         try:
             code = super().main(args, prog_name or "aptool", standalone_mode=False, **extra)
-        except NoArgsIsHelpError as err:
-            typer.echo(err.format_message(), err=True)
+        except NoArgsIsHelpError as err:  # plain "aptool": the help (rich has printed it already)
+            if err.format_message().strip():
+                typer.echo(err.format_message(), err=True)
             code = err.exit_code
         except ClickException as err:  # a bad option value, a missing argument, an unknown option
             report(usage_line(err))

@@ -242,3 +242,18 @@ def test_offsets_on_an_inexact_base_are_reported(deps: tuple[Path, list[bytes], 
     assert result["patches"][0]["offsets"] == ["Hunk #1 succeeded at 6 (offset 2 lines)."]
     assert result["patches"][1]["offsets"] == ["Hunk #1 succeeded at 8 (offset 2 lines)."]
     assert not result["exact"] and all(p["method"] != "exact" for p in result["patches"])
+
+
+def test_based_on_a_commit_is_resolved_by_the_repository(
+    deps: tuple[Path, list[bytes], list[bytes]], tmp_path: Path
+) -> None:
+    author, prereq, series = deps
+    user = clone(author, tmp_path)
+    head = run_git(user, "rev-parse", "HEAD").strip()
+    for value, code in ((head[:12], 0), ("0123456789abcdef", 1)):
+        mbox = write_mbox(tmp_path / f"{value}.mbox", prereq + declare(series, 0, f"Based-on: {value}"))
+        result = runner.invoke(app, ["base", "s-0@example.org", "--repo", str(user), "--archive", str(mbox), "--json"])
+        assert result.exit_code == code, result.output
+        answer = json.loads(result.stdout)
+        assert answer["prerequisites"] == []
+        assert answer["unresolved"] == ([] if code == 0 else [f"based-on {value}"])

@@ -109,3 +109,10 @@ def test_no_exact_base_is_one_line_then_the_data(story, tmp_path: Path) -> None:
     assert after == [
         "  drivers/s390/crypto/ap_bus.c: blob 9a1647e8fe50 is in no commit of the repository or the archive"
     ]
+
+
+def test_no_command_prints_the_help_and_exits_2() -> None:
+    result = runner.invoke(app, [])
+    assert result.exit_code == 2
+    assert "Usage: " in result.stdout and "apply-series" in result.stdout
+    assert result.stderr == ""

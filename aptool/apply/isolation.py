@@ -42,11 +42,6 @@ SCRATCH_CONFIG: tuple[str, ...] = (
 FALLBACK_IDENTITY = {"GIT_COMMITTER_NAME": "aptool", "GIT_COMMITTER_EMAIL": "aptool@localhost.invalid"}
 
 
-def scratch_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """git's quiet environment without the variables that redirect it (unless ``extra`` sets them)."""
-    return runner.git_env(extra)
-
-
 def run(
     cwd: Path | str,
     *args: str,
@@ -74,10 +69,6 @@ def check(
 
 def last_line(proc: subprocess.CompletedProcess[bytes]) -> str:
     return runner.last_line(proc)
-
-
-def output(proc: subprocess.CompletedProcess[bytes]) -> str:
-    return (proc.stdout + proc.stderr).decode("utf-8", "replace")
 
 
 def committer_env(repo: Path) -> dict[str, str]:

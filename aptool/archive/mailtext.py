@@ -22,7 +22,7 @@ import email.policy
 import re
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aptool.git.run import run
@@ -44,6 +44,8 @@ class MailText:
 
     message: str
     patch: str
+    #: The mail's transport was already plain: the mail as sent is what git am reads.
+    plain: bool = field(default=False, compare=False)
 
     @property
     def body(self) -> str:
@@ -60,7 +62,8 @@ def decode_mail(raw: bytes) -> MailText:
     raw = normalize_line_ends(raw)
     body = _plain_body(raw)
     if body is not None:
-        return split_at_patch_break(body)
+        text = split_at_patch_break(body)
+        return MailText(text.message, text.patch, plain=True)
     return _mailinfo(raw)
 
 

@@ -52,7 +52,8 @@ def find_base(
     missing = [(r.path, r.blob) for r in needed if r.blob is not None and not history.has_holder(r.path, r.blob)]
     finder = PatchFinder(archive, notes)
     unresolved: list[str] = []
-    declared = required_declared(series, declared_offers(series, finder, unresolved), history, notes)
+    offers = declared_offers(series, finder, unresolved, lambda rev: _is_commit(repo, rev))
+    declared = required_declared(series, offers, history, notes)
     if missing or declared:
         offers = declared + (mentioned_offers(thread, finder) if missing else [])
         prerequisites, unmet_pairs = find_prerequisites(missing, offers, history, finder, required=declared)
@@ -96,6 +97,10 @@ def find_base(
 def _repository(repo: Path) -> Path:
     with open_repository(repo) as found:
         return found.top or Path(repo)
+
+
+def _is_commit(repo: Path, rev: str) -> bool:
+    return bool(git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip())
 
 
 def _verify_base_commit(

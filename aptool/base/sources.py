@@ -6,6 +6,8 @@ Nothing here decides what is needed; ``prerequisites`` does.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aptool.archive.base import Archive
@@ -67,11 +69,18 @@ def _upgrade_note(asked: SeriesVersion, chosen: SeriesVersion) -> str | None:
     return None
 
 
-def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: list[str] | None = None) -> list[Offer]:
+def declared_offers(
+    version: SeriesVersion,
+    finder: PatchFinder,
+    unresolved: list[str] | None = None,
+    is_commit: Callable[[str], bool] | None = None,
+) -> list[Offer]:
     """Patches named by ``prerequisite-*``, ``Depends-on:`` and ``Based-on:`` trailers.
 
     The series' own patches are never among them.  A declaration nothing in
-    the archive matches is added to ``unresolved`` (and said in a note).
+    the archive matches is added to ``unresolved`` (and said in a note); a
+    ``Based-on:`` that names a commit the repository has (``is_commit``) is
+    resolved by it, with nothing to apply.
     """
     own = version.message_ids
     patch_ids = any(dep.kind == "patch-id" for dep in version.dependencies)
@@ -86,6 +95,10 @@ def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: lis
                 continue  # b4 prep also lists the patch-ids of that series: those are what count
         else:
             found = _by_message_ids(dep, finder)
+            commit = _COMMIT.match(dep.value)
+            if not found and commit and is_commit is not None and is_commit(commit.group(1)):
+                finder.notes.append(f"declared {dep.kind} {commit.group(1)}: a commit of this repository")
+                continue
         if found and all(p.message_id in own for p in found):
             continue  # the series' own earlier patch: it is applied anyway, and never as a prerequisite
         found = [p for p in found if p.message_id not in own]
@@ -98,6 +111,7 @@ def declared_offers(version: SeriesVersion, finder: PatchFinder, unresolved: lis
     return offers
 
 
+_COMMIT = re.compile(r"^\s*([0-9a-f]{7,64})\b")
 _TRAILER = {
     "patch-id": "prerequisite-patch-id",
     "message-id": "prerequisite-message-id",

@@ -87,10 +87,13 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     clean: dict[str, bytes] = {}
     with b4_settings(repo):
         mailbox = b4.LoreMailbox()
-        for (raw, _), text, subject in zip(kept, texts, subjects, strict=True):
-            decoded = decoded_mail(raw, text, subject)
+        for (raw, msg), text, subject in zip(kept, texts, subjects, strict=True):
             try:
-                dmsg = parse_mail(decoded)
+                if text.plain and subject is None:
+                    decoded, dmsg = raw, msg  # already what git am reads
+                else:
+                    decoded = decoded_mail(raw, text, subject)
+                    dmsg = parse_mail(decoded)
                 msgid = message_id(dmsg)
                 mailbox.add_message(dmsg)
             except (*UNREADABLE, MailError) as err:
@@ -99,12 +102,17 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
             if msgid:
                 clean[msgid] = decoded
         parents = bound_reply_depth(mailbox)
+        # b4's get_series() adds the cover letter again when called twice for a
+        # version, and a partial re-roll calls it for the previous version: an
+        # incomplete version is assembled in a mailbox of its own, as ``b4 am``
+        # assembles it in one run.
+        pristine = copy.deepcopy(mailbox) if any(not s.complete for s in mailbox.series.values()) else None
         versions: dict[int, SeriesVersion] = {}
         for revision in sorted(mailbox.series):
-            # One mailbox per version, as ``b4 am`` asks for one: get_series()
-            # adds the cover letter again on a second call, and a partial
-            # re-roll calls it for the previous version.
-            lser = copy.deepcopy(mailbox).get_series(revision, sloppytrailers=False, codereview_trailers=False)
+            source = mailbox
+            if pristine is not None and not mailbox.series[revision].complete:
+                source = copy.deepcopy(pristine)
+            lser = source.get_series(revision, sloppytrailers=False, codereview_trailers=False)
             if lser is not None:
                 versions[revision] = _version(lser, clean, problems)
         for lmsg, parent in parents.items():
