@@ -20,14 +20,15 @@ from typer.core import TyperGroup
 from aptool import __version__
 from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, index_cmd, model_cmd, thread_cmd
 from aptool.errors import AptoolError
+from aptool.terminal import printable
 
 
 def report(message: str, details: Sequence[str] = ()) -> None:
     """``aptool: message`` on stderr, then the data lines that go with it (indented)."""
     first, *rest = message.splitlines() or [""]
-    typer.echo(f"aptool: {first}", err=True)
+    typer.echo(f"aptool: {printable(first)}", err=True)
     for line in [*rest, *details]:
-        typer.echo(f"  {line}", err=True)
+        typer.echo(f"  {printable(line, one_line=True)}", err=True)  # git's output quotes mail: escaped
 
 
 def usage_line(err: ClickException) -> str:

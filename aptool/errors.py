@@ -24,7 +24,10 @@ class AptoolError(Exception):
 
     @property
     def message(self) -> str:
-        return str(self.args[0])
+        """The message, control characters escaped: it may quote a mail or a file name."""
+        from aptool.terminal import printable
+
+        return printable(str(self.args[0]))
 
 
 class ArchiveError(AptoolError):

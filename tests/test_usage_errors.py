@@ -44,7 +44,7 @@ runner = CliRunner()
             ["base", "x@example.org", "--frob"],
             "aptool: no such option: --frob (Possible options: --repo) (see 'aptool base --help')",
         ),
-        (["model", "--bogus"], "aptool: no such option: --bogus (see 'aptool model --help')"),
+        (["model", "--xyzzy"], "aptool: no such option: --xyzzy (see 'aptool model --help')"),
         (["frob"], "aptool: no such command 'frob' (see 'aptool --help')"),
         (
             ["base", "x@example.org", "-v", "2", "--version", "3"],

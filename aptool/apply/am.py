@@ -66,6 +66,9 @@ def am_mail(patch: Patch, linkmask: str, repo: Path) -> bytes:
                 "the patch contains suspicious Unicode control characters (see b4's --allow-unicode-control-chars)",
                 patch=patch,
             ) from None
+        except (UnicodeError, ValueError, LookupError, TypeError, AttributeError) as err:  # 8-bit bytes in
+            # an address, a header the email package cannot write back
+            raise ApplyFailure(f"the patch mail cannot be written for git am: {err}", patch=patch) from None
         out = io.BytesIO()
         b4.save_git_am_mbox([msg], out)
     return out.getvalue()

@@ -21,6 +21,7 @@ from aptool import __version__
 from aptool.apply import isolation, steps
 from aptool.apply.am import am_mail, apply_mail
 from aptool.apply.branch import (
+    NOTES_REF,
     RECORD_KIND,
     check_branch_name,
     checked_out_in,
@@ -36,6 +37,8 @@ from aptool.apply.worktree import Repository, ScratchWorktree, clean_stale, open
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
 from aptool.series.data import Patch
+
+NOTES_ATTEMPTS = 8
 
 
 def apply_plan(
@@ -109,8 +112,14 @@ def apply_plan(
             record = _record(plan, base, series_base, tip, outcomes, fingerprint)
             if not detached:
                 reporter.stage(f"Writing {plan.branch}")
-                notes = make_notes_commit(repo, tip, record, env, wt.state_path("aptool-notes-index"))
-                update_refs(repo, ref, tip, old_tip, notes, f"aptool apply-series: {plan.branch}")
+                for attempt in range(NOTES_ATTEMPTS):  # another apply-series may move the notes ref meanwhile
+                    notes = make_notes_commit(repo, tip, record, env, wt.state_path("aptool-notes-index"))
+                    try:
+                        update_refs(repo, ref, tip, old_tip, notes, f"aptool apply-series: {plan.branch}")
+                        break
+                    except RepositoryError:
+                        if attempt + 1 == NOTES_ATTEMPTS or ref_value(repo, NOTES_REF) == notes[1]:
+                            raise  # not a lost race on the notes ref: the branch itself moved, or too many tries
                 steps.checkpoint("ref-updated")
             reporter.stage("Removing the scratch worktree")
     finally:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TextIO
 from aptool.apply.plan import PatchOutcome
 from aptool.base.index import indexing_note
 from aptool.series.data import Patch
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -48,6 +49,7 @@ class PlainLines(Reporter):
         self._indexing_said = False
 
     def _say(self, text: str) -> None:
+        text = printable(text)  # subjects come from mail
         if self.say is not None:
             self.say(self.indent + text)
             return
@@ -106,13 +108,16 @@ class ProgressBar(Reporter):
 
     def patch_started(self, index: int, total: int, patch: Patch) -> None:
         assert self.task is not None
-        self.progress.update(self.task, description=f"Applying {patch.subject[:50]}", refresh=True)
+        from rich.markup import escape
+
+        subject = escape(printable(patch.subject[:50], one_line=True))  # from mail: no escapes, no markup
+        self.progress.update(self.task, description=f"Applying {subject}", refresh=True)
 
     def patch_done(self, index: int, total: int, outcome: PatchOutcome) -> None:
         assert self.task is not None
         self.progress.update(self.task, advance=1, refresh=True)
         self.progress.console.print(
-            f"  [{index + 1}/{total}] {outcome.method:<9} {outcome.subject}", highlight=False, markup=False
+            printable(f"  [{index + 1}/{total}] {outcome.method:<9} {outcome.subject}"), highlight=False, markup=False
         )
 
     def close(self) -> None:

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import re
 from email.message import EmailMessage
+from email.parser import BytesParser
 
-from liblore.utils import parse_message
+from aptool.archive.policy import POLICY
+from aptool.errors import MailError
 
 _INDEX_LINE = re.compile(rb"^index ([0-9a-f]{4,64})\.\.([0-9a-f]{4,64})", re.MULTILINE)
 
 
+# The standard library's MIME parser recurses once per nested multipart: thousands of them
+# exhaust Python's stack.  Real mail nests two or three.
+MAX_MULTIPARTS = 64
+_MULTIPART = re.compile(rb"^content-type:[ \t\r\n]*multipart/", re.IGNORECASE | re.MULTILINE)
+
+
 def parse_mail(raw: bytes) -> EmailMessage:
-    """Parse one mail with liblore's policy, the one b4 parses with (UTF-8 headers, no line folding)."""
-    return parse_message(raw)
+    """Parse one mail with liblore's policy, the one b4 parses with (UTF-8 headers, no line folding),
+    each distinct header parsed once (see ``aptool.archive.policy``).
+
+    Raises :class:`MailError` for a mail with more than ``MAX_MULTIPARTS`` multipart parts.
+    """
+    if raw.count(b"multipart/") > MAX_MULTIPARTS and sum(1 for _ in _MULTIPART.finditer(raw)) > MAX_MULTIPARTS:
+        raise MailError(f"more than {MAX_MULTIPARTS} nested MIME multiparts")
+    msg = BytesParser(policy=POLICY).parsebytes(raw)
+    assert isinstance(msg, EmailMessage)
+    return msg
 
 
 def blob_pairs(raw: bytes) -> list[tuple[str, str]]:

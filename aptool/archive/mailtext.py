@@ -137,7 +137,8 @@ def _plain_body(raw: bytes) -> str | None:
     head = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw)
     if head.is_multipart() or head.get_content_type() != "text/plain":
         return None
-    if ((head.get("content-transfer-encoding") or "").strip().lower() or None) not in _PLAIN_CTE:
+    transfer = str(head.get("content-transfer-encoding") or "")  # a Header object when it holds 8-bit bytes
+    if (transfer.strip().lower() or None) not in _PLAIN_CTE:
         return None
     if str(head.get_param("format", "") or "").lower() == "flowed":
         return None

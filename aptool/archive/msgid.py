@@ -26,10 +26,13 @@ _IN_VALUE = re.compile(r"<([^<>\s]+@[^<>\s]+)>|(\S+@\S+)")
 def message_id(mail: bytes | EmailMessage) -> str | None:
     """The mail's own Message-ID, bare, or None (liblore's reading of the raw header)."""
     if isinstance(mail, bytes):
-        from aptool.archive.mail import parse_mail
+        from aptool.archive.rawmail import raw_message_id
 
-        mail = parse_mail(mail)
-    return get_clean_msgid(mail)
+        return raw_message_id(mail)  # the raw header, without parsing the whole mail
+    try:
+        return get_clean_msgid(mail)
+    except (LookupError, ValueError, TypeError, AttributeError):  # the header parser on ``Message-ID: <@>``
+        return None
 
 
 def mentioned_in(line: str) -> list[str]:

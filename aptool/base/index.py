@@ -139,7 +139,7 @@ class BlobIndex:
         rows = self.db.execute(
             "SELECT c.pre, c.post, ch.blob FROM changes ch JOIN commits c ON c.id = ch.commit_id"
             " WHERE ch.path_id = (SELECT id FROM paths WHERE path = ?) ORDER BY c.pre",
-            (path,),
+            (_as_stored(path),),
         ).fetchall()
         return [(pre, post, bytes(blob).hex() if blob else "") for pre, post, blob in rows]
 
@@ -366,3 +366,12 @@ def _record(record: bytes) -> tuple[bytes, int, bytes | None, list[tuple[str, by
             (path.decode("utf-8", "replace"), None if new.strip(b"0") == b"" else bytes.fromhex(new.decode()))
         )
     return oid, time, parent, changed
+
+
+def _as_stored(path: str) -> str:
+    """``path`` as the index stores git's bytes (UTF-8, undecodable bytes replaced): a path read
+    from a mail may carry undecodable bytes as surrogates, which sqlite cannot take."""
+    try:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "replace").decode("utf-8")

@@ -21,6 +21,7 @@ from aptool.commands.common import (
     print_json,
     series_version,
 )
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.apply.plan import ApplyResult
@@ -91,7 +92,7 @@ def apply_series(
     if as_json:
         print_json(result.to_dict())
     else:
-        typer.echo(render_result(result))
+        typer.echo(printable(render_result(result)))
 
 
 def _exit_on_signal(number: int, frame: object) -> None:

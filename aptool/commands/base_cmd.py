@@ -24,6 +24,7 @@ from aptool.commands.common import (
     series_source,
     series_version,
 )
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.base import BaseResult
@@ -66,7 +67,7 @@ def base(
     if as_json:
         print_json(result.to_dict() | {"gaps": gaps})
     else:
-        typer.echo(render_base(result))
+        typer.echo(printable(render_base(result)))
     raise typer.Exit(0 if result.exact and (allow_incomplete or not gaps) else 1)
 
 

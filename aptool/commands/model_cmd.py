@@ -12,6 +12,7 @@ import typer
 from aptool.commands.common import JsonOption
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.repo import open_repository
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.model import CodeModel, Event, LockEdge
@@ -27,23 +28,41 @@ def model(
         False, "--grow/--no-grow", help="Add the files that define the callees and callers of PATHS (git grep)."
     ),
     edges: bool = typer.Option(False, "--edges", help="Also list lock-order edges with their call chains."),
+    verbose: bool = typer.Option(False, "--verbose", help="List every region skipped as a parse error."),
     as_json: bool = JsonOption,
 ) -> None:
     """Build the code model: functions with their lock, wait, flag, call and sleep events."""
     from aptool.model import lock_order_edges
 
     built = _build(paths or [], rev, repo, grow)
-    for error in built.parse_errors:
-        typer.echo(f"{error.file}:{error.line}: parse error: {error.message}", err=True)
-    for lost in built.lost_functions:
-        typer.echo(f"{lost.file}:{lost.line}: parse error: function {lost.function}() lost: {lost.text}", err=True)
+    for line in parse_error_lines(built, verbose):
+        typer.echo(printable(line), err=True)
     found = lock_order_edges(built, flags_as_locks=True) if edges else []
     if as_json:
         sys.stdout.flush()
         sys.stdout.buffer.write(built.to_json({"lock_order_edges": found} if edges else None))
         sys.stdout.buffer.flush()
     else:
-        typer.echo(render_model(built, found if edges else None))
+        typer.echo(printable(render_model(built, found if edges else None)))
+
+
+def parse_error_lines(built: CodeModel, verbose: bool) -> list[str]:
+    """What tree-sitter could not parse: one line per file with its counts, or (``verbose``) every region."""
+    if verbose:
+        return [f"{e.file}:{e.line}: parse error: {e.message}" for e in built.parse_errors] + [
+            f"{f.file}:{f.line}: parse error: function {f.function}() lost: {f.text}" for f in built.lost_functions
+        ]
+    regions: dict[str, list[int]] = {}
+    for error in built.parse_errors:
+        regions.setdefault(error.file, [0, 0])[0] += 1
+    for lost in built.lost_functions:
+        regions.setdefault(lost.file, [0, 0])[1] += 1
+    lines = []
+    for file, (skipped, lost_count) in sorted(regions.items()):
+        parts = [f"{skipped} region{'s' if skipped != 1 else ''} skipped"] if skipped else []
+        parts += [f"{lost_count} function{'s' if lost_count != 1 else ''} lost"] if lost_count else []
+        lines.append(f"{file}: parse errors: {', '.join(parts)} (--verbose lists them)")
+    return lines
 
 
 def _build(paths: list[str], rev: str | None, repo: Path | None, grow: bool) -> CodeModel:

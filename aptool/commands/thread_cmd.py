@@ -15,6 +15,7 @@ from aptool.commands.common import (
     print_json,
 )
 from aptool.errors import MailError
+from aptool.terminal import printable
 
 if TYPE_CHECKING:
     from aptool.series import Patch, SeriesVersion, Thread
@@ -39,7 +40,7 @@ def thread(
     if as_json:
         print_json(found.to_dict())
     else:
-        typer.echo(render_thread(found))
+        typer.echo(printable(render_thread(found)))
 
 
 def render_thread(found: Thread) -> str:
@@ -58,6 +59,8 @@ def render_thread(found: Thread) -> str:
             where = "quoted " if mention.quoted else ""
             lines.append(f"  <{mention.message_id}>  ({where}in <{mention.in_message}>)")
             lines += [f"    | {text}" for text in mention.context.splitlines()]
+    if found.problems:
+        lines += ["", "Messages left out:"] + [f"  {problem}" for problem in found.problems.values()]
     return "\n".join(lines)
 
 

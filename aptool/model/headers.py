@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 
 _INCLUDE = re.compile(rb'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.MULTILINE)
 MAX_HEADERS = 400
+MAX_NAME = 1024  # longer than any header path a tree has; a longer name is not looked up
 
 
 def included_headers(
@@ -31,6 +32,8 @@ def included_headers(
         wanted: list[str] = []
         for path, data in frontier.items():
             for kind, name in _INCLUDE.findall(data):
+                if len(name) > MAX_NAME or not name.isascii() or b"\0" in name or b"\n" in name:
+                    continue  # not a header name any tree has (a fuzzed or binary file)
                 target = _locate(path, kind.decode(), name.decode(), exists, roots)
                 if target and target not in sources and target not in found and target not in wanted:
                     wanted.append(target)

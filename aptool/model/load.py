@@ -25,7 +25,7 @@ from aptool.model.entries import mark_entries
 from aptool.model.flags import mark_flags, wait_fields
 from aptool.model.functions import Candidate, FunctionBuilder
 from aptool.model.headers import include_roots, included_headers, tree_top
-from aptool.model.parse import Parsed, error_lines, function_bodies, parse_file, salvage
+from aptool.model.parse import MAX_TREE_DEPTH, Parsed, error_lines, function_bodies, parse_file, salvage
 from aptool.model.pointers import NameIndex, pointer_targets, resolve_calls
 
 C_SUFFIXES = (".c", ".h")
@@ -49,9 +49,12 @@ def read_sources(
             sorted(p for p in path.rglob("*") if p.suffix in C_SUFFIXES and p.is_file()) if path.is_dir() else [path]
         )
         for file in found:
-            sources[str(file)] = file.read_bytes()
-    if not sources:
-        raise AptoolError(f"no C files in: {' '.join(str(p) for p in paths or [Path('.')])}")
+            try:
+                sources[str(file)] = file.read_bytes()
+            except OSError as err:
+                raise AptoolError(f"cannot read {file}: {err.strerror}") from None
+    if not sources:  # directories without C files: an empty model
+        return sources, {}
     top = tree_top(Path(next(iter(sources))).resolve().parent)
     roots: list[str] = []
     if top is not None:
@@ -63,8 +66,23 @@ def read_sources(
         ]
         roots = include_roots(str(top), [str(p.relative_to(top)) for p in candidates if p.is_dir()])
     resolved = {str(Path(p).resolve()): d for p, d in sources.items()}
-    headers = included_headers(resolved, lambda p: Path(p).is_file(), lambda p: Path(p).read_bytes(), roots)
+    headers = included_headers(resolved, _is_file, _read_or_empty, roots)
     return sources, {p: d for p, d in headers.items() if p not in resolved}
+
+
+def _is_file(path: str) -> bool:
+    """Whether ``path`` names a readable file; a name too long or with a NUL byte names none."""
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _read_or_empty(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return b""
 
 
 def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -133,6 +151,10 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
             passed |= built.passed
             stores[path] += built.stores
         errors += _parse_errors(path, unit, kept)
+        errors += [
+            ParseError(path, line, f"nested {depth} levels deep (over {MAX_TREE_DEPTH}): the construct was skipped")
+            for line, depth in unit.too_deep
+        ]
         lost += _lost(path, unit, kept_bodies)
     targets = pointer_targets(stores, NameIndex(functions))
     resolve_calls(functions, targets)

@@ -32,7 +32,9 @@ every function tree-sitter could delimit.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import tree_sitter
 import tree_sitter_c
@@ -117,7 +119,17 @@ ATTRIBUTE_CALLS: frozenset[str] = frozenset(
     }
 )
 LANGUAGE = tree_sitter.Language(tree_sitter_c.language())
-_PARSER = tree_sitter.Parser(LANGUAGE)
+_LOCAL = threading.local()
+# A file whose top-level construct nests deeper than this (the kernel's deepest: 23) has that
+# construct blanked and is parsed again: the walks over declarations recurse on struct nesting.
+MAX_TREE_DEPTH = 400
+SALVAGE_FACTOR = 1
+# Brackets nested deeper than this (the kernel: about 10) are blanked before parsing: tree-sitter
+# takes seconds over 100,000 nested calls, and nothing nested so deep is kernel code.
+MAX_BRACKET_DEPTH = 256
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"(){}[]")
+_BRACKET_OR_END = re.compile(rb"\n\}|[(){}\[\]]")
+_STEP = {ord("("): 1, ord("{"): 1, ord("["): 1, ord(")"): -1, ord("}"): -1, ord("]"): -1}
 
 # Each rewrite first finds a literal cheaply, then checks its context in Python: a regex that
 # starts with \b or \w* makes re try every byte, and this runs on every line of every file.
@@ -168,16 +180,102 @@ class Parsed:
     tree: tree_sitter.Tree
     annotations: list[RawAnnotation] = field(default_factory=list)
     salvaged: list[tree_sitter.Tree] = field(default_factory=list)  # re-parses of single functions, kept alive
+    too_deep: list[tuple[int, int]] = field(default_factory=list)  # (line, depth) of constructs blanked
+    salvage_budget: int = 0  # bytes ``salvage`` may still re-parse: a few times the file, so junk stays linear
+
+    def __post_init__(self) -> None:
+        self.salvage_budget = SALVAGE_FACTOR * len(self.source) + 65536
+
+
+def parser() -> tree_sitter.Parser:
+    """This thread's tree-sitter parser: a parser is not safe to share between threads."""
+    found: tree_sitter.Parser | None = getattr(_LOCAL, "parser", None)
+    if found is None:
+        found = _LOCAL.parser = tree_sitter.Parser(LANGUAGE)
+    return found
 
 
 def parse(source: bytes) -> tree_sitter.Tree:
     """The bare tree-sitter parse (no rewriting): for headers' declarations and for comparison."""
-    return _PARSER.parse(source)
+    return parser().parse(source)
 
 
 def parse_file(source: bytes) -> Parsed:
+    """``source`` rewritten (see ``recover``) and parsed.
+
+    Top-level declarations nested beyond ``MAX_TREE_DEPTH`` are blanked and
+    listed in ``too_deep`` as (line, depth); function bodies bound their own
+    depth (``aptool.model.functions``).
+    """
     cleaned, annotations = recover(source)
-    return Parsed(source, cleaned, _PARSER.parse(cleaned), annotations)
+    cleaned, skipped = _flatten_brackets(cleaned)
+    tree = parser().parse(cleaned)
+    deep = [
+        (node, depth)
+        for node in tree.root_node.children
+        if node.type != "function_definition" and (depth := deepest(node)) > MAX_TREE_DEPTH
+    ]
+    if deep:
+        data = bytearray(cleaned)
+        for node, depth in deep:
+            _blank(data, node.start_byte, node.end_byte)
+            skipped.append((node.start_point[0] + 1, depth))
+        cleaned = bytes(data)
+        tree = parser().parse(cleaned)
+    return Parsed(source, cleaned, tree, annotations, too_deep=skipped)
+
+
+def _flatten_brackets(source: bytes) -> tuple[bytes, list[tuple[int, int]]]:
+    """``source`` with every bracket pair nested deeper than ``MAX_BRACKET_DEPTH`` blanked, with
+    its contents; and (line, depth) of each blanked region.  Linear; the common case is one C-speed pass.
+
+    A ``}`` in column 0 ends a function in kernel style and resets the count, so brackets
+    in strings and comments do not add up across a file.
+    """
+    steps = map(_STEP.__getitem__, source.translate(None, _NOT_BRACKETS))
+    if max(accumulate(steps), default=0) <= MAX_BRACKET_DEPTH:
+        return source, []
+    data = bytearray(source)
+    regions: list[tuple[int, int]] = []
+    depth = deepest_here = 0
+    start = -1
+    for match in _BRACKET_OR_END.finditer(source):
+        depth = 0 if match.group() == b"\n}" else depth + _STEP[match.group()[0]]
+        if depth > MAX_BRACKET_DEPTH:
+            if start < 0:
+                start, deepest_here = match.start(), depth
+            deepest_here = max(deepest_here, depth)
+        elif start >= 0:
+            _blank(data, start, match.end())
+            regions.append((source.count(b"\n", 0, start) + 1, deepest_here))
+            start = -1
+    if start >= 0:
+        _blank(data, start, len(data))
+        regions.append((source.count(b"\n", 0, start) + 1, deepest_here))
+    return bytes(data), regions
+
+
+def deepest(node: TSNode, limit: int = MAX_TREE_DEPTH) -> int:
+    """How deep the tree under ``node`` nests (0: a leaf), counting no further than ``limit + 1``.
+
+    A cursor walk, so the depth of the input never becomes the depth of Python's stack.
+    """
+    cursor = node.walk()
+    depth = best = 0
+    while True:
+        if cursor.goto_first_child():
+            depth += 1
+            if depth > best:
+                best = depth
+                if best > limit:
+                    return best
+            continue
+        while not cursor.goto_next_sibling():
+            if depth == 0 or not cursor.goto_parent():
+                return best
+            depth -= 1
+            if depth == 0:
+                return best
 
 
 def recover(source: bytes) -> tuple[bytes, list[RawAnnotation]]:
@@ -402,8 +500,9 @@ def salvage(parsed: Parsed, body_offset: int) -> TSNode | None:
     When an error before a function swallows it (tree-sitter's recovery ends
     the ERROR node too late), the function is cut out of the file -- from
     the end of the previous top-level construct to the ``}`` in column 0
-    that closes it -- and parsed alone, with every other byte blanked, so
-    offsets and lines stay those of the file.
+    that closes it -- and parsed alone (tree-sitter reads only that range),
+    so offsets and lines stay those of the file and the cost is the
+    function's size, not the file's.
     """
     source = parsed.cleaned
     end = _matching_brace(source, body_offset)
@@ -415,10 +514,10 @@ def salvage(parsed: Parsed, body_offset: int) -> TSNode | None:
     start = 0
     for match in _HEAD_BOUNDARY.finditer(source, max(0, body_offset - 1000), body_offset):
         start = match.end()
-    data = bytearray(source)
-    _blank(data, 0, start)
-    _blank(data, end, len(data))
-    tree = _PARSER.parse(bytes(data))
+    if end - start > parsed.salvage_budget:
+        return None  # left to the lost-function report
+    parsed.salvage_budget -= end - start
+    tree = _parse_range(source, start, end)
     for node in tree.root_node.named_children:
         if node.type == "function_definition" and node.end_byte >= end and node.start_byte <= body_offset:
             parsed.salvaged.append(tree)
@@ -426,19 +525,33 @@ def salvage(parsed: Parsed, body_offset: int) -> TSNode | None:
     return None
 
 
+def _parse_range(source: bytes, start: int, end: int) -> tree_sitter.Tree:
+    """``source[start:end]`` parsed in place: node offsets and lines are those of ``source``."""
+    first = (source.count(b"\n", 0, start), start - (source.rfind(b"\n", 0, start) + 1))
+    last = (first[0] + source.count(b"\n", start, end), end - (source.rfind(b"\n", 0, end) + 1))
+    ranged: tree_sitter.Parser | None = getattr(_LOCAL, "ranged", None)
+    if ranged is None:
+        ranged = _LOCAL.ranged = tree_sitter.Parser(LANGUAGE)
+    ranged.included_ranges = [tree_sitter.Range(first, last, start, end)]
+    return ranged.parse(source)
+
+
+_BRACE_OR_QUOTE = re.compile(rb"[{}\"']|/[*/]")
+
+
 def _matching_brace(source: bytes, open_at: int) -> int | None:
     """Offset just past the ``}`` that closes the ``{`` at ``open_at``; None when strings,
     comments or a stray brace make the count unreliable (the caller falls back on column 0)."""
     depth = 0
-    for index in range(open_at, min(len(source), open_at + 200_000)):
-        char = source[index]
-        if char == 0x7B:  # {
+    for match in _BRACE_OR_QUOTE.finditer(source, open_at, min(len(source), open_at + 200_000)):
+        char = match.group()
+        if char == b"{":
             depth += 1
-        elif char == 0x7D:  # }
+        elif char == b"}":
             depth -= 1
             if depth == 0:
-                return index + 1
-        elif char in (0x22, 0x27) or (char == 0x2F and source[index + 1 : index + 2] in (b"*", b"/")):
+                return match.end()
+        else:
             return None  # a string, character or comment: leave it to the column-0 rule
     return None
 

@@ -21,6 +21,7 @@ from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import decode_mail, decode_many, decoded_mail, normalize_line_ends
 from aptool.archive.msgid import message_id, references
+from aptool.archive.rawmail import raw_message_id
 from aptool.errors import MailError
 from aptool.series.b4env import b4_settings
 from aptool.series.data import (
@@ -66,9 +67,17 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     problems: dict[str, str] = {}
     for raw in messages:
         raw = normalize_line_ends(raw)
-        msg = parse_mail(raw)
-        msgid = message_id(msg)
-        broken = mime_problem(msg)
+        try:
+            msg = parse_mail(raw)
+            msgid = message_id(msg)
+            broken = mime_problem(msg)
+            hostile = None if broken else hostile_text(msg)
+        except (*UNREADABLE, MailError) as err:
+            _unreadable(raw, err, problems)
+            continue
+        if hostile and msgid:
+            problems[msgid] = f"message <{msgid}> is not read: {hostile}"
+            continue
         if broken and msgid:
             problems[msgid] = f"message <{msgid}> has broken MIME: {broken}"
             continue
@@ -79,15 +88,20 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     with b4_settings(repo):
         mailbox = b4.LoreMailbox()
         for (raw, msg), text, subject in zip(kept, texts, subjects, strict=True):
-            if text.plain and subject is None:
-                decoded, dmsg = raw, msg  # already what git am reads
-            else:
-                decoded = decoded_mail(raw, text, subject)
-                dmsg = parse_mail(decoded)
-            msgid = message_id(dmsg)
+            try:
+                if text.plain and subject is None:
+                    decoded, dmsg = raw, msg  # already what git am reads
+                else:
+                    decoded = decoded_mail(raw, text, subject)
+                    dmsg = parse_mail(decoded)
+                msgid = message_id(dmsg)
+                mailbox.add_message(dmsg)
+            except (*UNREADABLE, MailError) as err:
+                _unreadable(raw, err, problems)
+                continue
             if msgid:
                 clean[msgid] = decoded
-            mailbox.add_message(dmsg)
+        parents = bound_reply_depth(mailbox)
         # b4's get_series() adds the cover letter again when called twice for a
         # version, and a partial re-roll calls it for the previous version: an
         # incomplete version is assembled in a mailbox of its own, as ``b4 am``
@@ -101,6 +115,8 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
             lser = source.get_series(revision, sloppytrailers=False, codereview_trailers=False)
             if lser is not None:
                 versions[revision] = _version(lser, clean, problems)
+        for lmsg, parent in parents.items():
+            lmsg.in_reply_to = parent
 
     thread_messages: list[ThreadMessage] = []
     mentions: list[Mention] = []
@@ -206,10 +222,9 @@ def _version(lser: b4.LoreSeries, raw_by_id: dict[str, bytes], problems: dict[st
             broken.append(lmsg.msgid)
     if cover_lmsg is not None:
         # Trailers given to the cover letter apply to every patch, as in b4 am.
-        for given in _trailers(cover_lmsg.followup_trailers, None):
-            for patch in patches:
-                if given not in patch.followup_trailers:
-                    patch.followup_trailers.append(given)
+        given = _trailers(cover_lmsg.followup_trailers, None)
+        for patch in patches:
+            patch.followup_trailers = _unique(patch.followup_trailers + given)
     missing = [n for n, lmsg in enumerate(lser.patches) if n > 0 and lmsg is None]
     texts = ([cover_lmsg.body] if cover_lmsg else []) + [lmsg.body for lmsg in lser.patches[1:] if lmsg]
     first = cover_lmsg or next((m for m in lser.patches[1:] if m is not None), None)
@@ -281,10 +296,20 @@ def _trailers(ltrailers: list[b4.LoreTrailer], default_source: str | None) -> li
         source_msg = getattr(ltr, "lmsg", None)
         source = getattr(source_msg, "msgid", None) or default_source or ""
         body = getattr(source_msg, "body", "") or ""
-        trailer = Trailer(ltr.name, whole_value(ltr, body), source)
-        if trailer not in result:  # b4 attaches follow-ups again on each get_series call
-            result.append(trailer)
-    return result
+        result.append(Trailer(ltr.name, whole_value(ltr, body), source))
+    return _unique(result)  # b4 attaches follow-ups again on each get_series call
+
+
+def _unique(trailers: list[Trailer]) -> list[Trailer]:
+    """``trailers`` without repeats, first one kept, in one pass (a long thread gives thousands)."""
+    seen: set[tuple[str, str, str]] = set()
+    kept = []
+    for trailer in trailers:
+        key = (trailer.name, trailer.value, trailer.given_in)
+        if key not in seen:
+            seen.add(key)
+            kept.append(trailer)
+    return kept
 
 
 def whole_value(ltr: b4.LoreTrailer, body: str) -> str:
@@ -348,6 +373,99 @@ def mime_problem(msg: EmailMessage) -> str | None:
             except (UnicodeError, ValueError) as err:
                 return f"undecodable text part ({err})"
     return None
+
+
+def hostile_text(msg: EmailMessage) -> str | None:
+    """Why b4 must not read the message's text (see ``hostile_trailer``), or None."""
+    for part in msg.walk():
+        if part.get_content_maintype() == "text" and not part.is_multipart():
+            try:
+                text = part.get_content()
+            except (LookupError, UnicodeError, ValueError):  # a charset Python does not know: read as git does
+                payload = part.get_payload(decode=True)
+                text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+            found = hostile_trailer(text)
+            if found:
+                return found
+    return None
+
+
+# b4's trailer patterns take time cubic in a line's length (a 3,000-character trailer: minutes).
+# RFC 5322 allows 998 characters a line; no real trailer value holds a 256-character word.
+MAX_TRAILER_LINE = 998
+MAX_TRAILER_WORD = 256
+MAX_TRAILER_WORK = 20_000_000  # trailer-like lines times characters: 200 Cc: lines in 100 KB
+_TRAILER_SHAPED = re.compile(r"^[ \t]*\w[^\s:]*:[ \t]+\S[^\n]*", re.MULTILINE)
+_LONG_WORD = re.compile(rf"\S{{{MAX_TRAILER_WORD + 1}}}")
+_PATCH_STARTS = re.compile(r"^(?:---[ \t]*$|diff --git )", re.MULTILINE)
+
+
+def hostile_trailer(text: str) -> str | None:
+    """Why b4 must not read ``text``: a trailer-like line too long for its patterns, or too many
+    trailer-like lines above the diff for its unwrapping patterns; None when fine.
+
+    b4 looks for follow-up trailers in the whole text, diff included, so every line counts
+    for length; the count is taken above the diff, where a patch's trailers are.
+    """
+    end = _PATCH_STARTS.search(text)
+    size = end.start() if end else len(text)
+    count = 0
+    for match in _TRAILER_SHAPED.finditer(text):
+        line = match.group()
+        if len(line) > MAX_TRAILER_LINE or _LONG_WORD.search(line):
+            return f"a trailer-like line of {len(line)} characters ({line[:40]}...)"
+        count += match.start() < size
+    if count * size > MAX_TRAILER_WORK:  # b4's unwrapping patterns scan to the end from every such line
+        return f"{count} trailer-like lines in {size} characters"
+    return None
+
+
+# What the standard library and b4 raise on values they cannot hold: a Date in the year
+# 10000 (ValueError), ``Message-ID: <@>`` (IndexError in the header parser), unknown charsets.
+UNREADABLE = (ValueError, LookupError, OverflowError, TypeError, AttributeError)
+
+
+def _unreadable(raw: bytes, err: Exception, problems: dict[str, str]) -> None:
+    """Record a message the mail parser or b4 could not read, by its raw Message-ID."""
+    msgid = raw_message_id(raw)
+    if msgid:
+        problems[msgid] = f"message <{msgid}> cannot be read: {err}"
+
+
+# Replies nested deeper than this are hung from their ancestor at this depth while b4 collects
+# follow-up trailers: b4 walks from every reply up to its patch re-reading each level (cubic).
+MAX_REPLY_DEPTH = 16
+
+
+def bound_reply_depth(mailbox: b4.LoreMailbox, limit: int = MAX_REPLY_DEPTH) -> dict[b4.LoreMessage, str]:
+    """Re-parent replies nested more than ``limit`` replies deep; the original parents, to restore.
+
+    Every reply's own trailers still reach its patch; only b4's habit of
+    crediting a deep reply with the trailers of every reply above it stops at
+    ``limit``.  Linear: each reply's depth is computed once.
+    """
+    by_id = mailbox.msgid_map
+    depth: dict[str, tuple[int, str | None]] = {}  # msgid -> (replies above it, its ancestor at ``limit``)
+    moved: dict[b4.LoreMessage, str] = {}
+    for fmsg in mailbox.followups:
+        chain: list[b4.LoreMessage] = []
+        on_chain: set[str] = set()
+        current: b4.LoreMessage | None = fmsg
+        while current is not None and current.reply and current.msgid not in depth and current.msgid not in on_chain:
+            chain.append(current)
+            on_chain.add(current.msgid)
+            parent = current.in_reply_to
+            current = by_id.get(parent) if parent and parent != current.msgid else None
+        level, anchor = depth.get(current.msgid, (0, None)) if current is not None else (0, None)
+        for lmsg in reversed(chain):
+            level += 1
+            if level == limit:
+                anchor = lmsg.msgid
+            elif level > limit and anchor is not None and lmsg.in_reply_to != anchor:
+                moved[lmsg] = lmsg.in_reply_to or ""
+                lmsg.in_reply_to = anchor
+            depth[lmsg.msgid] = (level, anchor)
+    return moved
 
 
 def _first_match(pattern: re.Pattern[str], texts: list[str]) -> str | None:
