@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aptool.gcpause import paused
 from aptool.model.data import Annotation, CodeModel, Event, Flag, Function, Node, ParseError, Site
 from aptool.model.load import build_from_sources, read_sources
 from aptool.model.lockgraph import LockEdge, lock_order_edges
@@ -55,4 +56,5 @@ def build_model(
     parse is reported in ``CodeModel.parse_errors``, never raised.
     """
     sources, headers = read_sources(paths, repo, rev, files)
-    return build_from_sources(sources, headers)
+    with paused():
+        return build_from_sources(sources, headers)

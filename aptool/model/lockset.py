@@ -45,6 +45,7 @@ from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from aptool.gcpause import paused
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
@@ -1378,7 +1379,8 @@ def analyse(model: CodeModel, *, flags_as_locks: bool = True) -> LockSet:
     raises on any model; work per function is bounded (``MAX_STATES``).
     """
     analysis = _Analysis(model, flags_as_locks)
-    analysis.run()
+    with paused():
+        analysis.run()
     paths = entry_paths(model)
     by_site = {(f.name, f.file): f.id for f in model.functions.values()}
     for edge in analysis.edges.values():

@@ -16,11 +16,10 @@ through), ``machine`` (the compact state and the tables), ``search``
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from aptool.errors import AptoolError
+from aptool.gcpause import paused
 from aptool.model.data import CodeModel, Function
 from aptool.simulate.facts import facts_of
 from aptool.simulate.machine import build_machine
@@ -79,21 +78,8 @@ def simulate(
     if max_states < 1:
         raise AptoolError(f"--max-states must be at least 1, not {max_states}", exit_code=2)
     functions = [t if isinstance(t, Function) else resolve_thread(model, t) for t in threads]
-    with _no_gc():
+    with paused():
         return _simulate(model, functions, max_states, cycle, reduce)
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """The search makes millions of small objects and no reference cycles: the collector's passes over
-    a large model would cost more than the search itself."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _simulate(
