@@ -341,3 +341,30 @@ def test_the_fuzzed_chain_of_5000_replies(tmp_path: Path) -> None:
     )
     assert_clean(proc)
     assert proc.returncode == 0 and ": 5001 messages" in proc.stdout
+
+
+# --- Undecodable bytes in a patch's file names ------------------------------------------------
+
+
+@pytest.mark.parametrize("thread", ["base-commit", "blob-chain-a", "applies-nowhere"])
+@pytest.mark.parametrize("command", ["base", "apply-series"])
+def test_undecodable_bytes_in_a_file_name(story, tmp_path: Path, thread: str, command: str) -> None:  # type: ignore[no-untyped-def]
+    """A byte flip in a diff header leaves a file name that is not UTF-8: the base is looked for with
+    those bytes (on the release lines and tags too, before any index exists), never a traceback."""
+    source = Path(story.archive) / f"{thread}.mbox"
+    data = source.read_bytes()
+    at = data.index(b"diff --git a/") + len(b"diff --git a/")
+    damaged = data[:at] + b"\xc0\xfb" + data[at:]
+    box = tmp_path / "thread.mbox"
+    box.write_bytes(damaged)
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "clone", "-q", str(story.repo), str(repo)], check=True)
+    git_tag = subprocess.run(["git", "-C", str(repo), "tag"], capture_output=True, text=True, check=True)
+    assert git_tag.stdout.strip(), "the story's tags make base look along tags first"
+    first = next(line for line in damaged.splitlines() if line.lower().startswith(b"message-id:"))
+    msgid = first.split(b":", 1)[1].strip().decode()
+    proc, _ = aptool(command, msgid, "--archive", str(box), "--repo", str(repo), cwd=tmp_path, bound=120)
+    assert_clean(proc)
+    assert (
+        subprocess.run(["git", "-C", str(repo), "status", "--porcelain"], capture_output=True, text=True).stdout == ""
+    )

@@ -197,11 +197,21 @@ def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
     if not specs:
         return []
     reader = _READERS.get(repo)
-    if reader is not None and len(specs) <= 64:
+    if reader is not None and len(specs) <= 64 and all(path.isprintable() and _utf8(path) for _, path in specs):
         return [_header(reader, f"{commit}:{path}") for commit, path in specs]
-    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode()
+    # A path from mail may carry undecodable bytes as surrogates: git is asked for those bytes.
+    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode("utf-8", "surrogateescape")
     out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
     return [line.split()[0] if line.endswith(" blob") else "" for line in out]
+
+
+def _utf8(text: str) -> bool:
+    """True when ``text`` is plain UTF-8 (no surrogates standing for undecodable bytes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _header(reader: Repository, spec: str) -> str:
