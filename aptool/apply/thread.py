@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aptool.apply.plan import DEFAULT_LINKMASK, ApplyPlan, ApplyResult, default_branch
 from aptool.apply.progress import Reporter
 from aptool.apply.worktree import open_repository
-from aptool.archive import Archive, open_archive
+from aptool.archive import Archive
 from aptool.git.repo import read_config
 
 if TYPE_CHECKING:
@@ -38,8 +38,9 @@ def apply_thread(
     """Find the base of the series in ``msgid``'s thread and build its branch in ``repo``.
 
     ``archive`` is an open archive, or a URL or path as ``--archive`` takes
-    (None: the configured one).  Without ``closest``, a series that has no
-    exact base fails (exit 1) naming the file and blob that could not be found.
+    (None: the Message-ID's own archive when it is a URL, else the configured
+    one).  Without ``closest``, a series that has no exact base fails (exit 1)
+    naming the file and blob that could not be found.
     Without ``allow_incomplete``, a series that lacks a patch or a declared
     dependency fails (exit 1) naming what is missing; with it, the gaps are
     recorded in the branch's note and said in the result.
@@ -48,7 +49,7 @@ def apply_thread(
 
     repo = Path(repo)
     open_repository(repo)  # a wrong --repo fails before the archive is asked anything
-    series = open_series(msgid, _archive(archive, repo, timeout, use_cache), repo=repo)
+    series = open_series(msgid, archive, repo=repo, timeout=timeout, use_cache=use_cache)
     return apply_series(
         repo,
         series,
@@ -122,14 +123,6 @@ def linkmask_for(repo: Path, archive_location: str) -> str:
     if "://" in archive_location:
         return archive_location.rstrip("/") + "/%s"
     return DEFAULT_LINKMASK
-
-
-def _archive(archive: Archive | str | Path | None, repo: Path, timeout: float, use_cache: bool) -> Archive:
-    if archive is None or isinstance(archive, (str, Path)):
-        return open_archive(
-            str(archive) if archive is not None else None, repo=repo, timeout=timeout, use_cache=use_cache
-        )
-    return archive
 
 
 def no_exact_base(found: BaseResult, root: str) -> tuple[str, str]:
