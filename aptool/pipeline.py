@@ -39,7 +39,7 @@ from aptool.checks.circular_locking import describe
 from aptool.checks.deadlock import stats as deadlock_stats
 from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
-from aptool.git.run import git, git_ok
+from aptool.git.run import commit_id, git, git_ok
 from aptool.model import cache as model_cache
 from aptool.model.data import CodeModel, ParseError, Site
 
@@ -450,9 +450,10 @@ def _toplevel(repo: Path) -> Path:
 
 
 def _commit(repo: Path, rev: str) -> str:
-    if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
+    full = commit_id(repo, rev)
+    if full is None:
         raise RepositoryError(f"unknown revision: {rev}")
-    return git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+    return full
 
 
 def _upstream(repo: Path, rev: str) -> str | None:

@@ -37,7 +37,7 @@ from aptool.base.select import Choice, any_commit, best, closest, cutoff_of, new
 from aptool.base.sources import Offer, PatchFinder, declared_offers, mentioned_offers, required_declared
 from aptool.errors import RepositoryError
 from aptool.git.repo import open_repository
-from aptool.git.run import git, git_ok
+from aptool.git.run import commit_id, git, git_ok
 from aptool.series import Patch, SeriesVersion, Thread, require_version
 
 
@@ -196,7 +196,7 @@ class BaseFinder:
         return None, others
 
     def _is_commit(self, rev: str) -> bool:
-        return bool(git(self.repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip())
+        return commit_id(self.repo, rev) is not None
 
     def _describe(self, oid: str) -> str:
         if oid not in self._names:
@@ -218,7 +218,7 @@ class BaseFinder:
         """The declared base-commit when it holds every pre-image; otherwise say why not (once)."""
         if not declared:
             return None
-        full = git(self.repo, "rev-parse", "--verify", "--quiet", f"{declared}^{{commit}}", check=False).strip()
+        full = commit_id(self.repo, declared)
         said = set(notes)
 
         def say(text: str) -> None:

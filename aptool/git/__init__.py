@@ -40,9 +40,10 @@ none start without it.
 
 from aptool.git.objects import ObjectReader
 from aptool.git.repo import NOTES_REF, Repository, config_key, open_repository, read_config
-from aptool.git.run import git, git_bytes, git_env, git_ok, last_line, popen
+from aptool.git.run import commit_id, git, git_bytes, git_env, git_ok, last_line, popen
 
 __all__ = [
+    "commit_id",
     "NOTES_REF",
     "ObjectReader",
     "Repository",

@@ -136,3 +136,8 @@ def git(
 def git_ok(repo: Path | str | None, *args: str) -> bool:
     """True when ``git -C repo args`` exits 0 (for questions, not actions)."""
     return run(repo, *args).returncode == 0
+
+
+def commit_id(repo: Path | str | None, rev: str) -> str | None:
+    """The full id of the commit ``rev`` names (a tag is peeled), or None when it names no commit."""
+    return git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}", check=False).strip() or None

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aptool.git.run import git, git_ok
+from aptool.git.run import commit_id, git, git_ok
 
 C_SUFFIXES = (".c", ".h")
 ZERO = "0" * 40
@@ -84,8 +84,7 @@ def changed_c_files(repo: Path, before: str | None, after: str) -> list[str]:
 
 def head_commit(repo: Path) -> str | None:
     """``HEAD``'s commit id, or None on an unborn branch."""
-    out = git(repo, "rev-parse", "--verify", "--quiet", "HEAD^{commit}", check=False).strip()
-    return out or None
+    return commit_id(repo, "HEAD")
 
 
 def index_file(repo: Path, hook_env: dict[str, str]) -> Path:
