@@ -346,3 +346,19 @@ def test_the_same_answer_on_every_run(tmp_path: Path) -> None:
     }
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())) > 10
+
+
+# --- correlations kept where paths meet ----------------------------------------------------
+
+
+def test_own_correlations_survive_merges() -> None:
+    found = graph("own-correlations.c")
+    assert edges(found) == set()
+    for name in ("relocate_all", "run_ordered", "remove_chunk", "signs"):
+        locks = found.functions[fid(found, name)]
+        # no path releases a lock it does not hold, none returns holding one
+        assert locks.releases_unheld == [], name
+        assert all(not x.held for x in locks.exits), name
+    # while (1) / for (;;): the only ways out are the breaks and the goto
+    relocate = found.functions[fid(found, "relocate_all")]
+    assert len(relocate.exits) == 2

@@ -453,6 +453,26 @@ def _has_locking(nodes: list[Node]) -> bool:
     return False
 
 
+def _bookkeeping(function: Function) -> frozenset[_Fact]:
+    """Fields the function itself sets and then clears (``trans->removing_chunk = true`` when it takes
+    a lock, ``= false`` when it drops it), taken as clear on entry: a field a function always clears
+    again records what that function holds, and was left clear by the call before.  A path that
+    tests it before setting it (``out: if (trans->removing_chunk) mutex_unlock(...)``) then pairs
+    up with the lock, as a local flag does."""
+    values: dict[str, list[str]] = {}
+    for event in function.events():
+        target = event.callee or ""
+        if event.kind == "assign" and event.value and ("->" in target or "." in target):
+            values.setdefault(re.sub(r"\s+", "", target), []).append(_normal(event.value))
+    # set first, cleared after: the function's own record (a field it clears first is the caller's request)
+    return frozenset((name, "0", True) for name, seen in values.items() if seen[0] == "1" and "0" in seen[1:])
+
+
+def _forever(condition: str | None) -> bool:
+    """A loop condition that never fails: none (``for (;;)``), ``1`` or ``true``."""
+    return (condition or "").strip().strip("()").strip() in ("", "1", "true")
+
+
 def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> Generator[_Request, int, int]:
     """Steps for ``nodes`` continuing at ``after``; yields sub-lists to compile, receives their entries."""
     current = after
@@ -496,7 +516,9 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             head = cfg.add(_Step("loop", line=node.line, forget=_conditions(node.body)))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
-            if node.condition:  # another round while it holds, out when it fails
+            if kind == "loop" and _forever(node.condition):  # while (1), for (;;): out only by break/goto/return
+                cfg.steps[head].succ = [body_entry]
+            elif node.condition:  # another round while it holds, out when it fails
                 cfg.steps[head].cond = [(node.condition, True), (node.condition, False)]
             current = body_entry if kind == "do" else head
         elif kind == "return":
@@ -589,8 +611,12 @@ def _tests(condition: str, var: str) -> bool | None:
 
 _CONSTANT = re.compile(r"^(?:[A-Z_][A-Z0-9_]*|-?[0-9][0-9a-fA-FxXuUlL]*|NULL|true|false)$")
 _TERM = re.compile(
-    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$"
+    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=|<=|>=|<|>)\s*(-?\w+))?\s*$"
 )
+# ``x < 0`` and ``x > 0`` are facts of their own (value ``<0`` / ``>0``); ``>=``/``<=`` are their negations.
+_SIGN_TESTS = {"<": ("<0", True), ">=": ("<0", False), ">": (">0", True), "<=": (">0", False)}
+_SIGNS = {"<0": frozenset({-1}), ">0": frozenset({1}), "0": frozenset({0})}
+_ANY_SIGN = frozenset({-1, 0, 1})
 
 
 def _constant(text: str) -> bool:
@@ -661,6 +687,12 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
                 continue
         if operator is None:
             value, equal = "0", bool(negated)  # "flush": nonzero; "!flush": zero
+        elif operator in _SIGN_TESTS:
+            if negated or _normal(value) != "0":
+                continue  # only the sign of a value is remembered: ret < 0, ret > 0, ret >= 0
+            value, equal = _SIGN_TESTS[operator]
+            found.append((name, value, equal if truth else not equal))
+            continue
         elif not _constant(value):
             continue
         else:
@@ -669,12 +701,46 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
     return found
 
 
+def _sign_of(value: str) -> frozenset[int]:
+    """The signs a value can have: ``<0``, ``>0``, ``0``, a number; any for a name (``-EAGAIN`` too)."""
+    if value in _SIGNS:
+        return _SIGNS[value]
+    if value.lstrip("-").isdigit():
+        number = int(value)
+        return frozenset({(number > 0) - (number < 0)})
+    return _ANY_SIGN
+
+
+def _signs_possible(facts: Iterable[_Fact], name: str) -> bool:
+    """Whether some sign of ``name`` agrees with every fact on it: ``ret != 0``, ``!(ret < 0)`` and
+    ``!(ret > 0)`` cannot all hold."""
+    possible = _ANY_SIGN
+    for fact, value, equal in facts:
+        if fact != name or value == REASSIGNED:
+            continue
+        signs = _sign_of(value)
+        if equal:
+            possible &= signs
+        elif len(signs) == 1 and (value in _SIGNS or signs == _SIGNS["0"]):
+            possible -= signs  # x != 0, !(x < 0), !(x > 0); x != 5 says nothing of the sign
+    return bool(possible)
+
+
 def _consistent(facts: Iterable[_Fact], given: dict[str, str]) -> bool:
     """Whether what branches said of variables holds when they have the values ``given``."""
     if not given:
         return True
     for name, value, equal in facts:
-        if name in given and value != REASSIGNED and (given[name] == value) != equal:
+        if name not in given or value == REASSIGNED:
+            continue
+        if value in ("<0", ">0") or given[name] in ("<0", ">0"):
+            have, said = _sign_of(given[name]), _sign_of(value)
+            if equal and not have & said:
+                return False  # ret < 0 said, ret is 0 (or > 0)
+            if not equal and value in _SIGNS and have <= said:
+                return False  # !(ret < 0) said, ret is negative
+            continue
+        if (given[name] == value) != equal:
             return False
     return True
 
@@ -845,7 +911,7 @@ class _Analysis:
         )
         site = Site(function.name, function.file, function.line, "work function")
         works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
-        return _State(held | works)
+        return _State(held | works, facts=_bookkeeping(function))
 
     def walk(self, function: Function) -> FunctionLocks:
         """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
@@ -921,6 +987,8 @@ class _Analysis:
             if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
                 return None  # flush == A after flush == B, or after flush != A
             facts = facts | {(name, value, equal)}
+            if not _signs_possible(facts, name):
+                return None  # ret != 0, then neither ret < 0 nor ret > 0
         pending = state.pending
         held = state.held
         for p in state.pending:
