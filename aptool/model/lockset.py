@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aptool.gcpause import paused
+from aptool.model.classes import instance_classes
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
@@ -453,6 +454,44 @@ def _has_locking(nodes: list[Node]) -> bool:
     return False
 
 
+def _narrowed_calls(model: CodeModel) -> dict[tuple[str, str, int], str]:
+    """Calls through a function pointer (``wc->process_func(...)``) whose ``STRUCT.field`` some function
+    fills in on its own stack (``struct walk_control wc = { .process_func = f }``): (file, function,
+    line) -> ``STRUCT.field``."""
+    local = {key for function in model.functions.values() for key in function.local_stores}
+    if not local:
+        return {}
+    found: dict[tuple[str, str, int], str] = {}
+    for function in model.functions.values():
+        for event in function.events():
+            if event.kind == "call" and event.via_pointer and event.callee_struct:
+                key = f"{event.callee_struct}.{event.callee}"
+                if key in local:
+                    found[(function.file, function.name, event.line)] = key
+    return found
+
+
+def _feasible(model: CodeModel, narrowed: dict[tuple[str, str, int], str], chain: Iterable[Site]) -> bool:
+    """Whether each pointer call on ``chain`` reaches a function the object passed down can hold: the
+    nearest function up the chain that fills that field in on its own stack must have stored the
+    target there (``free_log_tree``'s walk control calls ``process_one_buffer``, never
+    ``replay_one_buffer``, however many functions of that field exist elsewhere)."""
+    sites = list(chain)
+    for index, site in enumerate(sites[:-1]):
+        key = narrowed.get((site.file, site.function, site.line))
+        if key is None:
+            continue
+        target = sites[index + 1].function
+        for caller in reversed(sites[: index + 1]):
+            function = model.functions.get(f"{caller.file}:{caller.function}")
+            stored = function.local_stores.get(key) if function is not None else None
+            if stored is not None:
+                if target not in stored:
+                    return False
+                break
+    return True
+
+
 def _bookkeeping(function: Function) -> frozenset[_Fact]:
     """Fields the function itself sets and then clears (``trans->removing_chunk = true`` when it takes
     a lock, ``= false`` when it drops it), taken as clear on entry: a field a function always clears
@@ -791,6 +830,8 @@ class _Analysis:
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
+        self.narrowed = _narrowed_calls(model)  # pointer calls a caller's stack object may decide
+        self.instances = instance_classes(model)  # instances an init helper keys as classes of their own
         self.bindings()
 
     def bindings(self) -> None:
@@ -871,24 +912,30 @@ class _Analysis:
             return [(flag, "flag-wait") for flag in event.flags if flag in self.open_coded]
         return []
 
-    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> None:
-        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order."""
+    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> bool:
+        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order;
+        False when ``found``'s chain cannot happen (another chain to the same acquisition may)."""
         hkind = held.kind
         if hkind in CONTEXT_KINDS or kind in CONTEXT_KINDS or (kind == "srcu-read" and hkind == "srcu-read"):
-            return
+            return True
         if held.lock == lock:
             if kind == "flag-wait":
-                return  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
+                return True  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
             if (subclass or "").startswith("nest_lock"):
-                return  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
+                return True  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
             if lock in self.reclassed and held.subclass == subclass:
-                return  # lockdep_set_class*(): which instance has which key is not known here
+                return True  # lockdep_set_class*(): which instance has which key is not known here
+        if self.narrowed and not _feasible(self.model, self.narrowed, found.chain):
+            return False  # through a pointer call to a function the object passed down never holds
+        general = lock
+        if self.instances.places:  # an instance an init helper keys apart: its own class
+            lock = self.instances.of(lock, found.chain)
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
         if known is not None:
             length = len(known.chain)
             if length < found.length or (length == found.length and known.uncertain <= uncertain):
-                return
+                return lock == general
         self.edges[key] = LockEdge(
             held.lock,
             lock,
@@ -901,6 +948,7 @@ class _Analysis:
             acquired_subclass=subclass,
             uncertain=uncertain,
         )
+        return lock == general  # an instance's class: other chains may reach the shared one
 
     def entry_state(self, function: Function) -> _State:
         """What a function holds when it starts: what its annotations say its caller holds."""
@@ -1181,8 +1229,7 @@ class _Analysis:
                 found = HeldEvent(
                     below.event, below.function, key[1], link.site, link.held, link.dropped, uncertain, None, below
                 )
-                self.emit(held, key[1], key[2], key[3], found, uncertain)
-                if not uncertain:
+                if self.emit(held, key[1], key[2], key[3], found, uncertain) and not uncertain:
                     done |= 1 << bit
             self.emitted[(held.lock, held.subclass)] = done
 
