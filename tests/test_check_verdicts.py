@@ -9,6 +9,7 @@ from pathlib import Path
 
 from aptool.checks.deadlock import Deadlock
 from aptool.checks.findings import CircularLocking
+from aptool.checks.verdicts import stands_alone
 from aptool.pipeline import check_paths
 from aptool.report.lockdep import render
 
@@ -66,3 +67,24 @@ def test_a_task_that_waits_for_ever_stands_alone_and_leaves_the_cycle_open() -> 
     assert cycle.verdict == "unknown" and cycle.schedule == []
     assert cycle.reason.startswith("the search stopped at another state first: waits forever")
     assert "simulator: search incomplete\n" in render(result).plain
+
+
+def test_a_wait_some_function_ends_is_no_finding_of_its_own() -> None:
+    result = check_paths([DATA / "abba_after_wake.c"])
+    (cycle,) = result.findings
+    assert isinstance(cycle, CircularLocking) and cycle.verdict == "confirmed"
+
+
+def _stuck(*blocked: dict[str, object]) -> Deadlock:
+    return Deadlock(locks=("a", "b"), message="", verdict="confirmed", kind="deadlock", blocked=list(blocked))
+
+
+def test_what_a_stuck_state_says_on_its_own() -> None:
+    # a thread waiting for a lock it holds itself: a recursion on a class, recursive-locking's question
+    assert not stands_alone(_stuck({"thread": "T0", "waits_for": "page.PG_locked", "held_by": ["T0"]}), set())
+    # a wake-up some function of the code does (outside this run's threads) ends the wait
+    woken = {"trans.writer_wait"}
+    forever = {"thread": "T0", "waits_for": "wake_up(trans.writer_wait)", "held_by": []}
+    assert not stands_alone(_stuck(forever), woken)
+    assert stands_alone(_stuck(forever), set())  # nothing in the code wakes it: it waits for ever
+    assert stands_alone(_stuck({"thread": "T1", "waits_for": "x.lock", "held_by": ["T0"]}), woken)
