@@ -76,9 +76,8 @@ def run_checks(context: CheckContext, select: Iterable[str] | None = None) -> li
     chosen = select_checks(select)
     for check in chosen:
         found += sorted(check.run(context), key=lambda f: f.locks)
-    return fold(
-        found, [c.id for c in chosen], context.model
-    )  # the simulator's verdict on a cycle belongs to the cycle's finding
+    # the simulator's verdict on a cycle belongs to the cycle's finding
+    return fold(found, [c.id for c in chosen], context.model)
 
 
 __all__ = ["CHECKS", "Check", "CheckContext", "Finding", "check_ids", "run_checks", "select_checks"]
