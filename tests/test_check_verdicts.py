@@ -88,3 +88,11 @@ def test_what_a_stuck_state_says_on_its_own() -> None:
     assert not stands_alone(_stuck(forever), woken)
     assert stands_alone(_stuck(forever), set())  # nothing in the code wakes it: it waits for ever
     assert stands_alone(_stuck({"thread": "T1", "waits_for": "x.lock", "held_by": ["T0"]}), woken)
+
+
+def test_instances_taken_and_released_in_loops_are_no_imbalance() -> None:
+    source = Path(__file__).parent / "data" / "lockgraph" / "own-loop-instances.c"
+    result = check_paths([source], select=["lock-imbalance"])
+    assert [(f.check, f.locks, f.locations[0].function) for f in result.findings] == [
+        ("lock-imbalance", ("page.PG_locked",), "twice")
+    ]
