@@ -394,3 +394,16 @@ def test_own_init_site_classes() -> None:
     by_edge = {(e.held, e.acquired): e for e in found.edges}
     assert by_edge[("inode_info.lock", "inode_info.extent_tree.lock")].chain[0].function == "size_write"
     assert by_edge[("inode_info.lock", "io_tree.lock")].chain[0].function == "size_write_io"
+
+
+def test_own_variants_of_every_kind() -> None:
+    found = graph("own-variants.c")
+    assert edges(found) == {
+        ("obj.m", None, "obj.m", "1"),  # mutex_lock_nested(.., SINGLE_DEPTH_NESTING): a documented nesting
+        ("obj.m", None, "obj.other", None),  # d->ops->release: obj_ops.release is obj_release only
+    }
+    for name in ("take_killable", "maybe_locked"):
+        locks = found.functions[fid(found, name)]
+        assert locks.effect.held == () and locks.releases_unheld == [], name
+    assert sleeps_in_atomic(found) == []  # sleepy() drops the caller's spinlock before the mutex
+    assert "obj.state" not in found.open_coded  # a state compared in a wait is no lock
