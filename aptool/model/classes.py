@@ -59,14 +59,17 @@ class InstanceClasses:
         return lock
 
 
-def instance_classes(model: CodeModel) -> InstanceClasses:
-    """The re-keyed instances of every init helper in ``model`` that keys a lock by a constant argument."""
+def instance_classes(model: CodeModel, events: dict[str, list[Event]] | None = None) -> InstanceClasses:
+    """The re-keyed instances of every init helper in ``model`` that keys a lock by a constant argument
+    (``events``: each function's events, when the caller has them already)."""
     found = InstanceClasses()
-    helpers = {fid: keyed for fid, f in model.functions.items() if (keyed := _keyed(f))}
+    every = events if events is not None else {fid: f.events() for fid, f in model.functions.items()}
+    keyed_somewhere = {fid for fid, listed in every.items() if any(e.callee in SET_CLASS for e in listed)}
+    helpers = {fid: keyed for fid in keyed_somewhere if (keyed := _keyed(model.functions[fid]))}
     if not helpers:
         return found
     for function in model.functions.values():
-        for event in function.events():
+        for event in every[function.id]:
             if event.kind != "call":
                 continue
             for target in event.targets:
@@ -81,7 +84,7 @@ def instance_classes(model: CodeModel) -> InstanceClasses:
                         found.places[lock][place] = own
     wanted = {place for places in found.places.values() for place in places}
     for function in model.functions.values():
-        for event in function.events():
+        for event in every[function.id]:
             if event.kind == "call" and event.args:
                 passed = [a for a in event.args if a in wanted]
                 if passed:

@@ -454,7 +454,7 @@ def _has_locking(nodes: list[Node]) -> bool:
     return False
 
 
-def _narrowed_calls(model: CodeModel) -> dict[tuple[str, str, int], str]:
+def _narrowed_calls(model: CodeModel, events: dict[str, list[Event]]) -> dict[tuple[str, str, int], str]:
     """Calls through a function pointer (``wc->process_func(...)``) whose ``STRUCT.field`` some function
     fills in on its own stack (``struct walk_control wc = { .process_func = f }``): (file, function,
     line) -> ``STRUCT.field``."""
@@ -463,7 +463,7 @@ def _narrowed_calls(model: CodeModel) -> dict[tuple[str, str, int], str]:
         return {}
     found: dict[tuple[str, str, int], str] = {}
     for function in model.functions.values():
-        for event in function.events():
+        for event in events[function.id]:
             if event.kind == "call" and event.via_pointer and event.callee_struct:
                 key = f"{event.callee_struct}.{event.callee}"
                 if key in local:
@@ -492,14 +492,14 @@ def _feasible(model: CodeModel, narrowed: dict[tuple[str, str, int], str], chain
     return True
 
 
-def _bookkeeping(function: Function) -> frozenset[_Fact]:
+def _bookkeeping(events: list[Event]) -> frozenset[_Fact]:
     """Fields the function itself sets and then clears (``trans->removing_chunk = true`` when it takes
     a lock, ``= false`` when it drops it), taken as clear on entry: a field a function always clears
     again records what that function holds, and was left clear by the call before.  A path that
     tests it before setting it (``out: if (trans->removing_chunk) mutex_unlock(...)``) then pairs
     up with the lock, as a local flag does."""
     values: dict[str, list[str]] = {}
-    for event in function.events():
+    for event in events:
         target = event.callee or ""
         if event.kind == "assign" and event.value and ("->" in target or "." in target):
             values.setdefault(re.sub(r"\s+", "", target), []).append(_normal(event.value))
@@ -830,15 +830,16 @@ class _Analysis:
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
-        self.narrowed = _narrowed_calls(model)  # pointer calls a caller's stack object may decide
-        self.instances = instance_classes(model)  # instances an init helper keys as classes of their own
+        self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
+        self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
+        self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
         self.bindings()
 
     def bindings(self) -> None:
         """Work items and their functions (``INIT_WORK``), workqueues and their items, ``lockdep_set_class``."""
         index = NameIndex(self.model.functions)
         for function in self.model.functions.values():
-            for event in function.events():
+            for event in self.events[function.id]:
                 if event.kind != "call" or not event.callee:
                     continue
                 args = event.args
@@ -877,7 +878,7 @@ class _Analysis:
         return order
 
     def callees(self, fid: str) -> list[str]:
-        return [t for e in self.model.functions[fid].events() if e.kind == "call" for t in e.targets]
+        return [t for e in self.events[fid] if e.kind == "call" for t in e.targets]
 
     def run(self) -> None:
         for fid in self.order():
@@ -925,10 +926,8 @@ class _Analysis:
                 return True  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
             if lock in self.reclassed and held.subclass == subclass:
                 return True  # lockdep_set_class*(): which instance has which key is not known here
-        if self.narrowed and not _feasible(self.model, self.narrowed, found.chain):
-            return False  # through a pointer call to a function the object passed down never holds
         general = lock
-        if self.instances.places:  # an instance an init helper keys apart: its own class
+        if lock in self.instances.places:  # an instance an init helper keys apart: its own class
             lock = self.instances.of(lock, found.chain)
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
@@ -936,6 +935,8 @@ class _Analysis:
             length = len(known.chain)
             if length < found.length or (length == found.length and known.uncertain <= uncertain):
                 return lock == general
+        if self.narrowed and not _feasible(self.model, self.narrowed, found.chain):
+            return False  # through a pointer call to a function the object passed down never holds
         self.edges[key] = LockEdge(
             held.lock,
             lock,
@@ -959,7 +960,7 @@ class _Analysis:
         )
         site = Site(function.name, function.file, function.line, "work function")
         works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
-        return _State(held | works, facts=_bookkeeping(function))
+        return _State(held | works, facts=_bookkeeping(self.events[function.id]))
 
     def walk(self, function: Function) -> FunctionLocks:
         """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
@@ -1035,7 +1036,7 @@ class _Analysis:
             if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
                 return None  # flush == A after flush == B, or after flush != A
             facts = facts | {(name, value, equal)}
-            if not _signs_possible(facts, name):
+            if value in _SIGNS and not equal and not _signs_possible(facts, name):
                 return None  # ret != 0, then neither ret < 0 nor ret > 0
         pending = state.pending
         held = state.held
