@@ -18,6 +18,7 @@ from aptool.base.describe import describe
 from aptool.base.history import NOTES_REF, BlobHistory, count
 from aptool.base.index import BlobIndex, Progress
 from aptool.base.lines import (
+    FirstParents,
     Line,
     Pair,
     Tag,
@@ -49,7 +50,7 @@ class BaseFinder:
         self.repo = self.repository.cwd
         self._calls = 0  # the persistent object reader is lent from the second series on
         self._names: dict[str, str] = {}  # describe() per commit
-        self._known: dict[str, list[tuple[int, str]]] = {}  # first-parent lines read whole, in a batch
+        self._known = FirstParents()  # first-parent lines read whole, in a batch
         self.progress = progress
         self._state = ""  # the refs the cached values below belong to
         self._refs: dict[str, str] = {}
@@ -288,7 +289,7 @@ class BaseFinder:
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
         self._names = {}
-        self._known = {}
+        self._known = FirstParents()
         self._bloom = has_path_filters(self.repo)
         for history in (self._paths, self._index):
             if history is not None:

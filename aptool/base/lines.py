@@ -240,19 +240,73 @@ def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
     return [all(matches(held[i * n + j], blob) for j, (_, blob) in enumerate(pairs)) for i in range(len(commits))]
 
 
-def line_at(repo: Path, tip: str, cutoff: int, known: dict[str, list[tuple[int, str]]] | None = None) -> str | None:
-    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``.
+class FirstParents:
+    """Committer time and first parent of the commits on first-parent lines, read in one walk.
 
-    With ``known`` (kept by a finder across series), the whole line is read
-    once and every later question is answered from memory.
+    Long-lived lines share most of their history (a maintenance branch
+    forks from the main line), so one ``rev-list`` over all their tips
+    reads each commit once, however many lines there are.
     """
+
+    def __init__(self) -> None:
+        self.known: dict[str, tuple[int, str | None]] = {}
+        self.whole: set[str] = set()  # tips whose whole line has been read
+
+    def read(self, repo: Path, tips: list[str], since: int | None = None) -> None:
+        """Read the lines of ``tips`` (only their commits newer than ``since`` when given)."""
+        wanted = [t for t in tips if t not in self.whole]
+        if not wanted:
+            return
+        args = ["rev-list", "--first-parent", "--parents", "--timestamp"]
+        args += [f"--since={since + 1}"] if since is not None else []
+        for row in git(repo, *args, *wanted, check=False).splitlines():
+            words = row.split()
+            if len(words) >= 2:
+                self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
+        if since is None:
+            self.whole.update(wanted)
+
+    def at(self, tips: list[str], cutoff: int) -> dict[str, str | None]:
+        """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
+
+        Lines that meet share the rest of the walk: each commit is visited once.
+        """
+        found: dict[str, str | None] = {}
+        for tip in tips:
+            path: list[str] = []
+            oid: str | None = tip
+            answer: str | None = None
+            while oid is not None:
+                if oid in found:
+                    answer = found[oid]
+                    break
+                entry = self.known.get(oid)
+                if entry is None or entry[0] <= cutoff:  # not read: older than the walk's cut-off
+                    answer = oid
+                    break
+                path.append(oid)
+                oid = entry[1]
+            for step in path:
+                found[step] = answer
+            found[tip] = answer
+        return {tip: found[tip] for tip in tips}
+
+
+def lines_at(repo: Path, tips: list[str], cutoff: int, known: FirstParents | None = None) -> dict[str, str | None]:
+    """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
+
+    One walk over every line at once, down to the cut-off; with ``known``
+    (kept by a finder across series) the lines are read whole once and
+    every later question is answered from memory.
+    """
+    if not tips:
+        return {}
     if known is None:
-        out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
-        return out or None
-    if tip not in known:
-        words = git(repo, "rev-list", "--first-parent", "--timestamp", tip, check=False).split()
-        known[tip] = [(int(words[i]), words[i + 1]) for i in range(0, len(words) - 1, 2)]
-    return next((oid for time, oid in known[tip] if time <= cutoff), None)
+        known = FirstParents()
+        known.read(repo, tips, since=cutoff)
+    else:
+        known.read(repo, tips)
+    return known.at(tips, cutoff)
 
 
 def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aptool.base.history import BlobHistory, Range
-from aptool.base.lines import Line, Pair, Tag, first_holder_walk, holding, line_at
+from aptool.base.lines import FirstParents, Line, Pair, Tag, first_holder_walk, holding, lines_at
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def on_lines(
     times: dict[str, int],
     floor: int = 0,
     bloom: bool = False,
-    known: dict[str, list[tuple[int, str]]] | None = None,
+    known: FirstParents | None = None,
 ) -> list[Choice]:
     """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
 
@@ -78,10 +78,11 @@ def on_lines(
     at: dict[str, str | None] = {}  # lines often share a tip (a branch and its remote-tracking ref)
     tips = sorted({line.tip for line in lines} - times.keys())
     times.update(history.times(tips) if history is not None else _times(repo, tips))
+    for line in lines:  # a tip committed before the cut-off is the line's commit then: no walk
+        if times.get(line.tip, limit + 1) <= limit:
+            at[line.tip] = line.tip
+    at.update(lines_at(repo, sorted({line.tip for line in lines} - at.keys()), limit, known))
     for line in lines:
-        if line.tip not in at:  # a tip committed before the cut-off is the line's commit then: no walk
-            old = times.get(line.tip, limit + 1) <= limit
-            at[line.tip] = line.tip if old else line_at(repo, line.tip, limit, known)
         start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
