@@ -11,6 +11,7 @@ are one patch, as ``git am`` applies them.
 
 from __future__ import annotations
 
+import io
 import re
 
 from unidiff import PatchSet
@@ -43,7 +44,9 @@ _MODE = re.compile(r"^(old mode|new mode|new file mode|deleted file mode) (\d{6}
 
 def diff_text(patch: str) -> str | None:
     """The file diffs of a mail's patch text, without the text around them; None when there is none."""
-    lines = patch.splitlines(keepends=True)
+    # Lines end at "\n" only, as git reads them: str.splitlines() would also break at a form
+    # feed, "\x1c".."\x1e", "\x85" or U+2028 inside a line and miscount the hunk.
+    lines = io.StringIO(patch, newline="\n").readlines()
     sections: list[str] = []
     at = 0
     while at < len(lines):
