@@ -110,3 +110,21 @@ def test_base_and_apply_series_take_the_series(author: Path, tmp_path: Path) -> 
         run_git(user, "log", "--format=%T", "master..pp").split()
         == run_git(author, "log", "--format=%T", "base..HEAD").split()
     )
+
+
+def test_an_empty_file_is_a_pre_image_not_an_absent_one(tmp_path: Path) -> None:
+    """``@@ -0,0 +1 @@`` is how a diff from (and ``@@ -1 +0,0 @@`` to) an empty file looks: the file
+    exists on both sides; only ``/dev/null`` or a file mode line says new or deleted."""
+    repo = make_repo(tmp_path / "repo", {"Kconfig": "", "gone": "x\n"})
+    base = run_git(repo, "rev-parse", "HEAD").strip()
+    commit_files(repo, {"Kconfig": "config FOO\n", "gone": ""}, "fill one file, empty the other")
+    mails = format_series(repo, 1, msgid_prefix="empty")
+    (patch,) = require_version(parse_thread(mails, "empty-1@example.org"), None).patches
+    filled, emptied = sorted(patch.files, key=lambda f: f.path)
+    assert not filled.is_new and filled.preimage == blob(repo, base, "Kconfig")[:7]
+    assert not emptied.is_deleted and emptied.postimage == blob(repo, "HEAD", "gone")[:7]
+    mbox = write_mbox(tmp_path / "empty.mbox", mails)
+    run_git(repo, "reset", "-q", "--hard", base)
+    found = runner.invoke(app, ["base", "empty-1@example.org", "--repo", str(repo), "--mbox", str(mbox), "--json"])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["base"] == base
