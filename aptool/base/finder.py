@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aptool.archive.base import Archive
+from aptool.base.applied import applied_bases
 from aptool.base.data import BaseResult, FileEvidence, Prerequisite
 from aptool.base.describe import describe
 from aptool.base.history import NOTES_REF, BlobHistory, count
@@ -24,6 +25,7 @@ from aptool.base.lines import (
     Tag,
     blobs_at,
     branch_patterns,
+    commit_times,
     has_path_filters,
     holders_above,
     lend_reader,
@@ -170,6 +172,7 @@ class BaseFinder:
         release lines and tags.  Returns the choice and the other tiers' answers."""
         pairs: list[Pair] = [(r.path, r.blob) for r in needed]
         declared = self._verify_base_commit(series.base_commit, pairs, notes)
+        applied = self._applied(series, pairs, cutoff) if declared is None else None
         on_trees = on_lines(
             self.repo,
             self._maintainer_lines([p for p, _ in pairs]),
@@ -189,12 +192,26 @@ class BaseFinder:
         others = _distinct(on_trees + on_release + ([tag] if tag else []))
         if declared is not None:
             return Choice(declared, "base-commit", f"base-commit {declared[:12]} holds every pre-image", 0), others
+        if applied is not None:
+            return applied, others
         if on_trees:
             return _worded(best(on_trees), "maintainer tree"), others
         release = best(on_release + ([tag] if tag else []))
         if release is not None:
             return _worded(release, "release line"), others
         return None, others
+
+    def _applied(self, series: SeriesVersion, pairs: list[Pair], cutoff: float) -> Choice | None:
+        """The parent of the first patch's commit when the series is already in the repository."""
+        if not series.patches:
+            return None
+        found = applied_bases(self.repo, self._tips, series.patches[0], pairs, cutoff)
+        if not found:
+            return None
+        first = found[0]
+        times = self._times.get(first.parent) or commit_times(self.repo, [first.parent]).get(first.parent, 0)
+        rule = f"the first patch is already commit {first.commit[:12]}; its parent holds every pre-image"
+        return Choice(first.parent, "applied", rule, times)
 
     def _is_commit(self, rev: str) -> bool:
         return commit_id(self.repo, rev) is not None

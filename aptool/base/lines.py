@@ -402,6 +402,12 @@ def has_path_filters(repo: Path) -> bool:
 
 def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
     """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
+    for _, time, parent, old, _ in raw_records(stream):
+        yield time, parent, old
+
+
+def raw_records(stream: object) -> Iterator[tuple[str, int, str | None, dict[str, str], dict[str, str]]]:
+    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read."""
     rest = b""
     reader = stream.read  # type: ignore[attr-defined]
     while True:
@@ -410,16 +416,11 @@ def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]
         rest = records.pop() if chunk else b""
         for record in records:
             if record:
-                yield _old_blobs(record)
+                yield _raw_record(record)
         if not chunk:
             if rest:
-                yield _old_blobs(rest)
+                yield _raw_record(rest)
             return
-
-
-def _old_blobs(record: bytes) -> tuple[int, str | None, dict[str, str]]:
-    _, time, parent, old, _ = _raw_record(record)
-    return time, parent, old
 
 
 def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:
