@@ -241,30 +241,36 @@ def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
 
 
 class FirstParents:
-    """Committer time and first parent of the commits on first-parent lines, read in one walk.
+    """Committer time and parents of the commits on first-parent lines, read in one walk.
 
     Long-lived lines share most of their history (a maintenance branch
     forks from the main line), so one ``rev-list`` over all their tips
-    reads each commit once, however many lines there are.
+    reads each commit once, however many lines there are.  A finder keeps
+    one across a batch (``whole``: each line read whole, once); otherwise
+    lines are read down to the time asked about.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, whole: bool = False) -> None:
         self.known: dict[str, tuple[int, str | None]] = {}
-        self.whole: set[str] = set()  # tips whose whole line has been read
+        self.merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self.whole = whole
+        self._read: dict[str, int] = {}  # tip -> the time its line has been read down to (0: whole)
 
-    def read(self, repo: Path, tips: list[str], since: int | None = None) -> None:
-        """Read the lines of ``tips`` (only their commits newer than ``since`` when given)."""
-        wanted = [t for t in tips if t not in self.whole]
+    def read(self, repo: Path, tips: list[str], since: int) -> None:
+        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``)."""
+        bound = 0 if self.whole else max(since, 0)
+        wanted = [t for t in tips if self._read.get(t, 2**62) > bound]
         if not wanted:
             return
-        args = ["rev-list", "--first-parent", "--parents", "--timestamp"]
-        args += [f"--since={since + 1}"] if since is not None else []
+        args = ["rev-list", "--first-parent", "--parents", "--timestamp"] + ([f"--since={bound + 1}"] if bound else [])
         for row in git(repo, *args, *wanted, check=False).splitlines():
             words = row.split()
             if len(words) >= 2:
                 self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
-        if since is None:
-            self.whole.update(wanted)
+                if len(words) > 3:
+                    self.merged[words[1]] = words[3:]
+        for tip in wanted:
+            self._read[tip] = bound
 
     def at(self, tips: list[str], cutoff: int) -> dict[str, str | None]:
         """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
@@ -291,21 +297,34 @@ class FirstParents:
             found[tip] = answer
         return {tip: found[tip] for tip in tips}
 
+    def between(self, tips: list[str], low: int, high: int) -> list[tuple[str, int, str | None]]:
+        """(commit, time, first parent) of each commit on the lines of ``tips`` committed after ``low``
+        and no later than ``high``, once each (the lines must have been read down to ``low``)."""
+        seen: set[str] = set()
+        found = []
+        for tip in tips:
+            oid: str | None = tip
+            while oid is not None and oid not in seen:
+                entry = self.known.get(oid)
+                if entry is None or entry[0] <= low:
+                    break
+                seen.add(oid)
+                if entry[0] <= high:
+                    found.append((oid, entry[0], entry[1]))
+                oid = entry[1]
+        return found
+
 
 def lines_at(repo: Path, tips: list[str], cutoff: int, known: FirstParents | None = None) -> dict[str, str | None]:
     """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
 
     One walk over every line at once, down to the cut-off; with ``known``
-    (kept by a finder across series) the lines are read whole once and
-    every later question is answered from memory.
+    (kept by a finder) what it has read already is not read again.
     """
     if not tips:
         return {}
-    if known is None:
-        known = FirstParents()
-        known.read(repo, tips, since=cutoff)
-    else:
-        known.read(repo, tips)
+    known = known if known is not None else FirstParents()
+    known.read(repo, tips, cutoff)
     return known.at(tips, cutoff)
 
 

@@ -113,20 +113,19 @@ def on_lines(
 def newest_tag(repo: Path, tags: list[Tag], pairs: list[Pair], cutoff: float) -> Choice | None:
     """The newest tag committed no later than the cut-off that holds every pre-image.
 
-    One pre-image at a time over the tags still in the running, so that
-    most tags are asked about one path only.
+    Tags are asked newest first, a few at a time, every pre-image at once:
+    the answer is usually among the first few, so most tags are never read.
     """
     eligible = [t for t in tags if t.time <= cutoff]
-    for pair in pairs:
-        if not eligible:
-            break
-        eligible = [
-            t for t, holds in zip(eligible, holding(repo, [t.commit for t in eligible], [pair]), strict=True) if holds
-        ]
-    if not eligible:
-        return None
-    tag = eligible[0]
-    return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
+    size = 4
+    while eligible:
+        chunk, eligible = eligible[:size], eligible[size:]
+        holds = holding(repo, [t.commit for t in chunk], pairs)
+        tag = next((t for t, ok in zip(chunk, holds, strict=True) if ok), None)
+        if tag is not None:
+            return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
+        size = min(size * 4, 1024)
+    return None
 
 
 def best(choices: list[Choice]) -> Choice | None:
