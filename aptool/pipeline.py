@@ -34,20 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aptool.checks import CheckContext, Finding, run_checks, select_checks
-from aptool.checks.circular_locking import describe
-from aptool.checks.deadlock import stats as deadlock_stats
-from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
 from aptool.git.run import commit_id, git, git_ok
-from aptool.model import cache as model_cache
-from aptool.model.data import CodeModel, ParseError, Site
 
+# The check side (checks, models, tree-sitter, networkx) is imported where it is used,
+# so that the mail side (``aptool base``, ``apply-series``) starts without it.
 if TYPE_CHECKING:
     from aptool.apply.plan import ApplyResult
     from aptool.apply.progress import Reporter
     from aptool.archive import Archive
     from aptool.base import BaseResult
+    from aptool.checks import Finding
+    from aptool.model.data import CodeModel, ParseError, Site
     from aptool.series import Thread
 
 C_SUFFIXES = (".c", ".h")
@@ -196,9 +194,14 @@ class CheckResult:
     def exit_code(self) -> int:
         """0: nothing new (without a baseline: nothing found); 1: something new (a note, such as a
         cycle the simulator refuted, is reported but fails nothing)."""
+        from aptool.checks.findings import NEW
+
         return 1 if any(f.level != "note" for f in self.with_status(NEW)) else 0
 
     def stats(self) -> dict[str, Any]:
+        from aptool.checks.deadlock import stats as deadlock_stats
+        from aptool.checks.findings import FIXED, KEPT, NEW
+
         return {
             "tip": self.tip,
             "baseline": self.baseline,
@@ -226,6 +229,9 @@ class CheckResult:
 def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bool = False) -> list[Finding]:
     """The selected checks' findings on one model (read back from the model cache where it is on);
     ``uncertain``: also those that rest on a pointer call resolved by field name alone."""
+    from aptool.checks import CheckContext, run_checks
+    from aptool.model import cache as model_cache
+
     chosen = list(select) if select is not None else None
     variant = [*(chosen or ["*"]), "uncertain"] if uncertain else chosen
     cached = model_cache.lookup_findings(model, variant)
@@ -241,6 +247,9 @@ def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]
     With no baseline every finding is new.  A new cycle is told from the
     dependency the tip added: that one "closes" it, as in lockdep's report.
     """
+    from aptool.checks.circular_locking import describe
+    from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
+
     if baseline is None:
         for finding in tip:
             finding.status = NEW
@@ -263,6 +272,7 @@ def compare(tip: list[Finding], baseline: list[Finding] | None) -> list[Finding]
 
 def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncertain: bool = False) -> CheckResult:
     """Plain C files or directories, without git: every finding is new; an empty directory checks nothing."""
+    from aptool.checks import select_checks
     from aptool.model import build_model
 
     started = time.monotonic()
@@ -299,6 +309,7 @@ def check_revisions(
     both models cover the same scope.  Raises :class:`RepositoryError` for a
     revision that does not exist.
     """
+    from aptool.checks import select_checks
     from aptool.model import grow_scope
 
     started = time.monotonic()
@@ -498,4 +509,6 @@ def _model(repo: Path, rev: str | None, scope: list[str] | None) -> CodeModel:
 
 
 def _empty() -> CodeModel:
+    from aptool.model.data import CodeModel
+
     return CodeModel(files=[], lines=0, functions={}, structs={}, globals={}, pointer_targets={})

@@ -173,6 +173,26 @@ def test_the_tree_maintainers_names_comes_before_a_newer_main_line(repo: Repo, t
     assert ask(repo, mbox).base == newer
 
 
+def test_a_series_already_in_the_repository_is_based_where_it_was_applied(repo: Repo, tmp_path: Path) -> None:
+    fork = repo.commit({"b.c": "int b = 1;\n"}, "b: one", T0 + DAY)
+    newer = repo.commit({"c.c": "int c;\n"}, "c: new", T0 + 2 * DAY)  # the main line moves on; a.c stays
+    series = [{"a.c": "int a = 1;\n"}, {"a.c": "int a = 2;\n"}]
+    mbox = repo.mail(tmp_path, fork, series, [T0 + 3 * DAY] * 2)
+    found = ask(repo, mbox)
+    assert found.base == newer and found.signal == "release line"  # not in the repository: the line decides
+    # The series goes in as a topic forked where its author forked it, and is merged a day later.
+    repo.git("checkout", "-q", "-b", "topic", fork)
+    first = repo.commit(series[0], "series: change 1", T0 + 3 * DAY)
+    repo.commit(series[1], "series: change 2", T0 + 3 * DAY)
+    repo.git("checkout", "-q", "master")
+    repo.merge("topic", T0 + 4 * DAY)
+    repo.git("branch", "-q", "-D", "topic")
+
+    found = ask(repo, mbox)
+    assert found.exact and found.base == fork and found.signal == "applied" and first[:12] in found.rule
+    assert newer in {a["commit"] for a in found.alternatives}  # what the line alone would have said
+
+
 def test_a_base_only_a_side_branch_holds_is_found_in_the_touched_paths_history(repo: Repo, tmp_path: Path) -> None:
     repo.git("checkout", "-q", "-b", "topic")
     side = repo.commit({"a.c": "int a = 5;\n"}, "a: five (unmerged topic)", T0 + DAY)

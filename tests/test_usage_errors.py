@@ -20,23 +20,20 @@ runner = CliRunner()
     [
         (
             ["base", "x@example.org", "--version", "abc"],
-            "aptool: invalid value for '--version': Input should be a valid integer, unable to parse string as an"
-            " integer (see 'aptool base --help')",
+            "aptool: invalid value for '--version': 'abc' is not a valid int range (see 'aptool base --help')",
         ),
         (
             ["apply-series", "x@example.org", "-v", "abc"],
-            "aptool: invalid value for '-v' / '--use-version': Input should be a valid integer, unable to parse"
-            " string as an integer (see 'aptool apply-series --help')",
+            "aptool: invalid value for '-v' / '--use-version': 'abc' is not a valid int range"
+            " (see 'aptool apply-series --help')",
         ),
         (
             ["base", "x@example.org", "--use-version", "0"],
-            "aptool: invalid value for '-v' / '--use-version': Input should be greater than or equal to 1"
-            " (see 'aptool base --help')",
+            "aptool: invalid value for '-v' / '--use-version': 0 is not in the range x>=1 (see 'aptool base --help')",
         ),
         (
             ["base", "x@example.org", "--timeout", "soon"],
-            "aptool: invalid value for '--timeout': Input should be a valid number, unable to parse string as a"
-            " number (see 'aptool base --help')",
+            "aptool: invalid value for '--timeout': 'soon' is not a valid float (see 'aptool base --help')",
         ),
         (["base"], "aptool: a Message-ID is needed (or --mbox FILE to take the newest series in a file)"),
         (["thread"], "aptool: missing argument 'msgid' (see 'aptool thread --help')"),
@@ -76,8 +73,7 @@ def test_the_entry_point_reports_usage_errors_itself() -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.splitlines() == [
-        "aptool: invalid value for '--version': Input should be a valid integer, unable to parse string as an"
-        " integer (see 'aptool apply-series --help')"
+        "aptool: invalid value for '--version': 'abc' is not a valid int range (see 'aptool apply-series --help')"
     ]
 
 

@@ -42,7 +42,7 @@ class BaseResult:
     notes: list[str] = field(default_factory=list)
     rule: str = ""  # how the base was chosen among the candidates
     unresolved: list[str] = field(default_factory=list)  # declared dependencies nothing in the archive matched
-    signal: str = ""  # the tier that chose it: base-commit, maintainer tree, release line, any commit, oldest, closest
+    signal: str = ""  # the tier that chose it: base-commit, applied, maintainer tree, release line, tag, any commit...
     alternatives: list[dict[str, Any]] = field(default_factory=list)  # other tiers' candidates
 
     def patches_in_order(self) -> list[Patch]:

@@ -13,16 +13,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from aptool.archive.base import Archive
+from aptool.base.applied import applied_bases
 from aptool.base.data import BaseResult, FileEvidence, Prerequisite
 from aptool.base.describe import describe
 from aptool.base.history import NOTES_REF, BlobHistory, count
 from aptool.base.index import BlobIndex, Progress
 from aptool.base.lines import (
+    FirstParents,
     Line,
     Pair,
     Tag,
     blobs_at,
     branch_patterns,
+    commit_times,
     has_path_filters,
     holders_above,
     lend_reader,
@@ -49,7 +52,7 @@ class BaseFinder:
         self.repo = self.repository.cwd
         self._calls = 0  # the persistent object reader is lent from the second series on
         self._names: dict[str, str] = {}  # describe() per commit
-        self._known: dict[str, list[tuple[int, str]]] = {}  # first-parent lines read whole, in a batch
+        self._known = FirstParents(whole=True)  # first-parent lines read whole, in a batch
         self.progress = progress
         self._state = ""  # the refs the cached values below belong to
         self._refs: dict[str, str] = {}
@@ -169,31 +172,39 @@ class BaseFinder:
         release lines and tags.  Returns the choice and the other tiers' answers."""
         pairs: list[Pair] = [(r.path, r.blob) for r in needed]
         declared = self._verify_base_commit(series.base_commit, pairs, notes)
-        on_trees = on_lines(
-            self.repo,
-            self._maintainer_lines([p for p, _ in pairs]),
-            pairs,
-            cutoff,
-            self._index,
-            self._times,
-            0,
-            self._bloom,
-        )
+        trees = self._maintainer_lines([p for p, _ in pairs])
+        walk = self._known if self._calls > 1 else FirstParents()  # the lines' one first-parent walk
+        tips = sorted({line.tip for line in trees + self._lines})
+        applied = self._applied(series, walk, tips, pairs, cutoff) if declared is None else None
+        on_trees = on_lines(self.repo, trees, pairs, cutoff, self._index, self._times, 0, self._bloom, walk)
         tag = newest_tag(self.repo, self._tags, pairs, cutoff)
         floor = tag.time if tag else 0
-        known = self._known if self._calls > 1 else None
-        on_release = on_lines(
-            self.repo, self._lines, pairs, cutoff, self._index, self._times, floor, self._bloom, known
-        )
+        on_release = on_lines(self.repo, self._lines, pairs, cutoff, self._index, self._times, floor, self._bloom, walk)
         others = _distinct(on_trees + on_release + ([tag] if tag else []))
         if declared is not None:
             return Choice(declared, "base-commit", f"base-commit {declared[:12]} holds every pre-image", 0), others
+        if applied is not None:
+            return applied, others
         if on_trees:
             return _worded(best(on_trees), "maintainer tree"), others
         release = best(on_release + ([tag] if tag else []))
         if release is not None:
             return _worded(release, "release line"), others
         return None, others
+
+    def _applied(
+        self, series: SeriesVersion, walk: FirstParents, tips: list[str], pairs: list[Pair], cutoff: float
+    ) -> Choice | None:
+        """The parent of the first patch's commit when the series is already in the repository."""
+        if not series.patches:
+            return None
+        found = applied_bases(self.repo, walk, tips, series.patches[0], pairs, cutoff)
+        if not found:
+            return None
+        first = found[0]
+        times = self._times.get(first.parent) or commit_times(self.repo, [first.parent]).get(first.parent, 0)
+        rule = f"the first patch is already commit {first.commit[:12]}; its parent holds every pre-image"
+        return Choice(first.parent, "applied", rule, times)
 
     def _is_commit(self, rev: str) -> bool:
         return commit_id(self.repo, rev) is not None
@@ -288,7 +299,7 @@ class BaseFinder:
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
         self._names = {}
-        self._known = {}
+        self._known = FirstParents(whole=True)
         self._bloom = has_path_filters(self.repo)
         for history in (self._paths, self._index):
             if history is not None:

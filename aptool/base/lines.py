@@ -240,19 +240,92 @@ def holding(repo: Path, commits: list[str], pairs: list[Pair]) -> list[bool]:
     return [all(matches(held[i * n + j], blob) for j, (_, blob) in enumerate(pairs)) for i in range(len(commits))]
 
 
-def line_at(repo: Path, tip: str, cutoff: int, known: dict[str, list[tuple[int, str]]] | None = None) -> str | None:
-    """The first commit on ``tip``'s first-parent line committed no later than ``cutoff``.
+class FirstParents:
+    """Committer time and parents of the commits on first-parent lines, read in one walk.
 
-    With ``known`` (kept by a finder across series), the whole line is read
-    once and every later question is answered from memory.
+    Long-lived lines share most of their history (a maintenance branch
+    forks from the main line), so one ``rev-list`` over all their tips
+    reads each commit once, however many lines there are.  A finder keeps
+    one across a batch (``whole``: each line read whole, once); otherwise
+    lines are read down to the time asked about.
     """
-    if known is None:
-        out = git(repo, "rev-list", "--first-parent", "-1", f"--until={cutoff}", tip, check=False).strip()
-        return out or None
-    if tip not in known:
-        words = git(repo, "rev-list", "--first-parent", "--timestamp", tip, check=False).split()
-        known[tip] = [(int(words[i]), words[i + 1]) for i in range(0, len(words) - 1, 2)]
-    return next((oid for time, oid in known[tip] if time <= cutoff), None)
+
+    def __init__(self, whole: bool = False) -> None:
+        self.known: dict[str, tuple[int, str | None]] = {}
+        self.merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self.whole = whole
+        self._read: dict[str, int] = {}  # tip -> the time its line has been read down to (0: whole)
+
+    def read(self, repo: Path, tips: list[str], since: int) -> None:
+        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``)."""
+        bound = 0 if self.whole else max(since, 0)
+        wanted = [t for t in tips if self._read.get(t, 2**62) > bound]
+        if not wanted:
+            return
+        args = ["rev-list", "--first-parent", "--parents", "--timestamp"] + ([f"--since={bound + 1}"] if bound else [])
+        for row in git(repo, *args, *wanted, check=False).splitlines():
+            words = row.split()
+            if len(words) >= 2:
+                self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
+                if len(words) > 3:
+                    self.merged[words[1]] = words[3:]
+        for tip in wanted:
+            self._read[tip] = bound
+
+    def at(self, tips: list[str], cutoff: int) -> dict[str, str | None]:
+        """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
+
+        Lines that meet share the rest of the walk: each commit is visited once.
+        """
+        found: dict[str, str | None] = {}
+        for tip in tips:
+            path: list[str] = []
+            oid: str | None = tip
+            answer: str | None = None
+            while oid is not None:
+                if oid in found:
+                    answer = found[oid]
+                    break
+                entry = self.known.get(oid)
+                if entry is None or entry[0] <= cutoff:  # not read: older than the walk's cut-off
+                    answer = oid
+                    break
+                path.append(oid)
+                oid = entry[1]
+            for step in path:
+                found[step] = answer
+            found[tip] = answer
+        return {tip: found[tip] for tip in tips}
+
+    def between(self, tips: list[str], low: int, high: int) -> list[tuple[str, int, str | None]]:
+        """(commit, time, first parent) of each commit on the lines of ``tips`` committed after ``low``
+        and no later than ``high``, once each (the lines must have been read down to ``low``)."""
+        seen: set[str] = set()
+        found = []
+        for tip in tips:
+            oid: str | None = tip
+            while oid is not None and oid not in seen:
+                entry = self.known.get(oid)
+                if entry is None or entry[0] <= low:
+                    break
+                seen.add(oid)
+                if entry[0] <= high:
+                    found.append((oid, entry[0], entry[1]))
+                oid = entry[1]
+        return found
+
+
+def lines_at(repo: Path, tips: list[str], cutoff: int, known: FirstParents | None = None) -> dict[str, str | None]:
+    """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
+
+    One walk over every line at once, down to the cut-off; with ``known``
+    (kept by a finder) what it has read already is not read again.
+    """
+    if not tips:
+        return {}
+    known = known if known is not None else FirstParents()
+    known.read(repo, tips, cutoff)
+    return known.at(tips, cutoff)
 
 
 def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:
@@ -348,6 +421,12 @@ def has_path_filters(repo: Path) -> bool:
 
 def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
     """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
+    for _, time, parent, old, _ in raw_records(stream):
+        yield time, parent, old
+
+
+def raw_records(stream: object) -> Iterator[tuple[str, int, str | None, dict[str, str], dict[str, str]]]:
+    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read."""
     rest = b""
     reader = stream.read  # type: ignore[attr-defined]
     while True:
@@ -356,16 +435,11 @@ def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]
         rest = records.pop() if chunk else b""
         for record in records:
             if record:
-                yield _old_blobs(record)
+                yield _raw_record(record)
         if not chunk:
             if rest:
-                yield _old_blobs(rest)
+                yield _raw_record(rest)
             return
-
-
-def _old_blobs(record: bytes) -> tuple[int, str | None, dict[str, str]]:
-    _, time, parent, old, _ = _raw_record(record)
-    return time, parent, old
 
 
 def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aptool.base.history import BlobHistory, Range
-from aptool.base.lines import Line, Pair, Tag, first_holder_walk, holding, line_at
+from aptool.base.lines import FirstParents, Line, Pair, Tag, first_holder_walk, holding, lines_at
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def on_lines(
     times: dict[str, int],
     floor: int = 0,
     bloom: bool = False,
-    known: dict[str, list[tuple[int, str]]] | None = None,
+    known: FirstParents | None = None,
 ) -> list[Choice]:
     """Per line, the first commit at or below the line's commit at the cut-off holding every pre-image.
 
@@ -78,10 +78,11 @@ def on_lines(
     at: dict[str, str | None] = {}  # lines often share a tip (a branch and its remote-tracking ref)
     tips = sorted({line.tip for line in lines} - times.keys())
     times.update(history.times(tips) if history is not None else _times(repo, tips))
+    for line in lines:  # a tip committed before the cut-off is the line's commit then: no walk
+        if times.get(line.tip, limit + 1) <= limit:
+            at[line.tip] = line.tip
+    at.update(lines_at(repo, sorted({line.tip for line in lines} - at.keys()), limit, known))
     for line in lines:
-        if line.tip not in at:  # a tip committed before the cut-off is the line's commit then: no walk
-            old = times.get(line.tip, limit + 1) <= limit
-            at[line.tip] = line.tip if old else line_at(repo, line.tip, limit, known)
         start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
@@ -112,20 +113,19 @@ def on_lines(
 def newest_tag(repo: Path, tags: list[Tag], pairs: list[Pair], cutoff: float) -> Choice | None:
     """The newest tag committed no later than the cut-off that holds every pre-image.
 
-    One pre-image at a time over the tags still in the running, so that
-    most tags are asked about one path only.
+    Tags are asked newest first, a few at a time, every pre-image at once:
+    the answer is usually among the first few, so most tags are never read.
     """
     eligible = [t for t in tags if t.time <= cutoff]
-    for pair in pairs:
-        if not eligible:
-            break
-        eligible = [
-            t for t, holds in zip(eligible, holding(repo, [t.commit for t in eligible], [pair]), strict=True) if holds
-        ]
-    if not eligible:
-        return None
-    tag = eligible[0]
-    return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
+    size = 4
+    while eligible:
+        chunk, eligible = eligible[:size], eligible[size:]
+        holds = holding(repo, [t.commit for t in chunk], pairs)
+        tag = next((t for t, ok in zip(chunk, holds, strict=True) if ok), None)
+        if tag is not None:
+            return Choice(tag.commit, "tag", f"tag {tag.name}", tag.time, f"refs/tags/{tag.name}")
+        size = min(size * 4, 1024)
+    return None
 
 
 def best(choices: list[Choice]) -> Choice | None:

@@ -11,6 +11,7 @@ are one patch, as ``git am`` applies them.
 
 from __future__ import annotations
 
+import io
 import re
 
 from unidiff import PatchSet
@@ -43,7 +44,9 @@ _MODE = re.compile(r"^(old mode|new mode|new file mode|deleted file mode) (\d{6}
 
 def diff_text(patch: str) -> str | None:
     """The file diffs of a mail's patch text, without the text around them; None when there is none."""
-    lines = patch.splitlines(keepends=True)
+    # Lines end at "\n" only, as git reads them: str.splitlines() would also break at a form
+    # feed, "\x1c".."\x1e", "\x85" or U+2028 inside a line and miscount the hunk.
+    lines = io.StringIO(patch, newline="\n").readlines()
     sections: list[str] = []
     at = 0
     while at < len(lines):
@@ -140,9 +143,13 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
                 modes[mode.group(1)] = mode.group(2)
         old_path = _strip_prefix(patched.source_file)
         new_path = _strip_prefix(patched.target_file)
-        if patched.is_added_file:
+        # New or deleted as git says it (/dev/null, a file mode line), not by a hunk's look:
+        # unidiff takes "@@ -0,0 +1 @@" for a new file, but an empty file can be its pre-image.
+        is_new = patched.source_file == "/dev/null" or "new file mode" in modes
+        is_deleted = patched.target_file == "/dev/null" or "deleted file mode" in modes
+        if is_new:
             old_path = new_path
-        if patched.is_removed_file:
+        if is_deleted:
             new_path = old_path
         old_mode = modes.get("old mode") or modes.get("deleted file mode") or modes.get("mode")
         new_mode = modes.get("new mode") or modes.get("new file mode") or modes.get("mode")
@@ -152,15 +159,15 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
                 old_path=old_path,
                 preimage=None if pre is None or _NULL_BLOB.match(pre) else pre,
                 postimage=None if post is None or _NULL_BLOB.match(post) else post,
-                is_new=patched.is_added_file,
-                is_deleted=patched.is_removed_file,
+                is_new=is_new,
+                is_deleted=is_deleted,
                 is_rename=patched.is_rename,
                 is_binary=patched.is_binary_file,
                 has_index=has_index,
                 added=patched.added,
                 removed=patched.removed,
-                old_mode=None if patched.is_added_file else old_mode,
-                new_mode=None if patched.is_removed_file else new_mode,
+                old_mode=None if is_new else old_mode,
+                new_mode=None if is_deleted else new_mode,
             )
         )
     return changes
