@@ -47,8 +47,12 @@ from aptool.series import Patch, SeriesVersion, Thread, require_version
 class BaseFinder:
     """Finds bases in one repository; use as a context manager, or call ``close``."""
 
-    def __init__(self, repo: Path | str, progress: Progress | None = None) -> None:
+    def __init__(self, repo: Path | str, progress: Progress | None = None, *, applied_tier: bool = True) -> None:
+        """``applied_tier=False`` leaves out the ``applied`` tier: the answer for a series as if it were
+        not yet in the repository (a series under review), which is what the benchmark's true-base
+        figure must measure when its cases are cut from history."""
         self.repository = open_repository(repo)
+        self.applied_tier = applied_tier
         self.repo = self.repository.cwd
         self._calls = 0  # the persistent object reader is lent from the second series on
         self._names: dict[str, str] = {}  # describe() per commit
@@ -175,7 +179,7 @@ class BaseFinder:
         trees = self._maintainer_lines([p for p, _ in pairs])
         walk = self._known if self._calls > 1 else FirstParents()  # the lines' one first-parent walk
         tips = sorted({line.tip for line in trees + self._lines})
-        applied = self._applied(series, walk, tips, pairs, cutoff) if declared is None else None
+        applied = self._applied(series, walk, tips, pairs, cutoff) if declared is None and self.applied_tier else None
         on_trees = on_lines(self.repo, trees, pairs, cutoff, self._index, self._times, 0, self._bloom, walk)
         tag = newest_tag(self.repo, self._tags, pairs, cutoff)
         floor = tag.time if tag else 0
