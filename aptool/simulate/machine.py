@@ -27,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aptool.simulate.conditions import passing_values
+from aptool.simulate.noops import resolve, skip_noops
 from aptool.simulate.program import (
     ACQUIRE,
     COMPLETE,
@@ -266,43 +267,12 @@ def build_machine(programs: list[Program], outside: frozenset[str] = frozenset()
             op.next, op.fail = tuple(step.next), tuple(step.fail)
             op.footprint = numbering.resource(step)
             ops.append(op)
-        _skip_noops(ops)
+        skip_noops(ops)
         machine.ops.append(ops)
         machine.future.append(_future(ops))
         machine.touches.append([_touches(ops, op, machine.fair_locks) for op in ops])
-    machine.starts = [_resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
+    machine.starts = [resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
     return machine
-
-
-def _resolve(ops: list[Op], targets: list[int], memo: dict[int, list[int]] | None = None) -> list[int]:
-    """``targets`` with every no-op replaced by the steps it leads to (the end if none)."""
-    memo = {} if memo is None else memo
-    found: dict[int, None] = {}
-    seen: set[int] = set()
-    todo = list(reversed(targets))
-    while todo:
-        index = todo.pop()
-        if index in seen:
-            continue
-        seen.add(index)
-        if ops[index].code != -1:
-            found[index] = None
-        elif index in memo:
-            found.update(dict.fromkeys(memo[index]))
-        else:
-            todo.extend(reversed(ops[index].next))
-    return list(found) or [0]
-
-
-def _skip_noops(ops: list[Op]) -> None:
-    memo: dict[int, list[int]] = {}
-    for index, op in enumerate(ops):
-        if op.code == -1 and index not in memo:
-            memo[index] = _resolve(ops, list(op.next), memo)
-    for op in ops:
-        if op.code != -1:
-            op.next = tuple(_resolve(ops, list(op.next), memo)) if op.code != C_END else ()
-            op.fail = tuple(_resolve(ops, list(op.fail), memo)) if op.fail else ()
 
 
 def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
