@@ -27,6 +27,7 @@ class ModelFacts:
     wakes: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, queue) of every wake
     works: dict[str, list[str]] = field(default_factory=dict)  # work function id -> the work items it runs as
     programs: dict[str, Any] = field(default_factory=dict)  # thread programs compiled so far, by function id
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function id -> the labels of its body
 
 
 _cache: list[tuple[CodeModel, ModelFacts]] = []

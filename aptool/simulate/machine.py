@@ -25,9 +25,10 @@ Semantics of the steps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aptool.simulate.conditions import passing_values
-from aptool.simulate.noops import resolve, skip_noops
+from aptool.simulate.noops import NOOP, resolve, skip_noops
 from aptool.simulate.program import (
     ACQUIRE,
     COMPLETE,
@@ -86,13 +87,15 @@ class Machine:
     latches: list[str] = field(default_factory=list)
     completions: list[str] = field(default_factory=list)
     ops: list[list[Op]] = field(default_factory=list)
-    future: list[list[int]] = field(default_factory=list)  # per thread and step: resources touched from here on
-    touches: list[list[int]] = field(default_factory=list)  # per thread and step: what the step touches
+    # per thread and visible step (a no-op's entries are not used):
+    future: list[list[int]] = field(default_factory=list)  # the resources touched from here on
+    touches: list[list[int]] = field(default_factory=list)  # what the step touches
     pc_bits: int = 1
     width: int = 1
     global_shift: int = 0
     fair_locks: set[int] = field(default_factory=set)
     starts: list[list[int]] = field(default_factory=list)  # per thread: the steps it can begin with
+    stepper: Any = field(default=None, repr=False, compare=False)  # the search's successor function, made once
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -261,24 +264,42 @@ def build_machine(programs: list[Program], outside: frozenset[str] = frozenset()
     machine.width = machine.pc_bits + 2 * len(numbering.keys)
     machine.global_shift = numbering.shift = machine.width * len(programs)
     for program in programs:
-        ops: list[Op] = []
-        for step in program.steps:
-            op = numbering.op(step)
-            op.next, op.fail = tuple(step.next), tuple(step.fail)
-            op.footprint = numbering.resource(step)
-            ops.append(op)
-        skip_noops(ops)
+        ops, future, touches = _thread_tables(program, numbering)
         machine.ops.append(ops)
-        machine.future.append(_future(ops))
-        machine.touches.append([_touches(ops, op, machine.fair_locks) for op in ops])
+        machine.future.append(future)
+        machine.touches.append(touches)
     machine.starts = [resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
     return machine
 
 
-def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
+def _thread_tables(program: Program, numbering: _Numbering) -> tuple[list[Op], list[int], list[int]]:
+    """A thread's ops (no-ops skipped), futures and touches.  They depend on the program and on each
+    step's fast form only, so a thread that runs again with the same forms (one function starts
+    threads in many cycles) reuses them; the tables are read only."""
+    ops: list[Op] = []
+    for step in program.steps:
+        op = numbering.op(step)
+        op.footprint = numbering.resource(step)
+        ops.append(op)
+    fair = frozenset(numbering.fair)
+    key = (fair, tuple((op.code, op.a, op.b, op.c, op.passing, op.footprint) for op in ops))
+    known = program.tables.get(key)
+    if known is not None:
+        return known
+    for op, step in zip(ops, program.steps, strict=True):
+        op.next, op.fail = tuple(step.next), tuple(step.fail)
+    skip_noops(ops)
+    tables = (ops, _future(ops), [_touches(ops, op, fair) if op.code != NOOP else op.footprint for op in ops])
+    program.tables[key] = tables
+    return tables
+
+
+def _touches(ops: list[Op], op: Op, fair: frozenset[int]) -> int:
     """What a step touches; a step that makes its thread a waiting writer touches that lock too
     (readers of a fair lock queue behind a waiting writer)."""
     found = op.footprint
+    if not fair:
+        return found
     for n in (*op.next, *op.fail):
         if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
             found |= ops[n].footprint
@@ -286,13 +307,16 @@ def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
 
 
 def _future(ops: list[Op]) -> list[int]:
-    """For each step, every resource the thread can touch from it on (a fixpoint over the graph)."""
+    """For each step, every resource the thread can touch from it on (a fixpoint over the graph of
+    the visible steps: once no-ops are skipped no step leads to one, and a no-op's entry, its own
+    footprint, is never read)."""
     future = [op.footprint for op in ops]
     before: list[list[int]] = [[] for _ in ops]
     for index, op in enumerate(ops):
-        for n in (*op.next, *op.fail):
-            before[n].append(index)
-    todo = [index for index, op in enumerate(ops) if op.footprint]
+        if op.code != NOOP:
+            for n in (*op.next, *op.fail):
+                before[n].append(index)
+    todo = [index for index, op in enumerate(ops) if op.footprint and op.code != NOOP]
     while todo:
         index = todo.pop()
         value = future[index]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aptool.model.data import CodeModel, Event, Function, Node, Site
 from aptool.simulate.facts import facts_of
@@ -81,6 +82,8 @@ class Program:
     start: list[int]
     truncated: bool = False  # the step budget ran out: some calls were not inlined
     holds: list[str] = field(default_factory=list)  # held from the start: the work item a work function runs as
+    # the simulator's tables of this thread, by the fast form of its steps (aptool.simulate.machine)
+    tables: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -100,6 +103,7 @@ class _Compiler:
         self.truncated = False
         self.fails: dict[int, int] = {}  # a trylock step -> where it goes when the lock is busy
         self._relevant: set[str] | None = None
+        self.labels = facts_of(model).labels  # function id -> its labels (a function is inlined many times)
 
     def node(self, step: Step | None = None, succ: list[int] | None = None) -> int:
         self.raw.append(_Raw(step, list(succ or [])))
@@ -113,8 +117,12 @@ class _Compiler:
 
     def function(self, function: Function, after: int, stack: tuple[Site, ...], active: frozenset[str]) -> int:
         """The entry of ``function``'s body, continuing at ``after`` when it returns."""
-        labels: dict[str, int] = {}
-        _find_labels(function.body, labels, self)
+        names = self.labels.get(function.id)
+        if names is None:
+            found: dict[str, None] = {}
+            _find_labels(function.body, found)
+            names = self.labels[function.id] = tuple(found)
+        labels = {name: self.node() for name in names}
         return self.sequence(function.body, after, _Context(function, after, None, None, labels, stack, active))
 
     def sequence(self, nodes: list[Node], after: int, ctx: _Context) -> int:
@@ -174,13 +182,14 @@ class _Compiler:
         return None
 
     def event(self, event: Event, after: int, ctx: _Context) -> int:
-        site = Site(ctx.function.name, ctx.function.file, event.line, event.text)
         kind = _step_kind(event)
         if kind is not None:
+            site = Site(ctx.function.name, ctx.function.file, event.line, event.text)
             return self.node(Step(kind, event, site, ctx.stack), [after])
         if event.kind != "call" or not event.targets:
             return after
         entries = []
+        stack: tuple[Site, ...] | None = None  # the calls down to the callee: made once, for the first inlined
         for target in event.targets:
             callee = self.model.functions.get(target)
             if callee is None or target in ctx.active or not self.relevant(target):
@@ -188,7 +197,9 @@ class _Compiler:
             if len(ctx.stack) >= self.max_depth or len(self.raw) > self.budget:
                 self.truncated = True
                 continue
-            entries.append(self.function(callee, after, (*ctx.stack, site), ctx.active | {target}))
+            if stack is None:
+                stack = (*ctx.stack, Site(ctx.function.name, ctx.function.file, event.line, event.text))
+            entries.append(self.function(callee, after, stack, ctx.active | {target}))
         if not entries:
             return after
         return entries[0] if len(entries) == 1 else self.node(None, entries)
@@ -205,13 +216,14 @@ class _Context:
     active: frozenset[str]
 
 
-def _find_labels(nodes: list[Node], labels: dict[str, int], compiler: _Compiler) -> None:
+def _find_labels(nodes: list[Node], labels: dict[str, None]) -> None:
+    """The labels of a body, in the order they are written (the first of a name)."""
     for node in nodes:
-        if node.kind == "label" and node.label and node.label not in labels:
-            labels[node.label] = compiler.node()
+        if node.kind == "label" and node.label:
+            labels.setdefault(node.label)
         for branch in node.branches:
-            _find_labels(branch, labels, compiler)
-        _find_labels(node.body, labels, compiler)
+            _find_labels(branch, labels)
+        _find_labels(node.body, labels)
 
 
 def _step_kind(event: Event) -> str | None:

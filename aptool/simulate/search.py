@@ -65,7 +65,15 @@ Moves = Callable[[int, "int | None"], tuple[list[list[int]], list[int]]]
 Persistent = Callable[[list[int], list[list[int]]], int]
 
 
-def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
+def _stepper(machine: Machine) -> tuple[Moves, Persistent]:
+    """The machine's fast successor function, made once (the search, the replay and the reasons ask it)."""
+    if machine.stepper is None:
+        machine.stepper = _make_stepper(machine)
+    stepper: tuple[Moves, Persistent] = machine.stepper
+    return stepper
+
+
+def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     """A fast successor function over ``machine``'s tables (closures over locals: this is the hot loop)."""
     width = machine.width
     pc_bits = machine.pc_bits
