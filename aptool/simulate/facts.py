@@ -28,6 +28,7 @@ class ModelFacts:
     works: dict[str, list[str]] = field(default_factory=dict)  # work function id -> the work items it runs as
     programs: dict[str, Any] = field(default_factory=dict)  # thread programs compiled so far, by function id
     labels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function id -> the labels of its body
+    bodies: dict[str, Any] = field(default_factory=dict)  # function id -> its body as a thread program reads it
 
 
 _cache: list[tuple[CodeModel, ModelFacts]] = []

@@ -309,19 +309,32 @@ def _touches(ops: list[Op], op: Op, fair: frozenset[int]) -> int:
 def _future(ops: list[Op]) -> list[int]:
     """For each step, every resource the thread can touch from it on (a fixpoint over the graph of
     the visible steps: once no-ops are skipped no step leads to one, and a no-op's entry, its own
-    footprint, is never read)."""
+    footprint, is never read).
+
+    Steps after a ``switch`` or a loop share long successor lists, so the fixpoint runs over the
+    distinct lists: a list's value is what its steps touch from there on, a step's is its footprint
+    and its list's value."""
     future = [op.footprint for op in ops]
-    before: list[list[int]] = [[] for _ in ops]
+    lists: dict[tuple[int, ...], list[int]] = {}  # a successor list -> the steps that have it
     for index, op in enumerate(ops):
-        if op.code != NOOP:
-            for n in (*op.next, *op.fail):
-                before[n].append(index)
+        if op.code != NOOP and (op.next or op.fail):
+            lists.setdefault(op.next + op.fail if op.fail else op.next, []).append(index)
+    holders = list(lists.values())
+    within: list[list[int]] = [[] for _ in ops]  # step -> the lists it is in
+    for number, following in enumerate(lists):
+        for n in following:
+            within[n].append(number)
+    value = [0] * len(holders)
     todo = [index for index, op in enumerate(ops) if op.footprint and op.code != NOOP]
     while todo:
         index = todo.pop()
-        value = future[index]
-        for p in before[index]:
-            if future[p] | value != future[p]:
-                future[p] |= value
-                todo.append(p)
+        mine = future[index]
+        for number in within[index]:
+            if value[number] | mine != value[number]:
+                value[number] |= mine
+                grown = value[number]
+                for p in holders[number]:
+                    if future[p] | grown != future[p]:
+                        future[p] |= grown
+                        todo.append(p)
     return future
