@@ -289,21 +289,31 @@ def _thread_tables(program: Program, numbering: _Numbering) -> tuple[list[Op], l
     for op, step in zip(ops, program.steps, strict=True):
         op.next, op.fail = tuple(step.next), tuple(step.fail)
     skip_noops(ops)
-    tables = (ops, _future(ops), [_touches(ops, op, fair) if op.code != NOOP else op.footprint for op in ops])
+    tables = (ops, _future(ops), _touches(ops, fair))
     program.tables[key] = tables
     return tables
 
 
-def _touches(ops: list[Op], op: Op, fair: frozenset[int]) -> int:
-    """What a step touches; a step that makes its thread a waiting writer touches that lock too
-    (readers of a fair lock queue behind a waiting writer)."""
-    found = op.footprint
+def _touches(ops: list[Op], fair: frozenset[int]) -> list[int]:
+    """What each step touches; a step that makes its thread a waiting writer touches that lock too
+    (readers of a fair lock queue behind a waiting writer).  A no-op's entry is its footprint."""
+    touches = [op.footprint for op in ops]
     if not fair:
-        return found
-    for n in (*op.next, *op.fail):
-        if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
-            found |= ops[n].footprint
-    return found
+        return touches
+    writers: dict[tuple[int, ...], int] = {}  # a successor list -> the fair locks it waits to write
+    for index, op in enumerate(ops):
+        if op.code == NOOP:
+            continue
+        following = op.next + op.fail if op.fail else op.next
+        extra = writers.get(following)
+        if extra is None:
+            extra = 0
+            for n in following:
+                if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
+                    extra |= ops[n].footprint
+            writers[following] = extra
+        touches[index] |= extra
+    return touches
 
 
 def _future(ops: list[Op]) -> list[int]:

@@ -24,6 +24,7 @@ them again.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -56,9 +57,12 @@ def skip_noops(ops: list[Op]) -> None:
     noop = [op.code == NOOP for op in ops]
     reach, endless = _reach(ops, noop)
     done: dict[int, tuple[tuple[int, ...], int]] = {}  # no-op -> its list, and that list as a bit set
-    for index, is_noop in enumerate(noop):
-        if is_noop:
-            done[index] = _walk(ops, noop, index, done, reach, endless)
+    if any(endless):  # a done no-op's list may be the end alone: walk every no-op, in order
+        for index, is_noop in enumerate(noop):
+            if is_noop:
+                done[index] = _walk(ops, noop, index, done, reach, endless)
+    else:
+        done = _needed(ops, noop, reach)
     for op in ops:
         if op.code == NOOP:
             continue
@@ -103,6 +107,62 @@ def _walk(
         elif reach[index] & ~got or endless[index]:
             todo.extend(reversed(ops[index].next))
     return (tuple(found), got) if found else ((0,), 1)
+
+
+def _needed(ops: list[Op], noop: list[bool], reach: list[int]) -> dict[int, tuple[tuple[int, ...], int]]:
+    """Step 1 for the no-ops whose lists are used: those a visible step leads to, and the done no-ops
+    their walks take lists from.  Without a no-op that leads nowhere, a list's set is the no-op's
+    ``reach``, so what a walk does depends on bit sets alone: each walk is planned first (from the
+    highest no-op down: a walk needs lower ones only), then the lists are made from the plans upwards."""
+    todo = [-t for op in ops if op.code != NOOP for t in (*op.next, *op.fail) if noop[t]]
+    heapq.heapify(todo)
+    plans: dict[int, list[int]] = {}
+    while todo:
+        current = -heapq.heappop(todo)
+        if current in plans:
+            continue
+        plan = plans[current] = _plan(ops, noop, current, reach)
+        for item in plan:
+            if item < 0 and ~item not in plans:
+                heapq.heappush(todo, -~item)
+    done: dict[int, tuple[tuple[int, ...], int]] = {}
+    for current in sorted(plans):
+        found: dict[int, None] = {}
+        for item in plans[current]:
+            if item >= 0:
+                found[item] = None
+            else:
+                found.update(dict.fromkeys(done[~item][0]))
+        done[current] = (tuple(found), reach[current])
+    return done
+
+
+def _plan(ops: list[Op], noop: list[bool], current: int, reach: list[int]) -> list[int]:
+    """The walk of no-op ``current`` (as :func:`_walk` without an endless no-op): the visible steps it
+    adds (``i``) and the done no-ops whose lists it adds (``~i``), in order."""
+    wanted = reach[current]
+    got = 0
+    plan: list[int] = []
+    seen: set[int] = set()
+    todo = list(reversed(ops[current].next))
+    while todo:
+        if not wanted & ~got:
+            break
+        index = todo.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        if not noop[index]:
+            if not got >> index & 1:
+                plan.append(index)
+                got |= 1 << index
+        elif reach[index] & ~got:
+            if index < current:
+                plan.append(~index)
+                got |= reach[index]
+            else:
+                todo.extend(reversed(ops[index].next))
+    return plan
 
 
 def _expand(noop: list[bool], targets: Sequence[int], done: dict[int, tuple[tuple[int, ...], int]]) -> tuple[int, ...]:
