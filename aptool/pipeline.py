@@ -39,6 +39,7 @@ from aptool.checks.circular_locking import describe
 from aptool.checks.deadlock import stats as deadlock_stats
 from aptool.checks.findings import FIXED, KEPT, NEW, CircularLocking
 from aptool.errors import AptoolError, MailError, RepositoryError
+from aptool.gcpause import paused
 from aptool.git.run import commit_id, git, git_ok
 from aptool.model import cache as model_cache
 from aptool.model.data import CodeModel, ParseError, Site
@@ -231,7 +232,8 @@ def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bo
     cached = model_cache.lookup_findings(model, variant)
     if cached is not None:
         return cached
-    found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
+    with paused():  # the checks allocate much and make few cycles; a collection would walk the whole model
+        found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
     return model_cache.store_findings(model, variant, found)
 
 
@@ -273,8 +275,10 @@ def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncer
     label = " ".join(str(p) for p in paths)
     if not any(p.is_file() or _has_c_files(p) for p in paths):
         return CheckResult([], label, None, "none: plain files", checks=checks, notes=[f"no C files in {label}"])
-    model = build_model(paths)
-    result = _result(find(model, checks, uncertain=uncertain), model, label, None, "none: plain files, no git", checks)
+    with paused():  # one pause for model and checks: none of the model's objects is walked in between
+        model = build_model(paths)
+        found = find(model, checks, uncertain=uncertain)
+    result = _result(found, model, label, None, "none: plain files, no git", checks)
     result.seconds = time.monotonic() - started
     return result
 
