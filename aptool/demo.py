@@ -107,7 +107,8 @@ def run_demo(workdir: Path, say: Say) -> DemoResult:
 
 def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> None:
     """Step 5: the checks on the story's history, the seed branch against its base, and a new deadlock."""
-    from aptool.report.lockdep import render, render_finding
+    from aptool.checks.findings import CircularLocking
+    from aptool.report.lockdep import render, verdict_text
 
     say("5. The lock checks, in lockdep's words (aptool check):")
     for revision, title in ((story.commits["cycle"], "after the KVM-pointer clean-up"),
@@ -117,9 +118,9 @@ def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> N
         for finding in found.findings:
             say(f"      {finding.check}: {finding.message}")
         for finding in found.findings:  # the simulator's schedule, as lockdep's scenario table but concrete
-            if finding.check == "deadlock" and finding.schedule:
-                say("")
-                for line in render_finding(finding).plain.rstrip("\n").splitlines():
+            if isinstance(finding, CircularLocking) and finding.schedule:
+                say(f"      the simulator on {' -> '.join(finding.locks)}:")
+                for line in verdict_text(finding).plain.strip("\n").splitlines():
                     say(f"      {line}" if line else "")
                 say("")
     checked = pipeline.check_branch(story.repo, branch)
@@ -137,4 +138,5 @@ def check_story(story: Story, archive: LocalArchive, branch: str, say: Say) -> N
     checked = pipeline.check_thread(story.repo, series)
     for line in render(checked).plain.rstrip("\n").splitlines():
         say(f"   {line}" if line else "")
-    say(f"   exit {checked.exit_code}: one new circular-locking, and the deadlock it makes; no branch was left behind.")
+    say(f"   exit {checked.exit_code}: one new circular-locking, with the schedule that reaches it;")
+    say("   no branch was left behind.")

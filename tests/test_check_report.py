@@ -60,15 +60,9 @@ def test_sarif_against_a_baseline_marks_new_unchanged_absent(story: Story, tmp_p
     code, log = sarif_of(args, tmp_path)
     jsonschema.Draft4Validator(SCHEMA).validate(log)
     states = {(r["ruleId"], r["baselineState"]) for r in log["runs"][0]["results"]}
-    # the real cycle is gone, the open-coded lock and the cycle it hides are new; so are the deadlocks
-    # the simulator reaches through each
-    assert states == {
-        ("circular-locking", "absent"),
-        ("circular-locking", "new"),
-        ("open-coded-lock", "new"),
-        ("deadlock", "absent"),
-        ("deadlock", "new"),
-    }
+    # the real cycle is gone, the open-coded lock and the cycle it hides are new; the simulator's
+    # verdicts ride on the cycles, not as results of their own
+    assert states == {("circular-locking", "absent"), ("circular-locking", "new"), ("open-coded-lock", "new")}
     absent = next(r for r in log["runs"][0]["results"] if r["baselineState"] == "absent")
     assert absent["kind"] == "pass" and absent["level"] == "none"
     assert code == 1
@@ -85,14 +79,16 @@ def test_json_document_shape(story: Story) -> None:
         for location in finding["locations"]:
             assert {"path", "line", "function"} <= set(location)
     stats = data["stats"]
-    assert stats["new"] == len(data["findings"]) == 3 and stats["baseline"] is None
+    assert stats["new"] == len(data["findings"]) == 2 and stats["baseline"] is None
     # the deadlock check's run: states explored, states per second, a verdict per cycle
     deadlock = stats["deadlock"]
     assert deadlock["confirmed"] == 1 and deadlock["refuted"] == deadlock["unknown"] == 0
     assert deadlock["states"] > 0 and deadlock["states_per_second"] > 0
-    (found,) = [f for f in data["findings"] if f["check"] == "deadlock"]
-    assert found["verdict"] == "confirmed" and found["kind"] == "deadlock" and len(found["schedule"]) == 7
-    assert {"thread", "action", "location"} <= set(found["schedule"][0])
+    assert not [f for f in data["findings"] if f["check"] == "deadlock"]  # folded into the cycle's finding
+    (found,) = [f for f in data["findings"] if f["check"] == "circular-locking"]
+    assert found["verdict"] == "confirmed" and found["simulation"]["kind"] == "deadlock"
+    assert len(found["schedule"]) == 7 and {"thread", "action", "location"} <= set(found["schedule"][0])
+    assert len(found["scenario"]) == 4 and found["simulation"]["states"] > 0
     assert stats["files"] > 0 and stats["lines"] > 0 and stats["checks"] == [c.id for c in CHECKS]
 
 
@@ -143,8 +139,8 @@ def test_a_cycle_through_a_call_resolved_by_field_name_alone_needs_uncertain() -
     assert plain.exit_code == 0 and json.loads(plain.stdout)["findings"] == []
     out = runner.invoke(app, ["check", source, "--uncertain", "--json"])
     assert out.exit_code == 1
-    finding, *simulated = json.loads(out.stdout)["findings"]
+    (finding,) = json.loads(out.stdout)["findings"]  # the simulator's verdict rides on the cycle
     assert (finding["check"], finding["locks"]) == ("circular-locking", ["dev.a", "dev.b"])
-    assert [(f["check"], f["locks"]) for f in simulated] == [("deadlock", ["dev.a", "dev.b"])]
+    assert finding["verdict"] == "confirmed" and finding["schedule"]
     notes = [chain.get("note", "") for chain in finding["chains"]]
     assert "uncertain: a pointer call resolved by field name only" in notes

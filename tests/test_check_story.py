@@ -45,8 +45,8 @@ def refs(repo: Path) -> str:
 
 def test_step_2_alone_the_three_lock_cycle_with_its_three_chains(story: Story) -> None:
     result = check_revisions(story.repo, story.commits["cycle"], None)
-    # the cycle, and the simulator's schedule that reaches it (aptool.checks.deadlock)
-    assert keys(result) == {("circular-locking", REAL_CYCLE), ("deadlock", (*REAL_CYCLE, "confirmed"))}
+    # one problem, one finding: the cycle, carrying the simulator's schedule that reaches it
+    assert keys(result) == {("circular-locking", REAL_CYCLE)}
     cycle = next(f for f in result.findings if f.check == "circular-locking")
     assert isinstance(cycle, CircularLocking) and not cycle.hidden and cycle.status == "new"
     assert {(c.held, c.acquired) for c in cycle.chains} == {N, V, R}
@@ -66,7 +66,9 @@ def test_step_2_alone_the_three_lock_cycle_with_its_three_chains(story: Story) -
     ]
     assert by_pair[R].steps[-1].path == "drivers/s390/crypto/vfio_ap_ops.c"
     assert by_pair[V].steps[-1].function == "kvm_s390_cpus_to_pv"
-    assert [step.thread for step in cycle.schedule] == ["CPU0", "CPU1", "CPU1", "CPU0"]
+    assert [step.thread for step in cycle.scenario] == ["CPU0", "CPU1", "CPU1", "CPU0"]
+    assert cycle.verdict == "confirmed" and [step.thread for step in cycle.schedule] == ["T0", "T1", "T2"]
+    assert {step.action for step in cycle.schedule} == {f"lock({lock})" for lock in REAL_CYCLE}
     assert result.exit_code == 1 and result.baseline is None
 
 
@@ -81,19 +83,19 @@ def test_step_2_reads_like_lockdep(story: Story) -> None:
     assert "       handle_pqap+drivers/s390/crypto/vfio_ap_ops.c:" in text  # a frame: function+file:line
     assert "Chain exists of:" in text and " Possible unsafe locking scenario:" in text
     assert "       CPU0                    CPU1\n" in text and " *** DEADLOCK ***" in text
-    assert "findings: 2 new" in text  # the cycle, and the deadlock the simulator reaches through it
-    assert "WARNING: deadlock reached by a schedule" in text and " Concrete unsafe locking scenario" in text
+    assert "findings: 1 new" in text  # the cycle, with the schedule the simulator reaches it by
+    assert "WARNING: deadlock reached by a schedule" not in text
+    # the verdict follows lockdep's table, in the same block
+    table, verdict = text.index(" Possible unsafe locking scenario:"), text.index("simulator: confirmed\n")
+    assert table < verdict < text.index(" Concrete unsafe locking scenario (3 steps, a shortest schedule):")
 
 
 def test_step_4_the_open_coded_lock_and_the_cycle_it_hides(story: Story) -> None:
     result = check_revisions(story.repo, story.commits["open-coded"], None)
-    assert keys(result) == {
-        ("circular-locking", HIDDEN_CYCLE),
-        ("open-coded-lock", (BUSY,)),
-        ("deadlock", (*HIDDEN_CYCLE, "confirmed")),
-    }
+    assert keys(result) == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,))}
     cycle = next(f for f in result.findings if isinstance(f, CircularLocking))
     assert cycle.hidden and cycle.hidden_by == (BUSY,)
+    assert cycle.verdict == "confirmed" and len(cycle.schedule) == 7  # N, V and R reach it
     assert "hidden from lockdep by the open-coded lock ap_matrix_mdev.kvm_busy" in cycle.message
     lock = next(f for f in result.findings if isinstance(f, OpenCodedLock))
     roles = {(loc.function, loc.note.split()[0]) for loc in lock.locations}
@@ -118,11 +120,11 @@ def test_the_seed_branch_against_its_base_fixes_and_adds_nothing(story: Story, t
     assert result.with_status("new") == [] and result.with_status("kept") == []
     fixed = keys(result, "fixed")
     assert ("open-coded-lock", (BUSY,)) in fixed
-    # the deadlocks through the busy flag, each confirmed by a schedule at the base, are gone
-    deadlocks = [f for f in result.with_status("fixed") if f.check == "deadlock"]
-    assert deadlocks and all(f.verdict == "confirmed" and BUSY in f.locks for f in deadlocks)  # type: ignore[attr-defined]
+    # the cycle through the busy flag, confirmed by a schedule at the base, is gone; no deadlock
+    # finding of its own says it twice
+    assert not [f for f in result.findings if f.check == "deadlock"]
     hidden = [f for f in result.with_status("fixed") if isinstance(f, CircularLocking)]
-    assert hidden and all(f.hidden_by == (BUSY,) for f in hidden)
+    assert hidden and all(f.hidden_by == (BUSY,) and f.verdict == "confirmed" and f.schedule for f in hidden)
     assert result.exit_code == 0
     git(user, "checkout", "-q", built.branch)  # no arguments: the current branch, baseline from its note
     out = runner.invoke(app, ["check", "--repo", str(user)])
@@ -138,16 +140,17 @@ def test_the_new_deadlock_thread_adds_exactly_one_cycle(story: Story, tmp_path: 
     assert out.exit_code == 1, out.output
     data = json.loads(out.stdout)
     new = [f for f in data["findings"] if f["status"] == "new"]
-    assert [(f["check"], f["locks"]) for f in new] == [
-        ("circular-locking", list(REAL_CYCLE)),
-        ("deadlock", list(REAL_CYCLE)),  # the simulator confirms it with a schedule
-    ]
-    assert new[1]["verdict"] == "confirmed" and new[1]["schedule"]
+    # exactly one new finding: the cycle, which the simulator confirms with a schedule
+    assert [(f["check"], f["locks"]) for f in new] == [("circular-locking", list(REAL_CYCLE))]
+    assert new[0]["verdict"] == "confirmed" and new[0]["schedule"]
+    assert new[0]["simulation"]["kind"] == "deadlock" and len(new[0]["simulation"]["threads"]) == 3
+    assert [step["thread"] for step in new[0]["scenario"]] == ["CPU0", "CPU1", "CPU1", "CPU0"]
     assert new[0]["message"] == "kvm.lock -> kvm_vcpu.mutex -> ap_matrix_dev.lock -> kvm.lock"
     assert new[0]["hidden"] is False
     kept = {(f["check"], tuple(f["locks"])) for f in data["findings"] if f["status"] == "kept"}
-    assert kept == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,)), ("deadlock", HIDDEN_CYCLE)}
-    assert data["stats"]["new"] == 2 and data["stats"]["baseline"] == story.commits["master"]
+    assert kept == {("circular-locking", HIDDEN_CYCLE), ("open-coded-lock", (BUSY,))}
+    assert data["stats"]["new"] == 1 and data["stats"]["deadlock"]["confirmed"] == 2
+    assert data["stats"]["baseline"] == story.commits["master"]
     assert refs(user) == before  # base + apply in a throw-away worktree: no branch, note or worktree left
 
 

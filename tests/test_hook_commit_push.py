@@ -48,7 +48,7 @@ def test_pre_commit_checks_the_index_not_the_work_tree(story, tmp_path: Path) ->
     stage_bad_patch(story, repo, tmp_path)
     result = commit(repo, "-m", "bad staged, work tree clean", env=env)
     assert result.returncode != 0
-    assert "aptool: pre-commit: the staged changes: 2 new" in result.stderr and "circular-locking" in result.stderr
+    assert "aptool: pre-commit: the staged changes: 1 new" in result.stderr and "circular-locking" in result.stderr
     assert 'hint: To commit anyway: "git commit --no-verify".' in result.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
     assert "recorder ran" in result.stderr
@@ -88,7 +88,7 @@ def test_pre_push_checks_the_pushed_range(story, tmp_path: Path) -> None:  # typ
     git(repo, "commit", "-q", "-a", "-m", "a bystander on top")
     result = subprocess.run(["git", "-C", str(repo), "push", "origin", "topic"], capture_output=True, text=True)
     assert result.returncode != 0
-    assert "aptool: pre-push: refs/heads/topic -> origin refs/heads/topic: 2 new" in result.stderr
+    assert "aptool: pre-push: refs/heads/topic -> origin refs/heads/topic: 1 new" in result.stderr
     assert "circular-locking" in result.stderr
     assert git(remote, "branch", "--list", "topic") == ""
     result = subprocess.run(

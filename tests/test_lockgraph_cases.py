@@ -346,3 +346,64 @@ def test_the_same_answer_on_every_run(tmp_path: Path) -> None:
     }
     assert len(outputs) == 1
     assert len(json.loads(outputs.pop())) > 10
+
+
+# --- correlations kept where paths meet ----------------------------------------------------
+
+
+def test_own_correlations_survive_merges() -> None:
+    found = graph("own-correlations.c")
+    assert edges(found) == set()
+    for name in ("relocate_all", "run_ordered", "remove_chunk", "signs"):
+        locks = found.functions[fid(found, name)]
+        # no path releases a lock it does not hold, none returns holding one
+        assert locks.releases_unheld == [], name
+        assert all(not x.held for x in locks.exits), name
+    # while (1) / for (;;): the only ways out are the breaks and the goto
+    relocate = found.functions[fid(found, "relocate_all")]
+    assert len(relocate.exits) == 2
+
+
+# --- a function pointer set on the caller's stack -------------------------------------------
+
+
+def test_own_local_pointer_initialisers_decide_the_target() -> None:
+    found = graph("own-local-pointer.c")
+    model = found.model
+    assert model.function("free_tree").local_stores == {"walk_control.process": ["pin_one"]}
+    assert model.function("replay_tree").local_stores == {"walk_control.process": ["pin_one", "replay_one"]}
+    # the call itself still reaches both stored functions
+    call = next(e for e in model.function("walk_down").events() if e.kind == "call")
+    assert sorted(t.rsplit(":", 1)[1] for t in call.targets) == ["pin_one", "replay_one"]
+    # only walk_any, whose object comes from its caller, orders inode_lock under commit
+    chains = {e.chain[0].function for e in found.edges if (e.held, e.acquired) == ("fs.commit", "fs.inode_lock")}
+    assert edges(found) == {("fs.commit", None, "fs.inode_lock", None)}
+    assert chains == {"walk_any"}
+
+
+# --- lock classes keyed by the init site ----------------------------------------------------
+
+
+def test_own_init_site_classes() -> None:
+    found = graph("own-init-site-classes.c")
+    assert edges(found) == {
+        ("io_tree.lock", None, "inode_info.lock", None),  # clear_bits -> delalloc_hook
+        ("inode_info.lock", None, "inode_info.extent_tree.lock", None),  # re-keyed by io_tree_init
+        ("inode_info.lock", None, "io_tree.lock", None),  # size_write_io: the shared class
+    }
+    by_edge = {(e.held, e.acquired): e for e in found.edges}
+    assert by_edge[("inode_info.lock", "inode_info.extent_tree.lock")].chain[0].function == "size_write"
+    assert by_edge[("inode_info.lock", "io_tree.lock")].chain[0].function == "size_write_io"
+
+
+def test_own_variants_of_every_kind() -> None:
+    found = graph("own-variants.c")
+    assert edges(found) == {
+        ("obj.m", None, "obj.m", "1"),  # mutex_lock_nested(.., SINGLE_DEPTH_NESTING): a documented nesting
+        ("obj.m", None, "obj.other", None),  # d->ops->release: obj_ops.release is obj_release only
+    }
+    for name in ("take_killable", "maybe_locked"):
+        locks = found.functions[fid(found, name)]
+        assert locks.effect.held == () and locks.releases_unheld == [], name
+    assert sleeps_in_atomic(found) == []  # sleepy() drops the caller's spinlock before the mutex
+    assert "obj.state" not in found.open_coded  # a state compared in a wait is no lock

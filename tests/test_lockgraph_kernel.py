@@ -93,3 +93,29 @@ def test_vfio_no_file_or_iommu_op_through_a_device_op() -> None:
             names = device_calls.get((here.file, here.line))
             if names is not None:
                 assert there.function in names, (edge.held, edge.acquired, str(here), str(there))
+
+
+def test_btrfs_file_extent_tree_is_a_class_of_its_own() -> None:
+    # extent_io_tree_init() re-keys the lock of the inode's file extent tree (file_extent_tree_class)
+    found = graph("fs/btrfs")
+    table = pairs(found)
+    assert ("btrfs_inode.lock", "btrfs_inode.file_extent_tree.lock") in table  # btrfs_inode_safe_disk_i_size_write
+    assert ("extent_io_tree.lock", "btrfs_inode.lock") in table  # the io tree's clear hook
+    assert ("btrfs_inode.lock", "extent_io_tree.lock") not in table
+
+
+def test_btrfs_walk_control_on_the_stack_decides_the_pointer_call() -> None:
+    # free_log_tree()'s walk control calls process_one_buffer only: no replay under commit_root_sem
+    found = graph("fs/btrfs")
+    for edge in found.edges:
+        functions = [site.function for site in edge.chain]
+        if "free_log_tree" in functions:
+            assert "replay_one_buffer" not in functions, edge
+
+
+def test_btrfs_correlations_kept_where_paths_meet() -> None:
+    found = graph("fs/btrfs")
+    for name in ("btrfs_relocate_sys_chunks", "btrfs_dev_replace_finishing", "run_ordered_work", "btrfs_remove_chunk"):
+        locks = found.functions[found.model.function(name).id]
+        assert locks.releases_unheld == [], name
+    assert not any(e.is_self and e.held == "btrfs_fs_info.reclaim_bgs_lock" for e in found.edges)

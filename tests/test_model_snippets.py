@@ -615,6 +615,7 @@ def test_json_is_the_dataclasses(tmp_path: Path) -> None:
         "body",
         "annotations",
         "entry",
+        "local_stores",
     }
     event = function["body"][0]["event"]
     assert event["kind"] == "acquire" and event["lock"] == "outer.s" and event["lock_kind"] == "spin"

@@ -33,6 +33,7 @@ from aptool.checks.findings import (
     RecursiveLocking,
     SleepInAtomic,
 )
+from aptool.checks.verdicts import fold
 from aptool.errors import AptoolError
 
 
@@ -69,11 +70,14 @@ def select_checks(ids: Iterable[str] | None) -> list[Check]:
 
 
 def run_checks(context: CheckContext, select: Iterable[str] | None = None) -> list[Finding]:
-    """Every finding of the selected checks on ``context``, in table order, then by lock classes."""
+    """Every finding of the selected checks on ``context``, in table order, then by lock classes; the
+    ``deadlock`` verdicts on reported cycles folded into their ``circular-locking`` findings."""
     found: list[Finding] = []
-    for check in select_checks(select):
+    chosen = select_checks(select)
+    for check in chosen:
         found += sorted(check.run(context), key=lambda f: f.locks)
-    return found
+    # the simulator's verdict on a cycle belongs to the cycle's finding
+    return fold(found, [c.id for c in chosen], context.model)
 
 
 __all__ = ["CHECKS", "Check", "CheckContext", "Finding", "check_ids", "run_checks", "select_checks"]

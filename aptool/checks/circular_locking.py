@@ -147,7 +147,7 @@ def describe(finding: CircularLocking, closing: int) -> CircularLocking:
     finding.message = f"{path}{hidden}"
     finding.locations = [_acquisition(c, finding.hidden_by) for c in reversed(order) if c.steps]
     flags = set(finding.hidden_by)
-    finding.schedule = [
+    finding.scenario = [
         Step("CPU0", _act(target, flags, held=True), order[-1].held_at),
         Step("CPU1", _act(parent, flags, held=True), order[-2].held_at if count > 1 else None),
         Step("CPU1", _act(target, flags, held=False), order[-2].steps[-1] if count > 1 else None),

@@ -60,6 +60,11 @@ def settings(max_states: int | None = None, scenario: list[str] | None = None) -
         _settings.reset(token)
 
 
+def scenario_named() -> bool:
+    """Whether this run's threads are a scenario the user named (``--scenario``), not each cycle's."""
+    return bool((_settings.get() or Settings()).scenario)
+
+
 @dataclass
 class Deadlock(Finding):
     """A schedule that reaches a state where the threads wait for each other, or for ever."""
@@ -195,11 +200,13 @@ def finding(result: Result, locks: tuple[str, ...]) -> Deadlock:
 
 
 def stats(findings: list[Finding]) -> dict[str, Any]:
-    """States explored, states per second and the count of each verdict, over the deadlock findings."""
+    """States explored, states per second and the count of each verdict, over the simulator's runs (the
+    deadlock findings and the verdicts folded into cycle findings)."""
     runs = [f for f in findings if isinstance(f, Deadlock)]
+    runs += [s for f in findings if isinstance(s := getattr(f, "simulation", None), Deadlock) and s not in runs]
+    verdicts = {v: sum(1 for f in runs if f.verdict == v) for v in ("confirmed", "refuted", "unknown")}
     states = sum(f.states for f in runs)
     seconds = sum(f.seconds for f in runs)
-    verdicts = {v: sum(1 for f in runs if f.verdict == v) for v in ("confirmed", "refuted", "unknown")}
     return {
         "states": states,
         "seconds": round(seconds, 3),

@@ -161,15 +161,39 @@ class CircularLocking(Finding):
 
     hidden_by: tuple[str, ...] = ()
     closing: int = -1  # the chain that closes the cycle ("is trying to acquire"); the others exist already
+    scenario: list[Step] = field(default_factory=list)  # lockdep's two-CPU "possible unsafe locking scenario"
+    verdict: str = ""  # the simulator's, when ``deadlock`` ran too: confirmed, refuted, unknown
+    reason: str = ""  # refuted: why no schedule deadlocks; unknown: the bound reached, or where it stopped
+    simulation: Any = field(default=None, repr=False)  # the ``deadlock`` finding the verdict came from
 
     @property
     def hidden(self) -> bool:
         """True when lockdep cannot see the cycle: it runs through an open-coded lock."""
         return bool(self.hidden_by)
 
+    def attach(self, simulated: Any, reason: str = "") -> None:
+        """Take the simulator's verdict on this cycle (a :class:`~aptool.checks.deadlock.Deadlock`);
+        with ``reason``, the search stopped elsewhere and the verdict on the cycle is ``unknown``."""
+        self.simulation = simulated
+        self.verdict = "unknown" if reason else simulated.verdict
+        self.reason = reason or simulated.reason
+        self.schedule = list(simulated.schedule) if self.verdict == "confirmed" else []
+
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()
         data["hidden"] = self.hidden
+        data["scenario"] = [step.to_dict() for step in self.scenario]
+        data["simulation"] = None
+        if self.simulation is not None:
+            run = self.simulation
+            data["simulation"] = {
+                "kind": run.kind if self.verdict == "confirmed" else "",
+                "threads": run.threads,
+                "blocked": run.blocked if self.verdict == "confirmed" else [],
+                "states": run.states,
+                "states_per_second": run.states_per_second,
+                "seconds": run.seconds,
+            }
         return data
 
 

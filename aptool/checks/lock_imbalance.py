@@ -18,7 +18,12 @@ hold.  To tell a bug from a lock wrapper (``lock_foo()`` returns holding
 - *bad unlock*: the function itself takes that lock on some path, and does
   not say it releases its caller's (``__releases``), and the release is not
   guarded by a test that also guards a take (``if (x) lock ... if (x)
-  unlock``, a pairing the walk can lose where paths join).
+  unlock``, a pairing the walk can lose where paths join), and the release
+  is not in a loop of a function that takes the same class in a loop (one
+  instance per round: ``lock_page`` on each page of a buffer, then
+  ``unlock_page`` on each; a held set of classes cannot count them), nor
+  an ``unlock_page`` in a function that got its page locked from the page
+  cache (``find_or_create_page``, ``grab_cache_page``...).
 
 One finding per lock class: the first function, by file and line.
 """
@@ -30,10 +35,24 @@ from collections.abc import Iterator
 
 from aptool.checks.context import CheckContext
 from aptool.checks.findings import Chain, Location, LockImbalance, Step
-from aptool.model.data import Node
+from aptool.model.data import Event, Node
 from aptool.model.lockset import CONTEXT_KINDS, FunctionLocks
 
 REAL = ("mutex", "spin", "rwlock-read", "rwlock-write", "rwsem-read", "rwsem-write")
+PAGE_LOCK = "page.PG_locked"
+# page-cache lookups that return the page locked (include/linux/pagemap.h): an unlock_page() of it later
+# releases a lock the walk never saw taken
+LOCKED_PAGE_GETTERS = frozenset(
+    {
+        "find_or_create_page",
+        "find_lock_page",
+        "grab_cache_page",
+        "grab_cache_page_nowait",
+        "grab_cache_page_write_begin",
+        "__filemap_get_folio",
+        "filemap_lock_folio",
+    }
+)
 
 
 def check(context: CheckContext) -> Iterator[LockImbalance]:
@@ -138,6 +157,28 @@ def _taking_conditions(body: list[Node], lock: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def _looped_releases(body: list[Node]) -> dict[str, list[Event]]:
+    """Lock class -> its releases inside a loop, for the classes the function also takes inside a loop
+    (``for (i...) lock_page(eb->pages[i]); ... for (i...) unlock_page(eb->pages[i]);``): many
+    instances of one class, which the walk's held set, a set of classes, cannot count."""
+    taken: set[str] = set()
+    released: dict[str, list[Event]] = {}
+    stack: list[tuple[list[Node], bool]] = [(body, False)]
+    while stack:
+        nodes, in_loop = stack.pop()
+        for node in nodes:
+            event = node.event
+            if in_loop and event is not None and event.lock:
+                if event.kind == "acquire":
+                    taken.add(event.lock)
+                elif event.kind == "release":
+                    released.setdefault(event.lock, []).append(event)
+            stack.extend((branch, in_loop) for branch in node.branches)
+            if node.body:
+                stack.append((node.body, in_loop or node.kind in ("loop", "do")))
+    return {lock: events for lock, events in released.items() if lock in taken}
+
+
 def _dropped_by_a_callee(locks: FunctionLocks, lock: str, line: int, context: CheckContext) -> bool:
     """Whether a call between the last take of ``lock`` before ``line`` and ``line`` may release it."""
     events = locks.function.events()
@@ -158,6 +199,7 @@ def _bad_unlocks(locks: FunctionLocks, context: CheckContext) -> list[LockImbala
     taken = Counter(e.lock for e in events if e.kind == "acquire" and e.lock and not e.guard)
     released = Counter(e.lock for e in events if e.kind == "release" and e.lock and not e.guard)
     releases = {a.lock for a in function.annotations if a.kind == "__releases"}
+    looped = _looped_releases(function.body)
     out: list[LockImbalance] = []
     for found in locks.releases_unheld:
         lock = found.lock
@@ -171,6 +213,10 @@ def _bad_unlocks(locks: FunctionLocks, context: CheckContext) -> list[LockImbala
             continue  # as many unlocks as locks: a nested (recursive) take, which recursive-locking reports
         if _conditions(function.body, found.event) & _taking_conditions(function.body, lock):
             continue  # "if (x) lock ... if (x) unlock": the same test guards both, the walk lost the pairing
+        if lock == PAGE_LOCK and any(e.kind == "call" and e.callee in LOCKED_PAGE_GETTERS for e in events):
+            continue  # find_or_create_page() and its kin return the page locked: this unlock is theirs
+        if lock in looped and any(e is found.event for e in looped[lock]):
+            continue  # taken in one loop, released in another: one per instance, more than a held set counts
         where = Location.of(found.site, f"releases {lock}, not held here")
         out.append(
             LockImbalance(

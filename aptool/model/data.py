@@ -116,6 +116,9 @@ class Function:
     body: list[Node]
     annotations: list[Annotation] = field(default_factory=list)
     entry: str | None = None  # why a thread can start here, if it can
+    # "STRUCT.field" -> the functions stored into that field of a struct on this function's own stack
+    # (``struct walk_control wc = { .process_func = f }``, ``wc.process_func = g``)
+    local_stores: dict[str, list[str]] = field(default_factory=dict)
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on."""

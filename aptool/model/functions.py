@@ -103,6 +103,7 @@ class FunctionBuilder:
         self.candidates: list[Candidate] = []
         self.passed: set[tuple[str, str]] = set()
         self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
+        self.local_stores: dict[str, list[str]] = {}  # the same, into a struct on the function's stack
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
@@ -129,6 +130,7 @@ class FunctionBuilder:
             locals=self.locals,
             body=nodes,
             annotations=self._annotations() + self.asserted,
+            local_stores=self.local_stores,
         )
         _keep_tested_assignments(function)
         for warning in self.warnings:
@@ -421,10 +423,17 @@ class FunctionBuilder:
                 owner = initialised_type(node, self.decls)
                 name = text_of(designators[-1]).lstrip(".").strip()
                 self.stores.append((f"{owner or '?'}.{name}", text_of(strip(value))))
+                if owner:
+                    self._store_locally(f"{owner}.{name}", text_of(strip(value)))
         found: list[Node] = []
         for child in node.named_children:
             found += self._expression(child, conditional_locks, testing)
         return found
+
+    def _store_locally(self, written: str, name: str) -> None:
+        known = self.local_stores.setdefault(written, [])
+        if name not in known:
+            known.append(name)
 
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
         if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
@@ -440,9 +449,13 @@ class FunctionBuilder:
             return []
         stored = strip(right)
         if stored.type == "identifier":  # ``x->hook = handle_pqap``: a function pointer, maybe
-            owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]
+            argument = target.child_by_field_name("argument")
+            owner = self.resolver.type_of(argument)  # type: ignore[arg-type]
             name = text_of(target.child_by_field_name("field"))
             self.stores.append((f"{owner or '?'}.{name}", text_of(stored)))
+            if owner and argument is not None and argument.type == "identifier" and text_of(argument) in self.locals:
+                if text_of(target.child_by_field_name("operator")) == ".":  # wc.process_func = f: on the stack
+                    self._store_locally(f"{owner}.{name}", text_of(stored))
         elif stored.type == "field_expression" and text_of(right).lstrip().startswith("&"):
             # ``kvm->arch.crypto.pqap_hook = &matrix_mdev->pqap_hook``: calls through the one reach the other's
             owner = self.resolver.type_of(target.child_by_field_name("argument"))  # type: ignore[arg-type]

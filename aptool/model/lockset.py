@@ -46,6 +46,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aptool.gcpause import paused
+from aptool.model.classes import instance_classes
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
@@ -453,6 +454,64 @@ def _has_locking(nodes: list[Node]) -> bool:
     return False
 
 
+def _narrowed_calls(model: CodeModel, events: dict[str, list[Event]]) -> dict[tuple[str, str, int], str]:
+    """Calls through a function pointer (``wc->process_func(...)``) whose ``STRUCT.field`` some function
+    fills in on its own stack (``struct walk_control wc = { .process_func = f }``): (file, function,
+    line) -> ``STRUCT.field``."""
+    local = {key for function in model.functions.values() for key in function.local_stores}
+    if not local:
+        return {}
+    found: dict[tuple[str, str, int], str] = {}
+    for function in model.functions.values():
+        for event in events[function.id]:
+            if event.kind == "call" and event.via_pointer and event.callee_struct:
+                key = f"{event.callee_struct}.{event.callee}"
+                if key in local:
+                    found[(function.file, function.name, event.line)] = key
+    return found
+
+
+def _feasible(model: CodeModel, narrowed: dict[tuple[str, str, int], str], chain: Iterable[Site]) -> bool:
+    """Whether each pointer call on ``chain`` reaches a function the object passed down can hold: the
+    nearest function up the chain that fills that field in on its own stack must have stored the
+    target there (``free_log_tree``'s walk control calls ``process_one_buffer``, never
+    ``replay_one_buffer``, however many functions of that field exist elsewhere)."""
+    sites = list(chain)
+    for index, site in enumerate(sites[:-1]):
+        key = narrowed.get((site.file, site.function, site.line))
+        if key is None:
+            continue
+        target = sites[index + 1].function
+        for caller in reversed(sites[: index + 1]):
+            function = model.functions.get(f"{caller.file}:{caller.function}")
+            stored = function.local_stores.get(key) if function is not None else None
+            if stored is not None:
+                if target not in stored:
+                    return False
+                break
+    return True
+
+
+def _bookkeeping(events: list[Event]) -> frozenset[_Fact]:
+    """Fields the function itself sets and then clears (``trans->removing_chunk = true`` when it takes
+    a lock, ``= false`` when it drops it), taken as clear on entry: a field a function always clears
+    again records what that function holds, and was left clear by the call before.  A path that
+    tests it before setting it (``out: if (trans->removing_chunk) mutex_unlock(...)``) then pairs
+    up with the lock, as a local flag does."""
+    values: dict[str, list[str]] = {}
+    for event in events:
+        target = event.callee or ""
+        if event.kind == "assign" and event.value and ("->" in target or "." in target):
+            values.setdefault(re.sub(r"\s+", "", target), []).append(_normal(event.value))
+    # set first, cleared after: the function's own record (a field it clears first is the caller's request)
+    return frozenset((name, "0", True) for name, seen in values.items() if seen[0] == "1" and "0" in seen[1:])
+
+
+def _forever(condition: str | None) -> bool:
+    """A loop condition that never fails: none (``for (;;)``), ``1`` or ``true``."""
+    return (condition or "").strip().strip("()").strip() in ("", "1", "true")
+
+
 def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> Generator[_Request, int, int]:
     """Steps for ``nodes`` continuing at ``after``; yields sub-lists to compile, receives their entries."""
     current = after
@@ -496,7 +555,9 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             head = cfg.add(_Step("loop", line=node.line, forget=_conditions(node.body)))
             body_entry = yield (node.body, head, current, head)
             cfg.steps[head].succ = [body_entry, current]
-            if node.condition:  # another round while it holds, out when it fails
+            if kind == "loop" and _forever(node.condition):  # while (1), for (;;): out only by break/goto/return
+                cfg.steps[head].succ = [body_entry]
+            elif node.condition:  # another round while it holds, out when it fails
                 cfg.steps[head].cond = [(node.condition, True), (node.condition, False)]
             current = body_entry if kind == "do" else head
         elif kind == "return":
@@ -589,8 +650,12 @@ def _tests(condition: str, var: str) -> bool | None:
 
 _CONSTANT = re.compile(r"^(?:[A-Z_][A-Z0-9_]*|-?[0-9][0-9a-fA-FxXuUlL]*|NULL|true|false)$")
 _TERM = re.compile(
-    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=)\s*(-?\w+))?\s*$"
+    r"^\s*(!?)\s*\(?\s*([A-Za-z_]\w*(?:\s*(?:->|\.)\s*[A-Za-z_]\w*)*)\s*\)?\s*(?:(==|!=|<=|>=|<|>)\s*(-?\w+))?\s*$"
 )
+# ``x < 0`` and ``x > 0`` are facts of their own (value ``<0`` / ``>0``); ``>=``/``<=`` are their negations.
+_SIGN_TESTS = {"<": ("<0", True), ">=": ("<0", False), ">": (">0", True), "<=": (">0", False)}
+_SIGNS = {"<0": frozenset({-1}), ">0": frozenset({1}), "0": frozenset({0})}
+_ANY_SIGN = frozenset({-1, 0, 1})
 
 
 def _constant(text: str) -> bool:
@@ -661,6 +726,12 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
                 continue
         if operator is None:
             value, equal = "0", bool(negated)  # "flush": nonzero; "!flush": zero
+        elif operator in _SIGN_TESTS:
+            if negated or _normal(value) != "0":
+                continue  # only the sign of a value is remembered: ret < 0, ret > 0, ret >= 0
+            value, equal = _SIGN_TESTS[operator]
+            found.append((name, value, equal if truth else not equal))
+            continue
         elif not _constant(value):
             continue
         else:
@@ -669,12 +740,46 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
     return found
 
 
+def _sign_of(value: str) -> frozenset[int]:
+    """The signs a value can have: ``<0``, ``>0``, ``0``, a number; any for a name (``-EAGAIN`` too)."""
+    if value in _SIGNS:
+        return _SIGNS[value]
+    if value.lstrip("-").isdigit():
+        number = int(value)
+        return frozenset({(number > 0) - (number < 0)})
+    return _ANY_SIGN
+
+
+def _signs_possible(facts: Iterable[_Fact], name: str) -> bool:
+    """Whether some sign of ``name`` agrees with every fact on it: ``ret != 0``, ``!(ret < 0)`` and
+    ``!(ret > 0)`` cannot all hold."""
+    possible = _ANY_SIGN
+    for fact, value, equal in facts:
+        if fact != name or value == REASSIGNED:
+            continue
+        signs = _sign_of(value)
+        if equal:
+            possible &= signs
+        elif len(signs) == 1 and (value in _SIGNS or signs == _SIGNS["0"]):
+            possible -= signs  # x != 0, !(x < 0), !(x > 0); x != 5 says nothing of the sign
+    return bool(possible)
+
+
 def _consistent(facts: Iterable[_Fact], given: dict[str, str]) -> bool:
     """Whether what branches said of variables holds when they have the values ``given``."""
     if not given:
         return True
     for name, value, equal in facts:
-        if name in given and value != REASSIGNED and (given[name] == value) != equal:
+        if name not in given or value == REASSIGNED:
+            continue
+        if value in ("<0", ">0") or given[name] in ("<0", ">0"):
+            have, said = _sign_of(given[name]), _sign_of(value)
+            if equal and not have & said:
+                return False  # ret < 0 said, ret is 0 (or > 0)
+            if not equal and value in _SIGNS and have <= said:
+                return False  # !(ret < 0) said, ret is negative
+            continue
+        if (given[name] == value) != equal:
             return False
     return True
 
@@ -725,13 +830,16 @@ class _Analysis:
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
+        self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
+        self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
+        self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
         self.bindings()
 
     def bindings(self) -> None:
         """Work items and their functions (``INIT_WORK``), workqueues and their items, ``lockdep_set_class``."""
         index = NameIndex(self.model.functions)
         for function in self.model.functions.values():
-            for event in function.events():
+            for event in self.events[function.id]:
                 if event.kind != "call" or not event.callee:
                     continue
                 args = event.args
@@ -770,7 +878,7 @@ class _Analysis:
         return order
 
     def callees(self, fid: str) -> list[str]:
-        return [t for e in self.model.functions[fid].events() if e.kind == "call" for t in e.targets]
+        return [t for e in self.events[fid] if e.kind == "call" for t in e.targets]
 
     def run(self) -> None:
         for fid in self.order():
@@ -805,24 +913,30 @@ class _Analysis:
             return [(flag, "flag-wait") for flag in event.flags if flag in self.open_coded]
         return []
 
-    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> None:
-        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order."""
+    def emit(self, held: Held, lock: str, kind: str, subclass: str | None, found: HeldEvent, uncertain: bool) -> bool:
+        """The edge ``held -> lock``, through ``found`` (the acquisition, with its chain), unless it is no order;
+        False when ``found``'s chain cannot happen (another chain to the same acquisition may)."""
         hkind = held.kind
         if hkind in CONTEXT_KINDS or kind in CONTEXT_KINDS or (kind == "srcu-read" and hkind == "srcu-read"):
-            return
+            return True
         if held.lock == lock:
             if kind == "flag-wait":
-                return  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
+                return True  # waiting for a flag one holds is the checks' business (self-deadlock), not an order
             if (subclass or "").startswith("nest_lock"):
-                return  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
+                return True  # mutex_lock_nest_lock: lockdep allows any number under the nest lock
             if lock in self.reclassed and held.subclass == subclass:
-                return  # lockdep_set_class*(): which instance has which key is not known here
+                return True  # lockdep_set_class*(): which instance has which key is not known here
+        general = lock
+        if lock in self.instances.places:  # an instance an init helper keys apart: its own class
+            lock = self.instances.of(lock, found.chain)
         key = (held.lock, held.subclass, lock, subclass)
         known = self.edges.get(key)
         if known is not None:
             length = len(known.chain)
             if length < found.length or (length == found.length and known.uncertain <= uncertain):
-                return
+                return lock == general
+        if self.narrowed and not _feasible(self.model, self.narrowed, found.chain):
+            return False  # through a pointer call to a function the object passed down never holds
         self.edges[key] = LockEdge(
             held.lock,
             lock,
@@ -835,6 +949,7 @@ class _Analysis:
             acquired_subclass=subclass,
             uncertain=uncertain,
         )
+        return lock == general  # an instance's class: other chains may reach the shared one
 
     def entry_state(self, function: Function) -> _State:
         """What a function holds when it starts: what its annotations say its caller holds."""
@@ -845,7 +960,7 @@ class _Analysis:
         )
         site = Site(function.name, function.file, function.line, "work function")
         works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
-        return _State(held | works)
+        return _State(held | works, facts=_bookkeeping(self.events[function.id]))
 
     def walk(self, function: Function) -> FunctionLocks:
         """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
@@ -921,6 +1036,8 @@ class _Analysis:
             if (name, value, not equal) in facts or (equal and not _consistent(facts, {name: value})):
                 return None  # flush == A after flush == B, or after flush != A
             facts = facts | {(name, value, equal)}
+            if value in _SIGNS and not equal and not _signs_possible(facts, name):
+                return None  # ret != 0, then neither ret < 0 nor ret > 0
         pending = state.pending
         held = state.held
         for p in state.pending:
@@ -1113,8 +1230,7 @@ class _Analysis:
                 found = HeldEvent(
                     below.event, below.function, key[1], link.site, link.held, link.dropped, uncertain, None, below
                 )
-                self.emit(held, key[1], key[2], key[3], found, uncertain)
-                if not uncertain:
+                if self.emit(held, key[1], key[2], key[3], found, uncertain) and not uncertain:
                     done |= 1 << bit
             self.emitted[(held.lock, held.subclass)] = done
 

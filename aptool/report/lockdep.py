@@ -124,7 +124,28 @@ def _circular(finding: CircularLocking) -> Text:
         out.append("Chain exists of:\n  ")
         out.append_text(_arrow(locks))
         out.append("\n\n")
-    out.append_text(scenario(finding.schedule))
+    out.append_text(scenario(finding.scenario))
+    if finding.simulation is not None:
+        out.append_text(verdict_text(finding))
+    return out
+
+
+VERDICT_WORDS = {"confirmed": "confirmed", "refuted": "refuted", "unknown": "search incomplete"}
+
+
+def verdict_text(finding: CircularLocking) -> Text:
+    """The simulator's verdict on the cycle, after lockdep's table: the concrete schedule that reaches
+    it, or why none does, or where the search stopped."""
+    out = Text("\n")
+    out.append("simulator: ", style="bold")
+    out.append(f"{VERDICT_WORDS.get(finding.verdict, finding.verdict)}\n")
+    run = finding.simulation
+    if finding.verdict == "confirmed":
+        out.append_text(_deadlock(run))
+        return out
+    for thread in run.threads:
+        out.append(f"  {thread['label']}: {thread['function']} ({thread['entry']}) in {thread['file']}\n")
+    out.append(f"\n{finding.reason} ({run.states} states searched)\n")
     return out
 
 
