@@ -83,9 +83,26 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     threads = range(nthreads)
     gshift = machine.global_shift
     shifts = [t * width for t in threads]
+    # per thread and step: code, a, b, c, passing, the successors' program counters already shifted
+    # to the thread's place (then the failures'), the footprint, and whether the end is a successor
+    # (then: of the failures) -- a thread that ends holds nothing
     tables = [
-        [(op.code, op.a, op.b, op.c, op.passing, op.next, op.fail or op.next, op.footprint) for op in ops]
-        for ops in machine.ops
+        [
+            (
+                op.code,
+                op.a,
+                op.b,
+                op.c,
+                op.passing,
+                tuple(n << shift for n in op.next),
+                tuple(n << shift for n in op.fail or op.next),
+                op.footprint,
+                0 in op.next,
+                0 in (op.fail or op.next),
+            )
+            for op in ops
+        ]
+        for ops, shift in zip(machine.ops, shifts, strict=True)
     ]
     future = machine.future
     touches = machine.touches
@@ -112,14 +129,12 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
             helds.append(held)
             anyheld |= held
         g = rest
-        moves: list[list[int]] = []
+        moves: list[list[int]] = [[] for _ in threads]
         for t in threads:
-            out: list[int] = []
-            moves.append(out)
             if only is not None and t != only:
                 continue
             pc = pcs[t]
-            code, a, b, c, passing, nexts, fails, _ = tables[t][pc]
+            code, a, b, c, passing, nexts, fails, _, ends, fail_ends = tables[t][pc]
             if code == C_END:
                 continue
             held = helds[t]
@@ -139,7 +154,7 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                         continue
                     held |= a
                 elif anyheld & b:  # a trylock of a lock held at all (exclusive), held for write (shared)
-                    nexts = fails
+                    nexts, ends = fails, fail_ends
                 else:
                     held |= a
             elif code == C_SYNC:
@@ -150,8 +165,11 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                 if changed is None:
                     continue
                 base = changed
-            for n in nexts:
-                out.append(base + ((n | ((held if n else 0) << pc_bits)) << shift))
+            holding = base + ((held << pc_bits) << shift)
+            if ends:
+                moves[t] = [holding + n if n else base for n in nexts]
+            else:
+                moves[t] = [holding + n for n in nexts]
         return moves, pcs
 
     def persistent(pcs: list[int], moves: list[list[int]]) -> int:
