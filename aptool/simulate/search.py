@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aptool.simulate.machine import (
     C_ACQS,
@@ -34,6 +35,7 @@ from aptool.simulate.machine import (
     C_WAITL,
     C_WAKE,
     Machine,
+    Op,
 )
 
 
@@ -83,27 +85,7 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     threads = range(nthreads)
     gshift = machine.global_shift
     shifts = [t * width for t in threads]
-    # per thread and step: code, a, b, c, passing, the successors' program counters already shifted
-    # to the thread's place (then the failures'), the footprint, and whether the end is a successor
-    # (then: of the failures) -- a thread that ends holds nothing
-    tables = [
-        [
-            (
-                op.code,
-                op.a,
-                op.b,
-                op.c,
-                op.passing,
-                tuple(n << shift for n in op.next),
-                tuple(n << shift for n in op.fail or op.next),
-                op.footprint,
-                0 in op.next,
-                0 in (op.fail or op.next),
-            )
-            for op in ops
-        ]
-        for ops, shift in zip(machine.ops, shifts, strict=True)
-    ]
+    tables = [_Table(ops, shift) for ops, shift in zip(machine.ops, shifts, strict=True)]
     future = machine.future
     touches = machine.touches
 
@@ -207,6 +189,36 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
         return best
 
     return moves_of, persistent
+
+
+class _Table(dict[int, tuple[Any, ...]]):
+    """A thread's steps as the hot loop reads them, made on first use (a search visits few of them):
+    code, a, b, c, passing, the successors' program counters already shifted to the thread's place
+    (then the failures'), the footprint, and whether the end is a successor (then: of the failures)
+    -- a thread that ends holds nothing."""
+
+    def __init__(self, ops: list[Op], shift: int) -> None:
+        super().__init__()
+        self.ops = ops
+        self.shift = shift
+
+    def __missing__(self, pc: int) -> tuple[Any, ...]:
+        op = self.ops[pc]
+        fail = op.fail or op.next
+        entry = (
+            op.code,
+            op.a,
+            op.b,
+            op.c,
+            op.passing,
+            tuple(n << self.shift for n in op.next),
+            tuple(n << self.shift for n in fail),
+            op.footprint,
+            0 in op.next,
+            0 in fail,
+        )
+        self[pc] = entry
+        return entry
 
 
 def _global_step(code: int, a: int, passing: frozenset[int], g: int, base: int, gshift: int) -> int | None:
