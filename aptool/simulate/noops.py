@@ -18,8 +18,13 @@ loop of no-ops (a ``switch`` in a loop: every arm leads back to every arm)
 that walk, run from every no-op, costs the square of the loop.  What it
 finds, as a set, is known beforehand: the visible steps reachable from the
 no-op (one pass over the strongly connected components).  So each walk
-stops as soon as it has found them all; the rest of it could only find
-them again.
+stops as soon as it has found them all, and does not enter a no-op whose
+steps it has all found; the rest of it could only find them again.  And
+only the no-ops whose lists are used are walked: those a visible step
+leads to, and those their walks take lists from.
+
+The lists are exactly those of the plain definition (tests compare them on
+generated graphs with loops, loops with no way out, repeated successors).
 """
 
 from __future__ import annotations
