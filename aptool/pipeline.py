@@ -232,8 +232,11 @@ def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bo
     cached = model_cache.lookup_findings(model, variant)
     if cached is not None:
         return cached
+    context = CheckContext(model, uncertain=uncertain)
     with paused():  # the checks allocate much and make few cycles; a collection would walk the whole model
-        found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
+        found = run_checks(context, chosen)
+    if "lockset" in vars(context):  # the held-lock walk was made: free it by reference counting
+        context.lockset.release()
     return model_cache.store_findings(model, variant, found)
 
 
@@ -278,7 +281,8 @@ def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncer
     with paused():  # one pause for model and checks: none of the model's objects is walked in between
         model = build_model(paths)
         found = find(model, checks, uncertain=uncertain)
-    result = _result(found, model, label, None, "none: plain files, no git", checks)
+        result = _result(found, model, label, None, "none: plain files, no git", checks)
+        del model  # freed here, by reference counting: the collector, back on, does not walk it
     result.seconds = time.monotonic() - started
     return result
 
