@@ -85,14 +85,20 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     threads = range(nthreads)
     gshift = machine.global_shift
     shifts = [t * width for t in threads]
-    tables = [_Table(ops, shift) for ops, shift in zip(machine.ops, shifts, strict=True)]
+    # per thread and step, as the hot loop reads it, made on first use (a search visits few steps)
+    tables: list[list[tuple[Any, ...] | None]] = [[None] * len(ops) for ops in machine.ops]
+
+    def fill(t: int, pc: int) -> tuple[Any, ...]:
+        entry = tables[t][pc] = _entry(machine.ops[t][pc], shifts[t])
+        return entry
+
     future = machine.future
     touches = machine.touches
 
     def writer_waiting(pcs: list[int], t: int, exclusive: int) -> bool:
         for u in threads:
             if u != t:
-                op = tables[u][pcs[u]]
+                op = tables[u][pcs[u]] or fill(u, pcs[u])
                 if op[0] == C_ACQX and op[1] == exclusive:
                     return True
         return False
@@ -111,12 +117,14 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
             helds.append(held)
             anyheld |= held
         g = rest
-        moves: list[list[int]] = [[] for _ in threads]
+        moves: list[list[int]] = []
         for t in threads:
+            out: list[int] = []
+            moves.append(out)
             if only is not None and t != only:
                 continue
             pc = pcs[t]
-            code, a, b, c, passing, nexts, fails, _, ends, fail_ends = tables[t][pc]
+            code, a, b, c, passing, nexts, fails, _ = tables[t][pc] or fill(t, pc)
             if code == C_END:
                 continue
             held = helds[t]
@@ -136,7 +144,7 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                         continue
                     held |= a
                 elif anyheld & b:  # a trylock of a lock held at all (exclusive), held for write (shared)
-                    nexts, ends = fails, fail_ends
+                    nexts = fails
                 else:
                     held |= a
             elif code == C_SYNC:
@@ -148,10 +156,8 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                     continue
                 base = changed
             holding = base + ((held << pc_bits) << shift)
-            if ends:
-                moves[t] = [holding + n if n else base for n in nexts]
-            else:
-                moves[t] = [holding + n for n in nexts]
+            for n in nexts:
+                out.append(holding + n if n else base)  # a thread that ends holds nothing
         return moves, pcs
 
     def persistent(pcs: list[int], moves: list[list[int]]) -> int:
@@ -161,8 +167,9 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
         for t in threads:
             pc = pcs[t]
             mine = touches[t][pc]
-            if moves[t] and tables[t][pc][0] == C_REL:
-                mine &= ~tables[t][pc][7]
+            entry = tables[t][pc] or fill(t, pc)
+            if moves[t] and entry[0] == C_REL:
+                mine &= ~entry[7]
             mask = 0
             if mine:
                 for u in threads:
@@ -191,34 +198,19 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     return moves_of, persistent
 
 
-class _Table(dict[int, tuple[Any, ...]]):
-    """A thread's steps as the hot loop reads them, made on first use (a search visits few of them):
-    code, a, b, c, passing, the successors' program counters already shifted to the thread's place
-    (then the failures'), the footprint, and whether the end is a successor (then: of the failures)
-    -- a thread that ends holds nothing."""
-
-    def __init__(self, ops: list[Op], shift: int) -> None:
-        super().__init__()
-        self.ops = ops
-        self.shift = shift
-
-    def __missing__(self, pc: int) -> tuple[Any, ...]:
-        op = self.ops[pc]
-        fail = op.fail or op.next
-        entry = (
-            op.code,
-            op.a,
-            op.b,
-            op.c,
-            op.passing,
-            tuple(n << self.shift for n in op.next),
-            tuple(n << self.shift for n in fail),
-            op.footprint,
-            0 in op.next,
-            0 in fail,
-        )
-        self[pc] = entry
-        return entry
+def _entry(op: Op, shift: int) -> tuple[Any, ...]:
+    """A step as the hot loop reads it: code, a, b, c, passing, the successors' program counters
+    already shifted to the thread's place (then the failures'), the footprint."""
+    return (
+        op.code,
+        op.a,
+        op.b,
+        op.c,
+        op.passing,
+        tuple(n << shift for n in op.next),
+        tuple(n << shift for n in op.fail or op.next),
+        op.footprint,
+    )
 
 
 def _global_step(code: int, a: int, passing: frozenset[int], g: int, base: int, gshift: int) -> int | None:
