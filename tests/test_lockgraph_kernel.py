@@ -119,3 +119,13 @@ def test_btrfs_correlations_kept_where_paths_meet() -> None:
         locks = found.functions[found.model.function(name).id]
         assert locks.releases_unheld == [], name
     assert not any(e.is_self and e.held == "btrfs_fs_info.reclaim_bgs_lock" for e in found.edges)
+
+
+def test_btrfs_open_coded_locks_are_only_the_balance_flag() -> None:
+    from aptool.checks.open_coded_lock import lock_regions
+
+    model = graph("fs/btrfs").model
+    kept = {name for name in model.flags if lock_regions(model, name)}
+    assert "btrfs_fs_info.flags[BTRFS_FS_BALANCE_RUNNING]" in kept  # set under balance_mutex, dropped
+    assert "btrfs_fs_info.flags[BTRFS_FS_CLEANER_RUNNING]" not in kept  # its region only tries cleaner_mutex
+    assert "extent_buffer.bflags[EXTENT_BUFFER_WRITEBACK]" not in kept  # waited for as I/O: a writeback state

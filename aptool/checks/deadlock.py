@@ -17,6 +17,9 @@ searches their interleavings breadth first.  The verdict is a finding:
 - *refuted* (:class:`DeadlockRefuted`, a note, which never fails the run):
   the cycle as lockdep reports it, with the reason no schedule reaches it.
 
+When ``circular-locking`` runs too, :func:`aptool.checks.verdicts.fold` moves
+each verdict onto the finding of its cycle (one problem, one finding).
+
 With a scenario (``aptool check --scenario f,g,h``) the named functions are
 the threads, once, instead.  The bound and the scenario are set for a run
 with :func:`settings`.

@@ -6,6 +6,12 @@
 [{"thread", "action", "location"?}], ...check-specific fields}], "stats":
 {"tip", "baseline", "baseline_reason", "checks", "files", "lines",
 "functions", "new", "fixed", "kept", "parse_errors", ...}}``.
+
+A ``circular-locking`` finding adds ``hidden``, ``hidden_by``, ``scenario``
+(lockdep's two-CPU table) and, when ``deadlock`` ran too, the simulator's
+``verdict`` (confirmed, refuted, unknown), ``reason`` and ``simulation``
+(``kind``, ``threads``, ``blocked``, ``states``...); its ``schedule`` is then
+the simulator's concrete one.
 """
 
 from __future__ import annotations
