@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aptool.errors import AptoolError, MailError, RepositoryError
+from aptool.gcpause import paused
 from aptool.git.run import commit_id, git, git_ok
 
 # The check side (checks, models, tree-sitter, networkx) is imported where it is used,
@@ -237,7 +238,11 @@ def find(model: CodeModel, select: Iterable[str] | None = None, *, uncertain: bo
     cached = model_cache.lookup_findings(model, variant)
     if cached is not None:
         return cached
-    found = run_checks(CheckContext(model, uncertain=uncertain), chosen)
+    context = CheckContext(model, uncertain=uncertain)
+    with paused():  # the checks allocate much and make few cycles; a collection would walk the whole model
+        found = run_checks(context, chosen)
+    if "lockset" in vars(context):  # the held-lock walk was made: free it by reference counting
+        context.lockset.release()
     return model_cache.store_findings(model, variant, found)
 
 
@@ -283,8 +288,11 @@ def check_paths(paths: list[Path], *, select: Iterable[str] | None = None, uncer
     label = " ".join(str(p) for p in paths)
     if not any(p.is_file() or _has_c_files(p) for p in paths):
         return CheckResult([], label, None, "none: plain files", checks=checks, notes=[f"no C files in {label}"])
-    model = build_model(paths)
-    result = _result(find(model, checks, uncertain=uncertain), model, label, None, "none: plain files, no git", checks)
+    with paused():  # one pause for model and checks: none of the model's objects is walked in between
+        model = build_model(paths)
+        found = find(model, checks, uncertain=uncertain)
+        result = _result(found, model, label, None, "none: plain files, no git", checks)
+        del model  # freed here, by reference counting: the collector, back on, does not walk it
     result.seconds = time.monotonic() - started
     return result
 

@@ -11,7 +11,7 @@ Fixture: the story is built in a temporary directory, the seed series applied wi
 runs it (a new process, start-up included), best of ``--repeat``: wall time, and the CPU time of
 the process and the git commands it runs (what the wall time is on an idle machine).
 
-    python benchmarks/check_bench.py [--tree DIR] [--repeat N] [DIR ...]
+    python benchmarks/check_bench.py [--tree DIR] [--repeat N] [--breakdown] [DIR ...]
 
 Goals: 20,000 lines/s or more end to end on the five default directories; the fixture check
 under 2 s.
@@ -62,6 +62,39 @@ def kernel(tree: Path, dirs: list[str]) -> float:
     return rate
 
 
+def breakdown(tree: Path, dirs: list[str]) -> None:
+    """Where ``check_paths``' CPU time goes, per directory: the model, the held-lock walk and
+    lock-order graph every check shares, each check's own pass, and folding the verdicts -- the
+    same steps in the same pause of the cyclic collector, timed one by one (the collection at the
+    end of ``check_paths`` is not in these figures)."""
+    from aptool.checks import CHECKS, CheckContext
+    from aptool.checks.verdicts import fold
+    from aptool.gcpause import paused
+    from aptool.model import build_model
+
+    stages = ["model", "lock walk", *(c.id for c in CHECKS), "fold"]
+    print(f"{'directory':<22}" + "".join(f"{s[:12]:>13}" for s in stages))
+    for directory in dirs:
+        spent: dict[str, float] = {}
+        with paused():
+            started = time.process_time()
+            model = build_model([tree / directory])
+            spent["model"] = time.process_time() - started
+            context = CheckContext(model)
+            started = time.process_time()
+            context.graph  # noqa: B018  (the held-lock walk and the lock-order graph, computed once)
+            spent["lock walk"] = time.process_time() - started
+            found = []
+            for check in CHECKS:
+                started = time.process_time()
+                found += sorted(check.run(context), key=lambda f: f.locks)
+                spent[check.id] = time.process_time() - started
+            started = time.process_time()
+            fold(found, [c.id for c in CHECKS], model)
+            spent["fold"] = time.process_time() - started
+        print(f"{directory:<22}" + "".join(f"{spent[s]:>13.2f}" for s in stages))
+
+
 def fixture(repeat: int) -> float:
     """Build the story, apply the seed, time ``aptool check`` on the branch; the best wall time."""
     from aptool.apply.thread import apply_thread
@@ -103,12 +136,15 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "aptool-bench")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-kernel", action="store_true", help="only the fixture")
+    parser.add_argument("--breakdown", action="store_true", help="also CPU seconds per stage and check")
     args = parser.parse_args()
     if not args.no_kernel:
         tree = args.tree or (Path(os.environ["APTOOL_KERNEL_SRC"]) if os.environ.get("APTOOL_KERNEL_SRC") else None)
         if tree is None:
             tree = ensure_sources(args.tarball, args.cache, args.dirs)
         kernel(tree, args.dirs)
+        if args.breakdown:
+            breakdown(tree, args.dirs)
     fixture(args.repeat)
     return 0
 

@@ -6,11 +6,12 @@ completions are woken (a wait on one woken outside the threads is not a
 wait for ever), which work items a work function runs as; and the thread
 programs compiled so far (one function starts threads in many cycles).  A check runs
 many simulations on one model, so the answers are kept for the last few
-models.
+models, as long as each lives.
 """
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,20 +28,27 @@ class ModelFacts:
     wakes: list[tuple[str, int, str]] = field(default_factory=list)  # (file, line, queue) of every wake
     works: dict[str, list[str]] = field(default_factory=dict)  # work function id -> the work items it runs as
     programs: dict[str, Any] = field(default_factory=dict)  # thread programs compiled so far, by function id
+    labels: dict[str, tuple[str, ...]] = field(default_factory=dict)  # function id -> the labels of its body
+    bodies: dict[str, Any] = field(default_factory=dict)  # function id -> its body as a thread program reads it
 
 
-_cache: list[tuple[CodeModel, ModelFacts]] = []
+_cache: list[tuple[weakref.ref[CodeModel], ModelFacts]] = []  # kept while the model lives
 
 
 def facts_of(model: CodeModel) -> ModelFacts:
     """The facts of ``model`` (computed on the first call for it)."""
     for known, found in _cache:
-        if known is model:
+        if known() is model:
             return found
     found = _compute(model)
-    _cache.append((model, found))
+    _cache.append((weakref.ref(model, _forget), found))
     del _cache[:-_KEEP]
     return found
+
+
+def _forget(gone: weakref.ref[CodeModel]) -> None:
+    """A model was freed: so are its facts (its thread programs hold its functions)."""
+    _cache[:] = [entry for entry in _cache if entry[0] is not gone]
 
 
 def _compute(model: CodeModel) -> ModelFacts:

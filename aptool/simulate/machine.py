@@ -25,8 +25,10 @@ Semantics of the steps:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from aptool.simulate.conditions import passing_values
+from aptool.simulate.noops import NOOP, resolve, skip_noops
 from aptool.simulate.program import (
     ACQUIRE,
     COMPLETE,
@@ -85,13 +87,15 @@ class Machine:
     latches: list[str] = field(default_factory=list)
     completions: list[str] = field(default_factory=list)
     ops: list[list[Op]] = field(default_factory=list)
-    future: list[list[int]] = field(default_factory=list)  # per thread and step: resources touched from here on
-    touches: list[list[int]] = field(default_factory=list)  # per thread and step: what the step touches
+    # per thread and visible step (a no-op's entries are not used):
+    future: list[list[int]] = field(default_factory=list)  # the resources touched from here on
+    touches: list[list[int]] = field(default_factory=list)  # what the step touches
     pc_bits: int = 1
     width: int = 1
     global_shift: int = 0
     fair_locks: set[int] = field(default_factory=set)
     starts: list[list[int]] = field(default_factory=list)  # per thread: the steps it can begin with
+    stepper: Any = field(default=None, repr=False, compare=False)  # the search's successor function, made once
 
     # --- layout ------------------------------------------------------------------------------
 
@@ -260,74 +264,87 @@ def build_machine(programs: list[Program], outside: frozenset[str] = frozenset()
     machine.width = machine.pc_bits + 2 * len(numbering.keys)
     machine.global_shift = numbering.shift = machine.width * len(programs)
     for program in programs:
-        ops: list[Op] = []
-        for step in program.steps:
-            op = numbering.op(step)
-            op.next, op.fail = tuple(step.next), tuple(step.fail)
-            op.footprint = numbering.resource(step)
-            ops.append(op)
-        _skip_noops(ops)
+        ops, future, touches = _thread_tables(program, numbering)
         machine.ops.append(ops)
-        machine.future.append(_future(ops))
-        machine.touches.append([_touches(ops, op, machine.fair_locks) for op in ops])
-    machine.starts = [_resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
+        machine.future.append(future)
+        machine.touches.append(touches)
+    machine.starts = [resolve(ops, list(p.start) or [0]) for ops, p in zip(machine.ops, programs, strict=True)]
     return machine
 
 
-def _resolve(ops: list[Op], targets: list[int], memo: dict[int, list[int]] | None = None) -> list[int]:
-    """``targets`` with every no-op replaced by the steps it leads to (the end if none)."""
-    memo = {} if memo is None else memo
-    found: dict[int, None] = {}
-    seen: set[int] = set()
-    todo = list(reversed(targets))
-    while todo:
-        index = todo.pop()
-        if index in seen:
-            continue
-        seen.add(index)
-        if ops[index].code != -1:
-            found[index] = None
-        elif index in memo:
-            found.update(dict.fromkeys(memo[index]))
-        else:
-            todo.extend(reversed(ops[index].next))
-    return list(found) or [0]
+def _thread_tables(program: Program, numbering: _Numbering) -> tuple[list[Op], list[int], list[int]]:
+    """A thread's ops (no-ops skipped), futures and touches.  They depend on the program and on each
+    step's fast form only, so a thread that runs again with the same forms (one function starts
+    threads in many cycles) reuses them; the tables are read only."""
+    ops: list[Op] = []
+    for step in program.steps:
+        op = numbering.op(step)
+        op.footprint = numbering.resource(step)
+        ops.append(op)
+    fair = frozenset(numbering.fair)
+    key = (fair, tuple((op.code, op.a, op.b, op.c, op.passing, op.footprint) for op in ops))
+    known = program.tables.get(key)
+    if known is not None:
+        return known
+    for op, step in zip(ops, program.steps, strict=True):
+        op.next, op.fail = tuple(step.next), tuple(step.fail)
+    skip_noops(ops)
+    tables = (ops, _future(ops), _touches(ops, fair))
+    program.tables[key] = tables
+    return tables
 
 
-def _skip_noops(ops: list[Op]) -> None:
-    memo: dict[int, list[int]] = {}
+def _touches(ops: list[Op], fair: frozenset[int]) -> list[int]:
+    """What each step touches; a step that makes its thread a waiting writer touches that lock too
+    (readers of a fair lock queue behind a waiting writer).  A no-op's entry is its footprint."""
+    touches = [op.footprint for op in ops]
+    if not fair:
+        return touches
+    writers: dict[tuple[int, ...], int] = {}  # a successor list -> the fair locks it waits to write
     for index, op in enumerate(ops):
-        if op.code == -1 and index not in memo:
-            memo[index] = _resolve(ops, list(op.next), memo)
-    for op in ops:
-        if op.code != -1:
-            op.next = tuple(_resolve(ops, list(op.next), memo)) if op.code != C_END else ()
-            op.fail = tuple(_resolve(ops, list(op.fail), memo)) if op.fail else ()
-
-
-def _touches(ops: list[Op], op: Op, fair: set[int]) -> int:
-    """What a step touches; a step that makes its thread a waiting writer touches that lock too
-    (readers of a fair lock queue behind a waiting writer)."""
-    found = op.footprint
-    for n in (*op.next, *op.fail):
-        if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
-            found |= ops[n].footprint
-    return found
+        if op.code == NOOP:
+            continue
+        following = op.next + op.fail if op.fail else op.next
+        extra = writers.get(following)
+        if extra is None:
+            extra = 0
+            for n in following:
+                if ops[n].code == C_ACQX and (ops[n].a.bit_length() - 1) // 2 in fair:
+                    extra |= ops[n].footprint
+            writers[following] = extra
+        touches[index] |= extra
+    return touches
 
 
 def _future(ops: list[Op]) -> list[int]:
-    """For each step, every resource the thread can touch from it on (a fixpoint over the graph)."""
+    """For each step, every resource the thread can touch from it on (a fixpoint over the graph of
+    the visible steps: once no-ops are skipped no step leads to one, and a no-op's entry, its own
+    footprint, is never read).
+
+    Steps after a ``switch`` or a loop share long successor lists, so the fixpoint runs over the
+    distinct lists: a list's value is what its steps touch from there on, a step's is its footprint
+    and its list's value."""
     future = [op.footprint for op in ops]
-    before: list[list[int]] = [[] for _ in ops]
+    lists: dict[tuple[int, ...], list[int]] = {}  # a successor list -> the steps that have it
     for index, op in enumerate(ops):
-        for n in (*op.next, *op.fail):
-            before[n].append(index)
-    todo = [index for index, op in enumerate(ops) if op.footprint]
+        if op.code != NOOP and (op.next or op.fail):
+            lists.setdefault(op.next + op.fail if op.fail else op.next, []).append(index)
+    holders = list(lists.values())
+    within: list[list[int]] = [[] for _ in ops]  # step -> the lists it is in
+    for number, following in enumerate(lists):
+        for n in following:
+            within[n].append(number)
+    value = [0] * len(holders)
+    todo = [index for index, op in enumerate(ops) if op.footprint and op.code != NOOP]
     while todo:
         index = todo.pop()
-        value = future[index]
-        for p in before[index]:
-            if future[p] | value != future[p]:
-                future[p] |= value
-                todo.append(p)
+        mine = future[index]
+        for number in within[index]:
+            if value[number] | mine != value[number]:
+                value[number] |= mine
+                grown = value[number]
+                for p in holders[number]:
+                    if future[p] | grown != future[p]:
+                        future[p] |= grown
+                        todo.append(p)
     return future

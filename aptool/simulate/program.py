@@ -16,7 +16,8 @@ Errors: none; an unknown function gives an empty program.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from aptool.model.data import CodeModel, Event, Function, Node, Site
 from aptool.simulate.facts import facts_of
@@ -81,6 +82,8 @@ class Program:
     start: list[int]
     truncated: bool = False  # the step budget ran out: some calls were not inlined
     holds: list[str] = field(default_factory=list)  # held from the start: the work item a work function runs as
+    # the simulator's tables of this thread, by the fast form of its steps (aptool.simulate.machine)
+    tables: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 @dataclass
@@ -100,6 +103,10 @@ class _Compiler:
         self.truncated = False
         self.fails: dict[int, int] = {}  # a trylock step -> where it goes when the lock is busy
         self._relevant: set[str] | None = None
+        # per function id (a function is inlined many times): its labels, and its body without the
+        # events that do nothing here
+        self.labels = facts_of(model).labels
+        self.bodies = facts_of(model).bodies
 
     def node(self, step: Step | None = None, succ: list[int] | None = None) -> int:
         self.raw.append(_Raw(step, list(succ or [])))
@@ -113,9 +120,43 @@ class _Compiler:
 
     def function(self, function: Function, after: int, stack: tuple[Site, ...], active: frozenset[str]) -> int:
         """The entry of ``function``'s body, continuing at ``after`` when it returns."""
-        labels: dict[str, int] = {}
-        _find_labels(function.body, labels, self)
-        return self.sequence(function.body, after, _Context(function, after, None, None, labels, stack, active))
+        names = self.labels.get(function.id)
+        if names is None:
+            found: dict[str, None] = {}
+            _find_labels(function.body, found)
+            names = self.labels[function.id] = tuple(found)
+        labels = {name: self.node() for name in names}
+        body = self.bodies.get(function.id)
+        if body is None:
+            body = self.bodies[function.id] = self._prune(function.body)
+        return self.sequence(body, after, _Context(function, after, None, None, labels, stack, active))
+
+    def _prune(self, nodes: list[Node]) -> list[Node]:
+        """``nodes`` without the events that never become a step or an inlined call (wherever they are
+        inlined, they lead straight on): the same graph, walked faster.  Nodes are copied, never changed."""
+        kept: list[Node] = []
+        for node in nodes:
+            kind = node.kind
+            if kind == "event":
+                if node.event is not None and self._matters(node.event):
+                    kept.append(node)
+            elif kind in ("if", "switch"):
+                branches = [self._prune(branch) for branch in node.branches]
+                same = all(new is old for new, old in zip(branches, node.branches, strict=True))
+                kept.append(node if same else replace(node, branches=branches))
+            elif kind in ("loop", "do"):
+                body = self._prune(node.body)
+                kept.append(node if body is node.body else replace(node, body=body))
+            elif kind in ("return", "break", "continue", "goto", "label"):
+                kept.append(node)
+        return nodes if len(kept) == len(nodes) and all(a is b for a, b in zip(kept, nodes, strict=True)) else kept
+
+    def _matters(self, event: Event) -> bool:
+        """Whether an event is a step, or a call of a function that may be inlined."""
+        if _step_kind(event) is not None:
+            return True
+        functions = self.model.functions
+        return event.kind == "call" and any(t in functions and self.relevant(t) for t in event.targets)
 
     def sequence(self, nodes: list[Node], after: int, ctx: _Context) -> int:
         entry = after
@@ -174,13 +215,14 @@ class _Compiler:
         return None
 
     def event(self, event: Event, after: int, ctx: _Context) -> int:
-        site = Site(ctx.function.name, ctx.function.file, event.line, event.text)
         kind = _step_kind(event)
         if kind is not None:
+            site = Site(ctx.function.name, ctx.function.file, event.line, event.text)
             return self.node(Step(kind, event, site, ctx.stack), [after])
         if event.kind != "call" or not event.targets:
             return after
         entries = []
+        stack: tuple[Site, ...] | None = None  # the calls down to the callee: made once, for the first inlined
         for target in event.targets:
             callee = self.model.functions.get(target)
             if callee is None or target in ctx.active or not self.relevant(target):
@@ -188,7 +230,9 @@ class _Compiler:
             if len(ctx.stack) >= self.max_depth or len(self.raw) > self.budget:
                 self.truncated = True
                 continue
-            entries.append(self.function(callee, after, (*ctx.stack, site), ctx.active | {target}))
+            if stack is None:
+                stack = (*ctx.stack, Site(ctx.function.name, ctx.function.file, event.line, event.text))
+            entries.append(self.function(callee, after, stack, ctx.active | {target}))
         if not entries:
             return after
         return entries[0] if len(entries) == 1 else self.node(None, entries)
@@ -205,13 +249,14 @@ class _Context:
     active: frozenset[str]
 
 
-def _find_labels(nodes: list[Node], labels: dict[str, int], compiler: _Compiler) -> None:
+def _find_labels(nodes: list[Node], labels: dict[str, None]) -> None:
+    """The labels of a body, in the order they are written (the first of a name)."""
     for node in nodes:
-        if node.kind == "label" and node.label and node.label not in labels:
-            labels[node.label] = compiler.node()
+        if node.kind == "label" and node.label:
+            labels.setdefault(node.label)
         for branch in node.branches:
-            _find_labels(branch, labels, compiler)
-        _find_labels(node.body, labels, compiler)
+            _find_labels(branch, labels)
+        _find_labels(node.body, labels)
 
 
 def _step_kind(event: Event) -> str | None:
@@ -247,6 +292,8 @@ def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
     closures: dict[int, list[int]] = {}
 
     def closure(start: int) -> list[int]:
+        if raw[start].step is not None:
+            return [start]
         if start in closures:
             return closures[start]
         found: dict[int, None] = {}  # an ordered set
@@ -274,6 +321,7 @@ def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
         if index not in numbering:
             numbering[index] = len(order)
             order.append(index)
+    following: list[tuple[list[int], list[int]]] = []  # per step of ``order``: its successors and failures
     head = 0
     while head < len(order):
         index = order[head]
@@ -281,19 +329,20 @@ def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
         nexts = [n for s in raw[index].succ for n in closure(s)]
         fail_at = compiler.fails.get(index)
         fails = closure(fail_at) if fail_at is not None else []
-        for n in nexts + fails:
+        following.append((nexts, fails))
+        for n in (*nexts, *fails):
             if n not in numbering:
                 numbering[n] = len(order)
                 order.append(n)
     steps: list[Step] = []
-    for index in order:
+    number = numbering.__getitem__
+    for index, (nexts, fails) in zip(order, following, strict=True):
         step = raw[index].step
         assert step is not None
-        nexts = _unique(numbering[n] for s in raw[index].succ for n in closure(s))
-        fail_at = compiler.fails.get(index)
-        fails = _unique(numbering[n] for n in closure(fail_at)) if fail_at is not None else []
-        steps.append(Step(step.kind, step.event, step.site, step.chain, nexts, fails))
-    start = _unique(numbering[n] for n in closure(entry))
+        steps.append(
+            Step(step.kind, step.event, step.site, step.chain, _unique(map(number, nexts)), _unique(map(number, fails)))
+        )
+    start = _unique(map(number, closure(entry)))
     return Program(function, steps, start, compiler.truncated)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from aptool.simulate.machine import (
     C_ACQS,
@@ -34,6 +35,7 @@ from aptool.simulate.machine import (
     C_WAITL,
     C_WAKE,
     Machine,
+    Op,
 )
 
 
@@ -65,7 +67,15 @@ Moves = Callable[[int, "int | None"], tuple[list[list[int]], list[int]]]
 Persistent = Callable[[list[int], list[list[int]]], int]
 
 
-def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
+def _stepper(machine: Machine) -> tuple[Moves, Persistent]:
+    """The machine's fast successor function, made once (the search, the replay and the reasons ask it)."""
+    if machine.stepper is None:
+        machine.stepper = _make_stepper(machine)
+    stepper: tuple[Moves, Persistent] = machine.stepper
+    return stepper
+
+
+def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     """A fast successor function over ``machine``'s tables (closures over locals: this is the hot loop)."""
     width = machine.width
     pc_bits = machine.pc_bits
@@ -75,17 +85,20 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     threads = range(nthreads)
     gshift = machine.global_shift
     shifts = [t * width for t in threads]
-    tables = [
-        [(op.code, op.a, op.b, op.c, op.passing, op.next, op.fail or op.next, op.footprint) for op in ops]
-        for ops in machine.ops
-    ]
+    # per thread and step, as the hot loop reads it, made on first use (a search visits few steps)
+    tables: list[list[tuple[Any, ...] | None]] = [[None] * len(ops) for ops in machine.ops]
+
+    def fill(t: int, pc: int) -> tuple[Any, ...]:
+        entry = tables[t][pc] = _entry(machine.ops[t][pc], shifts[t])
+        return entry
+
     future = machine.future
     touches = machine.touches
 
     def writer_waiting(pcs: list[int], t: int, exclusive: int) -> bool:
         for u in threads:
             if u != t:
-                op = tables[u][pcs[u]]
+                op = tables[u][pcs[u]] or fill(u, pcs[u])
                 if op[0] == C_ACQX and op[1] == exclusive:
                     return True
         return False
@@ -111,7 +124,7 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
             if only is not None and t != only:
                 continue
             pc = pcs[t]
-            code, a, b, c, passing, nexts, fails, _ = tables[t][pc]
+            code, a, b, c, passing, nexts, fails, _ = tables[t][pc] or fill(t, pc)
             if code == C_END:
                 continue
             held = helds[t]
@@ -142,8 +155,9 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
                 if changed is None:
                     continue
                 base = changed
+            holding = base + ((held << pc_bits) << shift)
             for n in nexts:
-                out.append(base + ((n | ((held if n else 0) << pc_bits)) << shift))
+                out.append(holding + n if n else base)  # a thread that ends holds nothing
         return moves, pcs
 
     def persistent(pcs: list[int], moves: list[list[int]]) -> int:
@@ -153,8 +167,9 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
         for t in threads:
             pc = pcs[t]
             mine = touches[t][pc]
-            if moves[t] and tables[t][pc][0] == C_REL:
-                mine &= ~tables[t][pc][7]
+            entry = tables[t][pc] or fill(t, pc)
+            if moves[t] and entry[0] == C_REL:
+                mine &= ~entry[7]
             mask = 0
             if mine:
                 for u in threads:
@@ -181,6 +196,21 @@ def _stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
         return best
 
     return moves_of, persistent
+
+
+def _entry(op: Op, shift: int) -> tuple[Any, ...]:
+    """A step as the hot loop reads it: code, a, b, c, passing, the successors' program counters
+    already shifted to the thread's place (then the failures'), the footprint."""
+    return (
+        op.code,
+        op.a,
+        op.b,
+        op.c,
+        op.passing,
+        tuple(n << shift for n in op.next),
+        tuple(n << shift for n in op.fail or op.next),
+        op.footprint,
+    )
 
 
 def _global_step(code: int, a: int, passing: frozenset[int], g: int, base: int, gshift: int) -> int | None:
