@@ -268,3 +268,161 @@ def test_followup_trailers_with_comments_and_continuations(world: World) -> None
     message = run_git(user, "log", "-1", "--format=%B", "try")
     for _, kept in FOLLOWUPS:
         assert kept in message, message
+
+
+# -- out-of-order dates and delivery ----------------------------------------------------------------
+
+
+def _received(mail: bytes, *hops: str) -> bytes:
+    head, body = split_mail(mail)
+    received = b"".join(f"Received: from relay{n}.example.net; {when}\n".encode() for n, when in enumerate(hops))
+    return received + head + b"\n\n" + body
+
+
+DATINGS = {
+    "reversed": lambda s: [dated(m, datetime(2021, 6, 10 - n, tzinfo=UTC)) for n, m in enumerate(s)][::-1],
+    "cover last, zones far apart": lambda s: [
+        set_header(s[3], "Date", "Tue, 01 Jun 2021 23:59:00 -1200"),
+        set_header(s[1], "Date", "Wed, 02 Jun 2021 00:01:00 +1400"),
+        set_header(s[2], "Date", "Tue, 01 Jun 2021 10:00:00 +0000"),
+        set_header(s[0], "Date", "Fri, 04 Jun 2021 10:00:00 +0000"),
+    ],
+    "no Date on 2/3": lambda s: [s[2].replace(b"\nDate: ", b"\nX-Old-Date: "), s[3], s[0], s[1]],
+    "Received out of order": lambda s: [
+        _received(m, f"Mon, 0{7 - n} Jun 2021 10:00:00 +0000", "Sat, 01 Jan 2000 00:00:00 +0000")
+        for n, m in enumerate(s)
+    ][::-1],
+}
+
+
+@pytest.mark.parametrize("dating", sorted(DATINGS))
+def test_out_of_order_dates(world: World, dating: str) -> None:
+    mails = DATINGS[dating](list(world.series))
+    box = world.mbox(mails)
+    out = aptool("thread", "ser-3@example.org", "--archive", box, code=0).stdout
+    assert "1 series version" in out and "3/3 patches, complete" in out
+    user = world.clone()
+    base = aptool("base", "ser-0@example.org", "--repo", user, "--archive", box, code=0).stdout
+    assert "Prerequisites" not in base and "series patch 1/3 <ser-1@example.org>" in base
+    user, said = build(world, mails, "ser-2@example.org")
+    assert subjects(user, "try") == SUBJECTS, said
+
+
+# -- transfer encodings -----------------------------------------------------------------------------
+
+
+def _body_as(mail: bytes, encoding: str, charset: str = "utf-8", crlf: bool = False) -> bytes:
+    head, body = split_mail(mail)
+    head = b"\n".join(line for line in head.split(b"\n") if not line.lower().startswith((b"content-", b"mime-version")))
+    data = body.decode("utf-8").encode(charset)
+    if crlf:
+        data = data.replace(b"\n", b"\r\n")
+    if encoding == "quoted-printable":
+        data = quopri.encodestring(data)
+    elif encoding == "base64":
+        data = base64.encodebytes(data)
+    head += f'\nMIME-Version: 1.0\nContent-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: {encoding}'.encode()
+    return head + b"\n\n" + data
+
+
+def _long_lines(mail: bytes) -> bytes:
+    """A commit message line of 200 characters and a non-ASCII name: QP must soft-break and encode."""
+    long = "This line is long enough that quoted-printable must break it softly " * 3
+    return mail.replace(
+        b"\n---\n", f"\n{long.strip()}\n\nSigned-off-by: J\xf6rg M\xfcller <jm@example.org>\n---\n".encode(), 1
+    )
+
+
+def _multipart_mixed(mail: bytes, crlf: bool = False) -> bytes:
+    """The message text in one part, the patch base64 in a ``text/x-diff`` attachment, a signature part after."""
+    made = as_attachment(mail, "base64").replace(b"text/x-patch", b"text/x-diff")
+    made = made.replace(
+        b"--=-=-=aptool-test-boundary=-=-=--",
+        b'--=-=-=aptool-test-boundary=-=-=\nContent-Type: text/plain; charset="us-ascii"\n\n-- \nsent from my relay\n--=-=-=aptool-test-boundary=-=-=--',
+    )
+    return made.replace(b"\n", b"\r\n") if crlf else made
+
+
+ENCODINGS = {
+    "quoted-printable, soft breaks": lambda m: _body_as(_long_lines(m), "quoted-printable"),
+    "quoted-printable, latin-1": lambda m: _body_as(_long_lines(m), "quoted-printable", "iso-8859-1"),
+    "8bit latin-1": lambda m: _body_as(_long_lines(m), "8bit", "iso-8859-1"),
+    "base64 latin-1 with CRLF": lambda m: _body_as(_long_lines(m), "base64", "iso-8859-1", crlf=True),
+    "quoted-printable with CRLF": lambda m: _body_as(_long_lines(m), "quoted-printable", crlf=True),
+    "multipart/mixed, base64 attachment": _multipart_mixed,
+    "multipart/mixed, CRLF throughout": lambda m: _multipart_mixed(m, crlf=True),
+}
+
+
+@pytest.mark.parametrize("encoding", sorted(ENCODINGS))
+def test_transfer_encodings(world: World, encoding: str) -> None:
+    """Every patch of the series and the prerequisite sent this way: blobs found, P found by its declaration."""
+    change = ENCODINGS[encoding]
+    series = list(world.series)
+    series[1] = series[1].replace(b"\n---\n", b"\n---\nDepends-on: <pre-1@example.org>\n", 1)
+    mails = [change(world.prereq)] + [series[0]] + [change(m) for m in series[1:]]
+    box = world.mbox(mails)
+    out = aptool("thread", "ser-0@example.org", "--archive", box, code=0).stdout
+    assert "lib/b.c  36d6db6..2685915" in out and "lib/c.c  a9677ec..8a503c6" in out and "\r" not in out
+    user = world.clone()
+    answer = json.loads(aptool("base", "ser-0@example.org", "--repo", user, "--archive", box, "--json", code=0).stdout)
+    assert [p["message_id"] for p in answer["prerequisites"]] == ["pre-1@example.org"]
+    user, said = build(world, mails, "ser-0@example.org")
+    assert subjects(user, "try") == ["lib: a: add a_helper", *SUBJECTS], said
+    assert "post-image ok" in said
+    if "latin-1" in encoding:
+        assert "Signed-off-by: J\xf6rg M\xfcller <jm@example.org>" in run_git(user, "log", "-1", "--format=%B", "try")
+
+
+# -- carriage returns in every place ----------------------------------------------------------------
+
+
+def _crlf_head(mail: bytes) -> bytes:
+    head, body = split_mail(mail)
+    return head.replace(b"\n", b"\r\n") + b"\r\n\r\n" + body
+
+
+CRLF = {
+    "headers only": _crlf_head,
+    "whole mail": lambda m: m.replace(b"\n", b"\r\n"),
+    "diff lines only": lambda m: (
+        m.split(b"\ndiff --git", 1)[0] + (b"\ndiff --git" + m.split(b"\ndiff --git", 1)[1]).replace(b"\n", b"\r\n")
+    ),
+    "base64 of CRLF text": lambda m: _body_as(m, "base64", crlf=True),
+    "quoted-printable with =0D": lambda m: _body_as(
+        m.replace(b"\n", b"\r\n").replace(b"\r\n", b"\n", m.count(b"\n") // 2), "quoted-printable"
+    ),
+}
+
+
+@pytest.mark.parametrize("place", sorted(CRLF))
+def test_carriage_returns_in_every_place(world: World, place: str) -> None:
+    mails = [world.series[0]] + [CRLF[place](m) for m in world.series[1:]]
+    box = world.mbox(mails)
+    out = aptool("thread", "ser-1@example.org", "--archive", box, code=0).stdout
+    assert "lib/b.c  2685915..25ebcac  +1/-1" in out and "renamed" not in out and "\\r" not in out
+    user, said = build(world, mails, "ser-1@example.org")
+    assert subjects(user, "try") == SUBJECTS and "post-image differs" not in said, said
+    assert (
+        run_git(user, "rev-parse", "try:lib/b.c").strip() == run_git(world.author, "rev-parse", "HEAD:lib/b.c").strip()
+    )
+
+
+def test_a_file_with_crlf_line_ends_keeps_them(tmp_path: Path) -> None:
+    """A file whose own lines end in CRLF (a .bat script): its CRs are content, not transport damage."""
+    content = "".join(f"echo step {n}\r\n" for n in range(12))
+    author = make_repo(tmp_path / "author", {"win/run.bat": content})
+    run_git(author, "tag", "base")
+    commit_files(author, {"win/run.bat": content.replace("step 6\r\n", "step six\r\n")}, "win: name step six")
+    mail = format_series(author, 1, msgid_prefix="bat")[0]
+    user = tmp_path / "user"
+    run_git(tmp_path, "clone", "-q", str(author), str(user))
+    run_git(user, "reset", "-q", "--hard", "base")
+    post = run_git(author, "rev-parse", "HEAD:win/run.bat").strip()
+    for number, sent in enumerate([_body_as(mail, "base64"), mail]):
+        box = write_mbox(tmp_path / f"{number}.mbox", [sent])
+        out = aptool("thread", "bat-1@example.org", "--archive", box, code=0).stdout
+        assert "win/run.bat  " in out and post[:7] in out, out
+        built = aptool("apply-series", "bat-1@example.org", "--repo", user, "--archive", box, "--branch", f"b{number}")
+        assert built.returncode == 0, built.stdout + built.stderr
+        assert run_git(user, "rev-parse", f"b{number}:win/run.bat").strip() == post
