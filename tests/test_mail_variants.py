@@ -426,3 +426,157 @@ def test_a_file_with_crlf_line_ends_keeps_them(tmp_path: Path) -> None:
         built = aptool("apply-series", "bat-1@example.org", "--repo", user, "--archive", box, "--branch", f"b{number}")
         assert built.returncode == 0, built.stdout + built.stderr
         assert run_git(user, "rev-parse", f"b{number}:win/run.bat").strip() == post
+
+
+# -- declared dependencies, spelled every way people write them -------------------------------------
+
+RESOLVED = {
+    "Depends-on: <pre-1@example.org>": "Depends-on",
+    "Depends-on: pre-1@example.org": "Depends-on",
+    "depends-on: <pre-1@example.org>": "Depends-on",
+    "Depends-On: <pre-1@example.org>": "Depends-on",
+    "Depends-on: https://lore.kernel.org/all/pre-1@example.org/": "Depends-on",
+    "Depends-on: https://lore.kernel.org/linux-s390/pre-1@example.org/T/#u": "Depends-on",
+    'Depends-on: <pre-1@example.org> ("lib: a: add a_helper")': "Depends-on",
+    "Depends-on: id:pre-1@example.org": "Depends-on",
+    "prerequisite-message-id: <pre-1@example.org>": "prerequisite-message-id",
+    "prerequisite-message-id: pre-1@example.org": "prerequisite-message-id",
+    "prerequisite-patch-id: {patch_id}": "prerequisite-patch-id",
+    "Based-on: <pre-1@example.org>": "Based-on",
+    "Based-on: https://lore.kernel.org/r/pre-1@example.org": "Based-on",
+}
+UNRESOLVED = [
+    "Depends-on: series-31337",
+    "Depends-on: https://patchwork.kernel.org/project/linux-s390/list/?series=31337",
+    "Depends-on: <nowhere@example.org>",
+    "prerequisite-patch-id: 0123456789abcdef0123456789abcdef01234567",
+]
+
+
+def _declaring(world: World, line: str, where: str) -> list[bytes]:
+    series = list(world.series)
+    if where == "cover":
+        series[0] = (
+            series[0].replace(b"\n-- \n", f"\n{line}\n-- \n".encode(), 1)
+            if b"\n-- \n" in series[0]
+            else series[0] + f"\n{line}\n".encode()
+        )
+    elif where == "above the cut":
+        series[1] = series[1].replace(b"\n---\n", f"\n{line}\n---\n".encode(), 1)
+    else:
+        series[1] = series[1].replace(b"\n---\n", f"\n---\n{line}\n".encode(), 1)
+    return series
+
+
+PLACES = [(line, "below the cut") for line in sorted(RESOLVED)] + [
+    (line, where)
+    for line in ("Depends-on: pre-1@example.org", "prerequisite-patch-id: {patch_id}", "Based-on: <pre-1@example.org>")
+    for where in ("cover", "above the cut")
+]
+
+
+@pytest.mark.parametrize(("line", "where"), PLACES)
+def test_declared_dependency_spellings(world: World, line: str, where: str) -> None:
+    trailer = RESOLVED[line]
+    line = line.format(patch_id=world.prereq_patch_id)
+    mails = [world.prereq, *_declaring(world, line, where)]
+    box = world.mbox(mails)
+    user = world.clone()
+    answer = json.loads(aptool("base", "ser-2@example.org", "--repo", user, "--archive", box, "--json", code=0).stdout)
+    assert [(p["message_id"], p["found_by"]) for p in answer["prerequisites"]] == [
+        ("pre-1@example.org", f"declared: {trailer}")
+    ], answer["notes"]
+    assert answer["gaps"] == [] and answer["unresolved"] == []
+
+
+@pytest.mark.parametrize("line", UNRESOLVED)
+def test_unresolvable_declarations_are_said(world: World, line: str) -> None:
+    mails = [world.prereq, *_declaring(world, line, "below the cut")]
+    box = world.mbox(mails)
+    user = world.clone()
+    base = aptool("base", "ser-0@example.org", "--repo", user, "--archive", box, "--json", code=1)
+    answer = json.loads(base.stdout)
+    value = line.split(": ", 1)[1]
+    assert answer["gaps"] == [f"declared dependency {answer['unresolved'][0]} could not be resolved"]
+    assert value in answer["unresolved"][0] and answer["prerequisites"] == []
+    refused = aptool("apply-series", "ser-0@example.org", "--repo", user, "--archive", box, code=1)
+    assert value in refused.stderr
+
+
+# -- renames, copies, mode changes, binary files -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moves(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[bytes]]:
+    """Five patches: a copy with an edit, an exact copy, a rename with an edit, a deleted executable, a binary
+    changed in place."""
+    tmp = tmp_path_factory.mktemp("moves")
+    author = make_repo(tmp / "author", {"lib/a.c": text("a"), "tools/run.sh": "echo run\n" * 10})
+    (author / "tools/run.sh").chmod(0o755)
+    (author / "fw.bin").write_bytes(bytes(range(256)) * 8)
+    run_git(author, "add", "-A")
+    run_git(author, "commit", "-q", "-m", "executable and firmware")
+    run_git(author, "tag", "base")
+    (author / "lib/a2.c").write_text(text("a").replace("x + 3;", "x + 33;"))
+    run_git(author, "add", "lib/a2.c")
+    run_git(author, "commit", "-q", "-m", "lib: a2: copy of a with a_3 changed")
+    (author / "lib/a3.c").write_text(text("a"))
+    run_git(author, "add", "lib/a3.c")
+    run_git(author, "commit", "-q", "-m", "lib: a3: an exact copy of a")
+    run_git(author, "mv", "lib/a.c", "lib/core.c")
+    (author / "lib/core.c").write_text(text("a").replace("x + 1;", "x + 11;"))
+    run_git(author, "add", "lib/core.c")
+    run_git(author, "commit", "-q", "-m", "lib: rename a.c to core.c, change a_1")
+    run_git(author, "rm", "-q", "tools/run.sh")
+    run_git(author, "commit", "-q", "-m", "tools: drop run.sh")
+    (author / "fw.bin").write_bytes(bytes(range(256))[::-1] * 8)
+    run_git(author, "commit", "-q", "-am", "fw: new blob")
+    mails = format_series(author, 5, cover=True, msgid_prefix="mv", extra=("--binary", "-C", "-C", "-M"))
+    return author, mails
+
+
+def test_copies_renames_with_edits_deletions_and_binaries(moves: tuple[Path, list[bytes]], tmp_path: Path) -> None:
+    author, mails = moves
+    assert b"copy from lib/a.c" in mails[1] and b"similarity index 100%\ncopy from lib/a.c" in mails[2]
+    assert b"rename from lib/a.c" in mails[3] and b"GIT binary patch" in mails[5]
+    box = write_mbox(tmp_path / "moves.mbox", mails)
+    out = aptool("thread", "mv-0@example.org", "--archive", box, code=0).stdout
+    assert "lib/a2.c (copied from lib/a.c)  " in out and "lib/a3.c (copied from lib/a.c)  no index line" in out
+    assert "lib/core.c (renamed from lib/a.c)" in out, out
+    user = tmp_path / "user"
+    run_git(tmp_path, "clone", "-q", str(author), str(user))
+    run_git(user, "reset", "-q", "--hard", "base")
+    base = aptool("base", "mv-0@example.org", "--repo", user, "--archive", box, code=0).stdout
+    assert "(base)" in base.splitlines()[1], base
+    built = aptool("apply-series", "mv-0@example.org", "--repo", user, "--archive", box, "--branch", "try", code=0)
+    assert "post-image differs" not in built.stdout
+    assert run_git(user, "rev-parse", "try^{tree}") == run_git(author, "rev-parse", "HEAD^{tree}")
+
+
+# -- a base that was not fetched ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("named", ["full", "abbreviated", "absent"])
+def test_a_base_commit_in_a_tree_not_fetched(world: World, tmp_path: Path, named: str) -> None:
+    """The series was made on a commit the maintainer does not have; its pre-image of lib/c.c is nowhere."""
+    side = tmp_path / "side"
+    run_git(tmp_path, "clone", "-q", str(world.author), str(side))
+    run_git(side, "reset", "-q", "--hard", "base")
+    commit_files(side, {"lib/c.c": text("c") + "int c_extra;\n"}, "lib: c: subsystem change")
+    base_commit = run_git(side, "rev-parse", "HEAD").strip()
+    commit_files(side, {"lib/c.c": (text("c") + "int c_extra;\n").replace("x + 7;", "x + 70;")}, SUBJECTS[1])
+    mail = format_series(side, 1, msgid_prefix="nf")[0]
+    if named != "absent":
+        shown = base_commit if named == "full" else base_commit[:12]
+        mail = mail.rstrip(b"\n") + f"\n\nbase-commit: {shown}\n".encode()
+    box = write_mbox(tmp_path / "nf.mbox", [mail])
+    user = world.clone()
+    base = aptool("base", "nf-1@example.org", "--repo", user, "--archive", box, code=1).stdout
+    assert "NOT FOUND" in base and "lib/c.c" in base
+    if named != "absent":
+        assert f"base-commit {shown}" in base and "is not in this repository: fetch" in base, base
+    refused = aptool("apply-series", "nf-1@example.org", "--repo", user, "--archive", box, code=1)
+    assert "--closest" in refused.stderr and run_git(user, "branch", "--list", "aptool/*") == ""
+    built = aptool("apply-series", "nf-1@example.org", "--repo", user, "--archive", box, "--closest", "--branch", "t")
+    assert built.returncode == 0 and "marked inexact" in built.stdout, built.stdout + built.stderr
+    assert json.loads(run_git(user, "notes", "--ref=aptool", "show", "t"))["exact"] is False
