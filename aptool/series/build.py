@@ -21,7 +21,7 @@ from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import MailText, decode_mail, decode_many, decoded_mail, normalize_line_ends
 from aptool.archive.msgid import message_id, references
-from aptool.archive.rawmail import raw_message_id
+from aptool.archive.rawmail import bound_references, oversized_header, raw_message_id
 from aptool.errors import MailError
 from aptool.series.b4env import b4_settings
 from aptool.series.data import (
@@ -66,7 +66,11 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     kept: list[tuple[bytes, EmailMessage]] = []
     problems: dict[str, str] = {}
     for raw in messages:
-        raw = normalize_line_ends(raw)
+        raw = bound_references(normalize_line_ends(raw))
+        huge = oversized_header(raw)
+        if huge:
+            _unreadable(raw, MailError(huge), problems)
+            continue
         try:
             msg = parse_mail(raw)
             msgid = message_id(msg)
