@@ -321,7 +321,8 @@ def _body_as(mail: bytes, encoding: str, charset: str = "utf-8", crlf: bool = Fa
         data = quopri.encodestring(data)
     elif encoding == "base64":
         data = base64.encodebytes(data)
-    head += f'\nMIME-Version: 1.0\nContent-Type: text/plain; charset="{charset}"\nContent-Transfer-Encoding: {encoding}'.encode()
+    head += b"\nMIME-Version: 1.0\n" + f'Content-Type: text/plain; charset="{charset}"'.encode()
+    head += f"\nContent-Transfer-Encoding: {encoding}".encode()
     return head + b"\n\n" + data
 
 
@@ -336,10 +337,9 @@ def _long_lines(mail: bytes) -> bytes:
 def _multipart_mixed(mail: bytes, crlf: bool = False) -> bytes:
     """The message text in one part, the patch base64 in a ``text/x-diff`` attachment, a signature part after."""
     made = as_attachment(mail, "base64").replace(b"text/x-patch", b"text/x-diff")
-    made = made.replace(
-        b"--=-=-=aptool-test-boundary=-=-=--",
-        b'--=-=-=aptool-test-boundary=-=-=\nContent-Type: text/plain; charset="us-ascii"\n\n-- \nsent from my relay\n--=-=-=aptool-test-boundary=-=-=--',
-    )
+    boundary = b"--=-=-=aptool-test-boundary=-=-="
+    signature = b'\nContent-Type: text/plain; charset="us-ascii"\n\n-- \nsent from my relay\n'
+    made = made.replace(boundary + b"--", boundary + signature + boundary + b"--")
     return made.replace(b"\n", b"\r\n") if crlf else made
 
 

@@ -66,9 +66,8 @@ MAX_REFERENCES = 64
 # Longer header values than this (unfolded) in the fields b4 reads are not real mail:
 # the standard library parses them in quadratic time (a 1 MB Subject: half a minute).
 MAX_HEADER_VALUE = 16_384
-_PARSED_FIELDS = frozenset(
-    {b"subject", b"from", b"to", b"cc", b"date", b"message-id", b"in-reply-to", b"content-type", b"sender"}
-)
+# (Not To and Cc: a treewide patch Cc's hundreds of people, and nothing here parses those.)
+_PARSED_FIELDS = frozenset({b"subject", b"from", b"date", b"message-id", b"in-reply-to", b"content-type", b"sender"})
 
 
 def _kept(refs: list[bytes]) -> list[bytes]:

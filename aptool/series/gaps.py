@@ -12,7 +12,8 @@ from aptool.series.data import SeriesVersion
 
 
 def series_gaps(series: SeriesVersion, unresolved: Iterable[str] = ()) -> list[str]:
-    """One line per gap: ``the series is incomplete (patch 2/3 missing)``, ``declared dependency X could not be resolved``.
+    """One line per gap: ``the series is incomplete (patch 2/3 missing)``,
+    ``declared dependency X could not be resolved``.
 
     ``unresolved``: the declared dependencies the archive had nothing for
     (:attr:`aptool.base.BaseResult.unresolved`).  An empty list: the series is whole.
