@@ -94,7 +94,7 @@ def test_numbering_gap_is_never_applied_silently(case: Case) -> None:
     refused = case.aptool(
         "apply-series", "gap-0@example.org", "--repo", "repo", "--archive", "archive.mbox", "--json", code=1
     )
-    assert "missing 2/3" in json.loads(refused.stdout)["error"]
+    assert "patch 2/3 missing" in json.loads(refused.stdout)["error"]
     assert "--allow-incomplete" in refused.stderr
     assert case.git("branch", "--list", "aptool/*") == ""
     built = case.aptool(
