@@ -580,3 +580,26 @@ def test_a_base_commit_in_a_tree_not_fetched(world: World, tmp_path: Path, named
     built = aptool("apply-series", "nf-1@example.org", "--repo", user, "--archive", box, "--closest", "--branch", "t")
     assert built.returncode == 0 and "marked inexact" in built.stdout, built.stdout + built.stderr
     assert json.loads(run_git(user, "notes", "--ref=aptool", "show", "t"))["exact"] is False
+
+
+# -- --mbox FILE alone, as b4 am -m takes a saved file -----------------------------------------------
+
+
+@pytest.mark.parametrize("saved", ["declared prerequisite first", "partial re-roll", "CRLF file"])
+def test_mbox_alone_takes_the_newest_complete_series(world: World, saved: str) -> None:
+    declared = world.series[1].replace(b"\n---\n", b"\n---\nDepends-on: <pre-1@example.org>\n", 1)
+    mails = {
+        "declared prerequisite first": [world.prereq, world.series[0], declared, *world.series[2:]],
+        "partial re-roll": [*world.series, _v2(world, 2, "ser-2@example.org", "v2-2@example.org")],
+        "CRLF file": list(world.series),
+    }[saved]
+    box = world.mbox(mails)
+    if saved == "CRLF file":
+        box.write_bytes(box.read_bytes().replace(b"\n", b"\r\n"))
+    user = world.clone()
+    base = aptool("base", "--mbox", box, "--repo", user, code=0).stdout
+    version = 2 if saved == "partial re-roll" else 1
+    assert base.startswith(f"Series: v{version} ") and "(3 of 3 patches)" in base.splitlines()[0]
+    aptool("apply-series", "--mbox", box, "--repo", user, "--branch", "m", code=0)
+    prerequisite = ["lib: a: add a_helper"] if saved.startswith("declared") else []
+    assert subjects(user, "m") == prerequisite + SUBJECTS
