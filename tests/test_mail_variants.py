@@ -439,6 +439,8 @@ RESOLVED = {
     "Depends-on: https://lore.kernel.org/linux-s390/pre-1@example.org/T/#u": "Depends-on",
     'Depends-on: <pre-1@example.org> ("lib: a: add a_helper")': "Depends-on",
     "Depends-on: id:pre-1@example.org": "Depends-on",
+    "Depends-on: https://lore.kernel.org/all/pre-1%40example.org/raw": "Depends-on",
+    "Depends-on: Message-ID <pre-1@example.org>": "Depends-on",
     "prerequisite-message-id: <pre-1@example.org>": "prerequisite-message-id",
     "prerequisite-message-id: pre-1@example.org": "prerequisite-message-id",
     "prerequisite-patch-id: {patch_id}": "prerequisite-patch-id",
