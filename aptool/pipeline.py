@@ -132,11 +132,11 @@ def apply_series(
     """
     from aptool.apply.engine import apply_plan
     from aptool.apply.plan import ApplyFailure
-    from aptool.apply.thread import gaps_of, incomplete, linkmask_for, no_exact_base, plan_from_base
-    from aptool.series import newer_versions
+    from aptool.apply.thread import incomplete, linkmask_for, no_exact_base, plan_from_base
+    from aptool.series import newer_versions, series_gaps
 
     found = series_base(repo, series, version=version, progress=reporter.indexing if reporter is not None else None)
-    gaps = gaps_of(found)
+    gaps = series_gaps(found.series, found.unresolved)
     if gaps and not allow_incomplete:
         raise ApplyFailure(
             incomplete(found, gaps),
@@ -151,7 +151,7 @@ def apply_series(
     if gaps:
         plan.record["incomplete"] = gaps
     result = apply_plan(plan, worktree=worktree, force=force, reporter=reporter, detached=detached)
-    result.notes += [f"warning: {gap} (built anyway: --allow-incomplete)" for gap in gaps]
+    result.notes += [f"warning: {gap}; built anyway (--allow-incomplete)" for gap in gaps]
     taken = [p for p in found.series.patches if p.from_version is not None]
     if taken:
         result.notes.append(

@@ -56,6 +56,12 @@ def hostile_mail(depth: int) -> list[bytes]:
         b"X-Long: " + b"a " * 20000 + b"\n",
         b"Subject: =?utf-8?b?" + b"QUJD" * 500 + b"?= =?bogus?q?x?=\n",
         b"base-commit: " + b"f" * 64 + b"\nprerequisite-patch-id: " + b"0" * 5000 + b"\n",
+        b"MIME-Version: 1.0\n" + b"Content-Type: message/rfc822\n\nSubject: x\n" * depth,
+        b"References: " + b" ".join(b"<r%d@example.org>" % n for n in range(depth * 10)) + b"\n",
+        b"Subject: [PATCH 1/1] " + b"w " * 100_000 + b"\n",
+        b"Reviewed-by: A Name Long Enough To Wrap\n <a@example.org>\n",
+        b"diff --git a/x b/y\nsimilarity index 90%\ncopy from x\ncopy to y\nindex 1234567..89abcde 100644\n"
+        b"--- a/x\n+++ b/y\n@@ -1 +1 @@\n-a\r\n+b\r\n",
     ]
 
 

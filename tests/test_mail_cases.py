@@ -85,24 +85,24 @@ def test_numbering_gap_is_never_applied_silently(case: Case) -> None:
     out = case.aptool("thread", "gap-0@example.org", "--archive", "archive.mbox", code=0).stdout
     assert "2/3 patches, missing 2" in out
     base = case.aptool("base", "gap-0@example.org", "--repo", "repo", "--archive", "archive.mbox", code=1).stdout
-    assert "The series is incomplete: patch 2/3 missing" in base
+    assert "The series is incomplete (patch 2/3 missing)" in base
     answer = json.loads(
         case.aptool("base", "gap-0@example.org", "--repo", "repo", "--archive", "archive.mbox", "--json", code=1).stdout
     )
     assert answer["series"]["complete"] is False and answer["series"]["missing"] == ["2/3"]
-    assert answer["gaps"] == ["the series is incomplete: patch 2/3 missing"]
+    assert answer["gaps"] == ["the series is incomplete (patch 2/3 missing)"]
     refused = case.aptool(
         "apply-series", "gap-0@example.org", "--repo", "repo", "--archive", "archive.mbox", "--json", code=1
     )
-    assert "missing 2/3" in json.loads(refused.stdout)["error"]
+    assert "patch 2/3 missing" in json.loads(refused.stdout)["error"]
     assert "--allow-incomplete" in refused.stderr
     assert case.git("branch", "--list", "aptool/*") == ""
     built = case.aptool(
         "apply-series", "gap-0@example.org", "--repo", "repo", "--archive", "archive.mbox", "--allow-incomplete", code=0
     )
-    assert "warning: incomplete, missing 2/3" in built.stdout
+    assert "warning: the series is incomplete (patch 2/3 missing); built anyway (--allow-incomplete)" in built.stdout
     note = json.loads(case.git("notes", "--ref=aptool", "show", "aptool/demo-three-small-fixes-v1"))
-    assert note["incomplete"] == ["incomplete, missing 2/3"]
+    assert note["incomplete"] == ["the series is incomplete (patch 2/3 missing)"]
     assert len(case.subjects("aptool/demo-three-small-fixes-v1")) == 2
 
 
@@ -146,7 +146,7 @@ def test_partial_reroll_plain_and_incomplete_v2(case: Case) -> None:
     refused = case.aptool(
         "apply-series", "inc-v2-0@example.org", "--repo", "repo", "--archive", "incomplete-v2.mbox", code=1
     )
-    assert "incomplete, missing 3/3" in refused.stderr
+    assert "the series is incomplete (patch 3/3 missing)" in refused.stderr
 
 
 @cases("08-trailer-with-comment")

@@ -102,13 +102,13 @@ def test_an_incomplete_series_is_refused_until_allowed(author: Path, tmp_path: P
     base = runner.invoke(app, ["base", "gap-3@example.org", "--repo", str(user), "--archive", str(mbox), "--json"])
     assert base.exit_code == 1 and json.loads(base.stdout)["series"]["missing"] == ["2/3"]
     refused = runner.invoke(app, ["apply-series", "gap-1@example.org", "--repo", str(user), "--archive", str(mbox)])
-    assert refused.exit_code == 1 and "incomplete, missing 2/3" in refused.stderr
+    assert refused.exit_code == 1 and "the series is incomplete (patch 2/3 missing)" in refused.stderr
     allowed = ["--repo", str(user), "--archive", str(mbox), "--allow-incomplete", "--branch", "gap"]
     assert runner.invoke(app, ["base", "gap-1@example.org", *allowed[:4], "--allow-incomplete"]).exit_code == 0
     built = runner.invoke(app, ["apply-series", "gap-1@example.org", *allowed])
     assert built.exit_code == 0, built.output
     assert json.loads(run_git(user, "notes", "--ref=aptool", "show", "gap"))["incomplete"] == [
-        "incomplete, missing 2/3"
+        "the series is incomplete (patch 2/3 missing)"
     ]
 
 

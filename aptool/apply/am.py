@@ -22,9 +22,10 @@ from aptool.apply import steps
 from aptool.apply.plan import ApplyFailure, link_for
 from aptool.apply.worktree import ScratchWorktree
 from aptool.archive.mail import parse_mail
-from aptool.archive.mailtext import decode_mail
+from aptool.archive.mailtext import content_crs, decode_mail
 from aptool.series.b4env import b4_settings
 from aptool.series.data import Patch, Trailer
+from aptool.series.diff import diff_text
 
 _THREE_WAY = "Falling back to patching base and 3-way merge"
 _FILE_IN_MESSAGE = (
@@ -71,7 +72,22 @@ def am_mail(patch: Patch, linkmask: str, repo: Path) -> bytes:
             raise ApplyFailure(f"the patch mail cannot be written for git am: {err}", patch=patch) from None
         out = io.BytesIO()
         b4.save_git_am_mbox([msg], out)
-    return out.getvalue()
+    return _with_content_crs(out.getvalue(), patch.raw)
+
+
+def _with_content_crs(mail: bytes, raw: bytes) -> bytes:
+    """b4's mail with the CRs of a file's own CRLF line ends put back into its diff.
+
+    b4 drops every CR of a body; where they are content (:func:`content_crs`), the diff
+    ``git am --keep-cr`` gets must hold them, or it cannot apply to a CRLF file.
+    """
+    if b"\r" not in raw or not content_crs(raw):
+        return mail
+    diff = diff_text(decode_mail(raw).patch)
+    if diff is None:
+        return mail
+    original = diff.encode("utf-8", "surrogateescape")
+    return mail.replace(original.replace(b"\r", b""), original, 1)
 
 
 def _lore_trailer(trailer: Trailer) -> b4.LoreTrailer:
@@ -121,7 +137,8 @@ def files_in_message(text: str) -> list[str]:
 
 
 def _run_am(wt: ScratchWorktree, mail: bytes, index: int) -> tuple[int, str]:
-    proc = wt.popen("am", "--3way")
+    # --keep-cr: the decoded mail holds CRs only where they are a file's content (see mailtext)
+    proc = wt.popen("am", "--3way", "--keep-cr")
     steps.checkpoint(f"am-running:{index}")
     out, err = proc.communicate(mail)
     return proc.returncode, (out + err).decode("utf-8", "replace")

@@ -63,14 +63,6 @@ def apply_thread(
     )
 
 
-def gaps_of(found: BaseResult) -> list[str]:
-    """What the series lacks: ``incomplete, missing 2/3``, ``declared dependency X could not be resolved``."""
-    series = found.series
-    gaps = [f"incomplete, missing {', '.join(f'{n}/{series.total}' for n in series.missing)}"] if series.missing else []
-    gaps += [f"declared dependency {value} could not be resolved" for value in found.unresolved]
-    return gaps
-
-
 def incomplete(found: BaseResult, gaps: list[str]) -> str:
     series = found.series
     return f"v{series.version} of {series.subject!r} is not whole: {'; '.join(gaps)}"

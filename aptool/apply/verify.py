@@ -15,8 +15,8 @@ from aptool.series.data import Patch
 def check_postimages(reader: ObjectReader, commit: str, parent: str, patch: Patch) -> list[FileCheck]:
     """One :class:`FileCheck` per file the patch touches (and per path a rename vacates).
 
-    A pure rename has no ``index`` line: its post-image is the blob the old
-    path held in ``parent``.
+    A pure rename or copy has no ``index`` line: its post-image is the blob the old
+    path held in ``parent``; a copy leaves the old path as it was.
     """
     checks: list[FileCheck] = []
     last = {change.path: index for index, change in enumerate(patch.files)}
@@ -25,11 +25,12 @@ def check_postimages(reader: ObjectReader, commit: str, parent: str, patch: Patc
             continue  # a path the same mail touches again later: only its last post-image is in the tree
         if not change.has_index:
             actual = _blob(reader, commit, change.path)
-            if change.is_rename:
+            if change.is_rename or change.is_copy:
                 moved = _blob(reader, parent, change.old_path)
                 ok = moved is not None and actual == moved
                 checks.append(FileCheck(change.path, moved, actual, "match" if ok else "differs"))
-                _vacated(reader, commit, patch, change.old_path, change.path, checks)
+                if change.is_rename:
+                    _vacated(reader, commit, patch, change.old_path, change.path, checks)
             else:
                 checks.append(FileCheck(change.path, None, actual, "unchecked"))
             continue

@@ -6,9 +6,10 @@ quoted-printable, recodes the charset to UTF-8, joins ``format=flowed`` lines
 (honouring ``delsp``), reads text attachments, and splits the body at the
 patch break (``---``, ``diff -``, ``Index:``).  The series parser, the local
 archive's ``dfpre:``/``dfpost:``/``patchid:`` searches and ``git am`` must agree
-on that text, so it is made here once, by ``git mailinfo`` itself
-(``--quoted-cr=strip``: CRs left after decoding are transport damage, as b4 and
-``git am --quoted-cr=strip`` treat them).
+on that text, so it is made here once, by ``git mailinfo`` itself.  CRs left
+after decoding are transport damage, as b4 and ``git am --quoted-cr=strip`` treat
+them, except where they are a file's own line ends (:func:`content_crs`): those
+are kept, and ``git am --keep-cr`` applies them.
 
 A mail whose transport is already plain (one ``text/plain`` part, 7bit or 8bit,
 UTF-8 or ASCII, not flowed, no CR) decodes to itself; it is split at the same
@@ -52,9 +53,31 @@ class MailText:
         return self.message + self.patch
 
 
+# The lines of a diff that git writes itself: never part of a file's content.
+_DIFF_HEADER = re.compile(rb"^(?:diff --git |@@ -)[^\n]*\n", re.MULTILINE)
+
+
 def normalize_line_ends(data: bytes) -> bytes:
-    """CRLF to LF, as ``git mailsplit`` does for every line of an mbox file (without ``--keep-cr``)."""
-    return data.replace(b"\r\n", b"\n") if b"\r\n" in data else data
+    """CRLF to LF, as ``git mailsplit`` does for every line of an mbox file (without ``--keep-cr``).
+
+    Unless the CRs are a file's content (see :func:`content_crs`): then the data is returned as it is.
+    """
+    if b"\r\n" not in data or content_crs(data):
+        return data
+    return data.replace(b"\r\n", b"\n")
+
+
+def content_crs(data: bytes) -> bool:
+    """Whether the CRs in ``data`` belong to a file the patch changes (a ``.bat`` script, a DOS text).
+
+    A relay that adds CRs adds them to every line; ``git format-patch`` of a file with CRLF line
+    ends writes CRs only on that file's lines, never on the ``diff --git`` and ``@@`` lines it
+    makes itself.  So: some line ends in CRLF, and no such header line does.
+    """
+    if b"\r\n" not in data:
+        return False
+    headers = _DIFF_HEADER.findall(data)
+    return bool(headers) and not any(line.endswith(b"\r\n") for line in headers)
 
 
 def decode_mail(raw: bytes) -> MailText:
@@ -173,7 +196,7 @@ def _mailinfo(raw: bytes) -> MailText:
                 "mailinfo",
                 recode,
                 "--no-inbody-headers",
-                "--quoted-cr=strip",
+                "--quoted-cr=nowarn",
                 str(msg_file),
                 str(patch_file),
                 input=raw,
@@ -182,6 +205,8 @@ def _mailinfo(raw: bytes) -> MailText:
                 break
         message = _read(msg_file)
         patch = _read(patch_file)
+    if "\r\n" in message + patch and not content_crs((message + patch).encode("utf-8", "surrogateescape")):
+        message, patch = message.replace("\r\n", "\n"), patch.replace("\r\n", "\n")  # --quoted-cr=strip
     return MailText(message, patch)
 
 
@@ -193,4 +218,12 @@ def _read(path: Path) -> str:
         return ""
 
 
-__all__ = ["MailText", "decode_mail", "decode_many", "decoded_mail", "normalize_line_ends", "split_at_patch_break"]
+__all__ = [
+    "MailText",
+    "content_crs",
+    "decode_mail",
+    "decode_many",
+    "decoded_mail",
+    "normalize_line_ends",
+    "split_at_patch_break",
+]

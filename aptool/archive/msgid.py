@@ -43,12 +43,17 @@ def mentioned_in(line: str) -> list[str]:
 def named_in_value(value: str) -> list[str]:
     """The Message-IDs a trailer's value names, bare; what cannot be a Message-ID is left out."""
     found = []
-    for match in _IN_VALUE.finditer(value):
+    named = [m.group(1) or m.group(2) for m in _IN_VALUE.finditer(value)] + _ENCODED_URL.findall(value)
+    for text in named:
         try:
-            found.append(normalize_msgid(match.group(1) or match.group(2)))
+            found.append(normalize_msgid(text))
         except AptoolError:
             continue
     return found
+
+
+# An archive URL with the Message-ID's ``@`` written ``%40``, as browsers copy it.
+_ENCODED_URL = re.compile(r"https?://[^\s@<>]+%40[^\s@<>]+")
 
 
 def normalize_msgid(text: str) -> str:

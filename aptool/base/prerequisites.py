@@ -62,7 +62,7 @@ def _missing_preimages(patch: Patch, history: BlobHistory) -> list[tuple[str, st
     found = []
     for change in patch.files:
         pre = change.preimage
-        source = change.old_path if change.is_rename else change.path
+        source = change.old_path if (change.is_rename or change.is_copy) else change.path
         if pre and not history.has_holder(source, pre):
             found.append((source, pre))
     return found

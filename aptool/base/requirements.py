@@ -42,7 +42,7 @@ def requirements(patches: list[Patch]) -> tuple[list[Requirement], dict[tuple[st
                 )
             # No index line and no content (a pure rename, a mode-only change):
             # the source path must exist, whatever it holds, as for git apply.
-            source = change.old_path if (change.is_rename or change.is_deleted) else change.path
+            source = change.old_path if (change.is_rename or change.is_copy or change.is_deleted) else change.path
             pre = None if change.is_new else (change.preimage or "")  # "": any blob
             if source in state:
                 blob, earlier = state[source]

@@ -40,6 +40,9 @@ class PatchFinder:
                     found = parse_thread(self.archive.thread(msgid), msgid)
                 except AptoolError as err:
                     self.notes.append(f"could not read <{msgid}>: {err.message}")
+                for problem in found.problems.values() if found is not None else ():
+                    if f"left out: {problem}" not in self.notes:
+                        self.notes.append(f"left out: {problem}")
             self._threads[msgid] = found
         return self._threads[msgid]
 

@@ -52,7 +52,7 @@ def base(
     """
     from aptool.commands.indexing import IndexProgress
     from aptool.pipeline import open_series, series_base
-    from aptool.series import newer_versions
+    from aptool.series import newer_versions, series_gaps
 
     version = series_version(use_version, old_version)
     wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
@@ -63,7 +63,7 @@ def base(
     finally:
         progress.close()
     result.notes += newer_versions(series.thread, result.series)
-    gaps = series_gaps(result)
+    gaps = series_gaps(result.series, result.unresolved)
     if as_json:
         print_json(result.to_dict() | {"gaps": gaps})
     else:
@@ -71,20 +71,14 @@ def base(
     raise typer.Exit(0 if result.exact and (allow_incomplete or not gaps) else 1)
 
 
-def series_gaps(result: BaseResult) -> list[str]:
-    """What the series lacks, one line each: a patch that never arrived, a declared dependency not found."""
-    series = result.series
-    gaps = [f"the series is incomplete: {series.missing_text()}"] if not series.complete else []
-    gaps += [f"declared dependency {value} could not be resolved" for value in result.unresolved]
-    return gaps
-
-
 def render_base(result: BaseResult) -> str:
     """The answer as a reviewer reads it: base, prerequisites in order, evidence per file."""
+    from aptool.series import series_gaps
+
     series = result.series
     count = f"{len(series.patches)} of {series.total} patch{'es' * (series.total != 1)}"
     lines = [f"Series: v{series.version} {series.subject} ({count})"]
-    lines += [f"  {gap.upper()[:1]}{gap[1:]}" for gap in series_gaps(result)]
+    lines += [f"  {gap.upper()[:1]}{gap[1:]}" for gap in series_gaps(series, result.unresolved)]
     taken = [p for p in series.patches if p.from_version is not None]
     if taken:
         lines.append(

@@ -95,6 +95,8 @@ def _render_patch(patch: Patch) -> list[str]:
         kind = " (new)" if change.is_new else " (deleted)" if change.is_deleted else ""
         if change.is_rename:
             kind = f" (renamed from {change.old_path})"
+        elif change.is_copy:
+            kind = f" (copied from {change.old_path})"
         blobs = f"{pre}..{post}" if change.has_index else "no index line"
         if change.old_mode and change.new_mode and change.old_mode != change.new_mode:
             kind += f" (mode {change.old_mode} => {change.new_mode})"

@@ -2,6 +2,7 @@
 
 from aptool.series.build import fetch_thread, newer_versions, newest_series, parse_thread, require_version
 from aptool.series.data import Cover, Dependency, FileChange, Mention, Patch, SeriesVersion, Thread, Trailer
+from aptool.series.gaps import series_gaps
 
 __all__ = [
     "Cover",
@@ -17,4 +18,5 @@ __all__ = [
     "newest_series",
     "parse_thread",
     "require_version",
+    "series_gaps",
 ]

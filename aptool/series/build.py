@@ -19,9 +19,9 @@ import b4
 
 from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
-from aptool.archive.mailtext import decode_mail, decode_many, decoded_mail, normalize_line_ends
+from aptool.archive.mailtext import MailText, decode_mail, decode_many, decoded_mail, normalize_line_ends
 from aptool.archive.msgid import message_id, references
-from aptool.archive.rawmail import raw_message_id
+from aptool.archive.rawmail import bound_references, oversized_header, raw_message_id
 from aptool.errors import MailError
 from aptool.series.b4env import b4_settings
 from aptool.series.data import (
@@ -66,7 +66,11 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
     kept: list[tuple[bytes, EmailMessage]] = []
     problems: dict[str, str] = {}
     for raw in messages:
-        raw = normalize_line_ends(raw)
+        raw = bound_references(normalize_line_ends(raw))
+        huge = oversized_header(raw)
+        if huge:
+            _unreadable(raw, MailError(huge), problems)
+            continue
         try:
             msg = parse_mail(raw)
             msgid = message_id(msg)
@@ -89,6 +93,8 @@ def parse_thread(messages: list[bytes], root: str, *, repo: Path | str | None = 
         mailbox = b4.LoreMailbox()
         for (raw, msg), text, subject in zip(kept, texts, subjects, strict=True):
             try:
+                if not text.patch:
+                    text = unfold_trailers(text)
                 if text.plain and subject is None:
                     decoded, dmsg = raw, msg  # already what git am reads
                 else:
@@ -332,6 +338,24 @@ def whole_value(ltr: b4.LoreTrailer, body: str) -> str:
     if extinfo.startswith("#") and extinfo not in value:
         value = f"{value} {extinfo}"
     return value
+
+
+# A person trailer whose address went to the next line: ``Reviewed-by: A Long Name`` then
+# `` <a@example.org>``, as mail programs wrap a long line (git's trailers allow continuations).
+_FOLDED_PERSON = re.compile(r"^([\w-]+-by:[ \t]*[^<>@\n]*?)[ \t]*\n[ \t]+([^\n]*<[^<>\s]+@[^<>\s]+>)", re.MULTILINE)
+
+
+def unfold_trailers(text: MailText) -> MailText:
+    """A reply's text with person trailers wrapped onto a second line joined again.
+
+    b4 reads a follow-up trailer from one line; wrapped, the name alone is no trailer and the
+    address looks like a Message-ID mentioned.  Only replies (no patch) are changed: a patch's
+    own message goes to ``git am`` as written.
+    """
+    if text.patch or "-by:" not in text.message.lower():
+        return text
+    joined = _FOLDED_PERSON.sub(r"\1 \2", text.message)
+    return text if joined == text.message else MailText(joined, text.patch)
 
 
 def _dependencies(cover: b4.LoreMessage | None, lser: b4.LoreSeries) -> list[Dependency]:

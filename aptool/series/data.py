@@ -27,6 +27,7 @@ class FileChange:
     is_new: bool = False
     is_deleted: bool = False
     is_rename: bool = False
+    is_copy: bool = False  # copy from old_path: the pre-image is old_path's, and old_path stays
     is_binary: bool = False
     has_index: bool = True
     added: int = 0
@@ -37,7 +38,7 @@ class FileChange:
     @property
     def mode_only(self) -> bool:
         """Only the mode changes: no index line, no content, no rename."""
-        return not self.has_index and not self.is_rename and self.old_mode != self.new_mode
+        return not self.has_index and not self.is_rename and not self.is_copy and self.old_mode != self.new_mode
 
 
 @dataclass(frozen=True)

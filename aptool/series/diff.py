@@ -130,7 +130,7 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
     changes: list[FileChange] = []
     for patched in patchset:
         pre = post = None
-        has_index = False
+        has_index = is_copy = False
         modes: dict[str, str] = {}
         for line in patched.patch_info or []:
             match = _INDEX.match(line)
@@ -138,6 +138,7 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
                 pre, post, has_index = match.group(1), match.group(2), True
                 if match.group(3):
                     modes.setdefault("mode", match.group(3))
+            is_copy = is_copy or line.startswith("copy from ")
             mode = _MODE.match(line.rstrip("\n"))
             if mode:
                 modes[mode.group(1)] = mode.group(2)
@@ -161,7 +162,8 @@ def file_changes(diff: str, msgid: str) -> list[FileChange]:
                 postimage=None if post is None or _NULL_BLOB.match(post) else post,
                 is_new=is_new,
                 is_deleted=is_deleted,
-                is_rename=patched.is_rename,
+                is_rename=patched.is_rename and not is_copy,
+                is_copy=is_copy,
                 is_binary=patched.is_binary_file,
                 has_index=has_index,
                 added=patched.added,

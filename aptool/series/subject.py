@@ -1,7 +1,7 @@
 """Subject prefixes normalised before b4 reads them.
 
 b4 reads ``[PATCH v6 2/3]``; people and tools also write ``[PATCH v6,2/3]``,
-``[PATCH1/3]`` or ``[PATCH -v2 1/3]``, and some send a versioned cover letter
+``[PATCH1/3]``, ``[PATCH -v2 1/3]``, ``[PATCH v2 1 / 3]`` or ``[PATCH v2-1/3]``, and some send a versioned cover letter
 (``[PATCH v2 0/3]``) with unversioned patches under it.  Left as they are, b4
 files such mails as separate one-patch series of version 1, and aptool would
 answer about a different patch than the one asked for.
@@ -16,6 +16,8 @@ _GROUP = re.compile(r"\[([^\]]*)\]")
 _GLUED_COUNTER = re.compile(r"(?i)\b(PATCH|RFC)(\d+/\d+)\b")
 _DASH_VERSION = re.compile(r"(?i)(?<![\w-])-v(\d+)\b")
 _COMMA = re.compile(r"\s*,\s*")
+_SPACED_COUNTER = re.compile(r"\b(\d+)\s+/\s*(\d+)\b|\b(\d+)\s*/\s+(\d+)\b")
+_DASHED_COUNTER = re.compile(r"(?i)(?<![\w-])(v\d+)-(\d+/\d+)\b")
 _VERSION = re.compile(r"(?i)(?<![\w-])v(\d+)\b")
 _COUNTER = re.compile(r"\b(\d+)/(\d+)\b")
 
@@ -32,6 +34,8 @@ def normalize_subject(subject: str) -> str:
 
 def _fix_group(text: str) -> str:
     text = _COMMA.sub(" ", text.strip())
+    text = _SPACED_COUNTER.sub(lambda m: "/".join(g for g in m.groups() if g is not None), text)
+    text = _DASHED_COUNTER.sub(r"\1 \2", text)
     text = _GLUED_COUNTER.sub(r"\1 \2", text)
     text = _DASH_VERSION.sub(r"v\1", text)
     return re.sub(r"\s+", " ", text)
