@@ -72,10 +72,13 @@ def test_a_grown_scope_is_kept_by_tree(story, tmp_path: Path) -> None:  # type: 
     with model_cache.using(tmp_path) as cache:
         assert grow_scope(story.repo, story.commits["master"], files) == plain
         cache.hits = 0
-        tree = subprocess.run(
-            ["git", "-C", str(story.repo), "rev-parse", "master^{tree}"], capture_output=True, text=True, check=True
+        tree = subprocess.run(  # the tree git am's commit will have: the one the hook's snapshot had
+            ["git", "-C", str(story.repo), "commit-tree", "-m", "the same tree", "master^{tree}"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
-        again = grow_scope(story.repo, tree, files)  # the same tree, named by its own id
+        again = grow_scope(story.repo, tree, files)  # another commit, the same tree
         assert again == plain and cache.hits == 1
         assert grow_scope(story.repo, story.commits["v5.12"], files) == grow_scope(story.repo, "v5.12", files)
     assert len(list(tmp_path.glob("*/scope/*/*"))) == 2

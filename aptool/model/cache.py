@@ -196,11 +196,14 @@ def store_findings(model: CodeModel, select: list[str] | None, findings: list[Fi
 
 
 def _scope_key(repo: Path, rev: str | None, files: list[str], depth: int) -> str | None:
-    from aptool.git.run import git
+    from aptool.git.run import commit_id, git
 
     if rev is None:  # the work tree has no id to key it by
         return None
-    tree = git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{tree}}", check=False).strip()
+    commit = commit_id(repo, rev)
+    if commit is None:
+        return None
+    tree = git(repo, "log", "-1", "--format=%T", commit, check=False).strip()
     if not tree:
         return None
     return hashlib.sha1("\0".join([tree, str(depth), *files]).encode()).hexdigest()

@@ -17,7 +17,7 @@ from tree_sitter import Node as TSNode
 from aptool.errors import AptoolError, RepositoryError
 from aptool.git.objects import ObjectReader
 from aptool.git.repo import open_repository
-from aptool.git.run import git, git_ok
+from aptool.git.run import commit_id, git
 from aptool.model import cache
 from aptool.model.data import CodeModel, Function, ParseError, Site
 from aptool.model.declarations import Declarations, FileFacts, collect, merge
@@ -87,8 +87,10 @@ def _read_or_empty(path: str) -> bytes:
 
 def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
     open_repository(repo).close()  # "not a git repository: ..." otherwise
-    if not git_ok(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"):
+    commit = commit_id(repo, rev)
+    if commit is None:
         raise RepositoryError(f"unknown revision: {rev}")
+    rev = commit
     everything = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev).splitlines()
     if files:
         listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *files).splitlines()
