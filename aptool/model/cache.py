@@ -6,6 +6,10 @@ under ``<git common dir>/aptool/model-cache/``:
 
 - each header's declarations, by the header's blob id (most of a kernel
   directory's model time goes into the headers it includes);
+- each source file's part of a model, by its path and blob id: the
+  declarations it added and looked up, and its functions, so that a file
+  that did not change is neither parsed nor built again as long as the
+  declarations it looked up are the same (:mod:`aptool.model.recording`);
 - each model, by the blob ids of its sources and headers (with their paths),
   so the base side of a check and a file set seen before cost one read;
 - each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
     from aptool.checks.findings import Finding
     from aptool.model.data import CodeModel
     from aptool.model.declarations import Declarations
+    from aptool.model.load import FileEntry
 
 MAX_ENTRIES = 4000  # per kind; the oldest are dropped past this
 _ACTIVE: contextvars.ContextVar[ModelCache | None] = contextvars.ContextVar("aptool_model_cache", default=None)
@@ -69,6 +74,7 @@ class ModelCache:
         self.directory = Path(directory) / code_digest()
         self.hits = 0
         self.misses = 0
+        self._counts: dict[str, int] = {}  # entries per kind, counted once, then kept up to date
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / key[:2] / key[2:]
@@ -103,13 +109,20 @@ class ModelCache:
         self._prune(kind)
 
     def _prune(self, kind: str) -> None:
+        count = self._counts.get(kind)
+        if count is not None and count < MAX_ENTRIES:
+            self._counts[kind] = count + 1  # at most one more (a replaced entry is not)
+            return
         entries = [p for p in (self.directory / kind).glob("*/*") if not p.name.startswith(".tmp-")]
+        self._counts[kind] = len(entries)
         if len(entries) <= MAX_ENTRIES:
             return
+        keep = MAX_ENTRIES * 9 // 10  # a tenth free: the directory is not listed again at every entry
         entries.sort(key=lambda p: p.stat().st_mtime)
-        for path in entries[: len(entries) - MAX_ENTRIES]:
+        for path in entries[: len(entries) - keep]:
             with contextlib.suppress(OSError):
                 path.unlink()
+        self._counts[kind] = keep
 
 
 def cache_directory(common_dir: Path) -> Path:
@@ -225,6 +238,26 @@ def store_scope(repo: Path, rev: str | None, files: list[str], depth: int, scope
     if cache is not None and key is not None:
         cache.put("scope", key, scope)
     return scope
+
+
+def _file_key(path: str, data: bytes) -> str:
+    return hashlib.sha1(f"{path}\0{blob_id(data)}".encode()).hexdigest()
+
+
+def lookup_file(path: str, data: bytes) -> FileEntry | None:
+    """One source file's part of a model (:class:`aptool.model.load.FileEntry`), by its path and blob id,
+    when the cache is on and has it; whether it still fits the other files is the caller's question."""
+    cache = active()
+    if cache is None:
+        return None
+    return cache.get("file", _file_key(path, data))
+
+
+def store_file(path: str, data: bytes, entry: FileEntry) -> None:
+    """Keep one source file's part of a model when the cache is on."""
+    cache = active()
+    if cache is not None:
+        cache.put("file", _file_key(path, data), entry)
 
 
 def lookup_declarations(data: bytes) -> Declarations | None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from tree_sitter import Node as TSNode
 
@@ -27,6 +29,8 @@ from aptool.model.functions import Candidate, FunctionBuilder
 from aptool.model.headers import include_roots, included_headers, tree_top
 from aptool.model.parse import MAX_TREE_DEPTH, Parsed, error_lines, function_bodies, parse_file, salvage
 from aptool.model.pointers import NameIndex, pointer_targets, resolve_calls
+from aptool.model.recording import Reads, Recorder, Writes, flags_still_valid, replay, still_valid
+from aptool.model.resolve import Resolver
 
 C_SUFFIXES = (".c", ".h")
 _NAME_BEFORE = re.compile(rb"(\w+)\s*\([^()]*(?:\([^()]*\)[^()]*)*\)?[^()]*$")
@@ -91,7 +95,7 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
     if commit is None:
         raise RepositoryError(f"unknown revision: {rev}")
     rev = commit
-    everything = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev).splitlines()
+    everything, roots = _tree_listing(repo, rev)
     if files:
         listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *files).splitlines()
         wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
@@ -100,64 +104,103 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
     else:
         wanted = [p for p in everything if p.endswith(C_SUFFIXES)]
     present = set(everything)
-    directories = sorted({str(Path(p).parent) for p in everything})
     with ObjectReader(repo) as reader:
         sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
         headers = included_headers(
-            sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"", include_roots("", directories)
+            sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"", list(roots)
         )
     return sources, headers
 
 
+@dataclass
+class FileBuild:
+    """One source file's functions and what goes with them, before the cross-file steps (call targets,
+    flags, entries) change them; ``reads``/``flag_reads``: the declarations and wait-read fields they
+    were built against."""
+
+    functions: list[Function]
+    candidates: list[Candidate]  # their lock classes already resolved
+    passed: set[tuple[str, str]]
+    stores: list[tuple[str, str]]  # the functions' own stores, after the file's initialisers
+    errors: list[ParseError]
+    lost: list[Site]
+    reads: Reads = field(default_factory=dict)
+    flag_reads: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass
+class FileEntry:
+    """One source file's part of a model, kept in the model cache by its path and blob id: the
+    declarations its walk read (``reads``) and added (``writes``), its initialisers' stores, the fields
+    its wait conditions read, and its functions (``build``)."""
+
+    reads: Reads
+    writes: Writes
+    stores: list[tuple[str, str]]
+    wait_fields: frozenset[str]
+    build: FileBuild | None = None
+
+
+@functools.lru_cache(maxsize=16)
+def _tree_listing(repo: Path, commit: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Every path at ``commit`` and the include roots among its directories, once per commit in a
+    process: scope growth and both sides of a check read the same trees again and again."""
+    everything = tuple(git(repo, "ls-tree", "-r", "--name-only", "--full-tree", commit).splitlines())
+    directories = sorted({p.rpartition("/")[0] or "." for p in everything})
+    return everything, tuple(include_roots("", directories))
+
+
 def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | None = None) -> CodeModel:
-    """Parse every file, then build functions against declarations from all of them and their headers."""
+    """Parse every file, then build functions against declarations from all of them and their headers.
+
+    Where the model cache is on, a file seen before (same path, same blob) is not parsed again: its
+    declarations are replayed and its functions reused, as long as every declaration it looked up
+    is still the same (:mod:`aptool.model.recording`); only the others are modelled again.
+    """
     cached = cache.lookup_model(sources, headers)
     if cached is not None:
         return cached
-    parsed = {path: parse_file(data) for path, data in sources.items()}
+    caching = cache.active() is not None
     decls = Declarations()
     for data in (headers or {}).values():
         merge(decls, header_declarations(data))
-    facts = {path: FileFacts() for path in parsed}
-    for path, unit in parsed.items():
-        collect(unit.tree.root_node, decls, facts[path])
-    flag_fields: set[str] = set()
-    for unit in parsed.values():
-        flag_fields |= wait_fields(unit.cleaned)
-    frozen_fields = frozenset(flag_fields)
+    entries: dict[str, FileEntry] = {}
+    parsed: dict[str, tuple[Parsed, list[TSNode]]] = {}
+    for path, data in sources.items():
+        entry = cache.lookup_file(path, data)
+        if entry is not None and still_valid(entry.reads, decls):
+            replay(entry.writes, decls)
+        else:
+            unit, facts, recorder = parse_file(data), FileFacts(), Recorder()
+            collect(unit.tree.root_node, recorder.view(decls) if caching else decls, facts)
+            entry = FileEntry(recorder.reads, recorder.writes, list(facts.stores), frozenset(wait_fields(unit.cleaned)))
+            parsed[path] = (unit, facts.definitions)
+        entries[path] = entry
+    frozen_fields = frozenset().union(*(e.wait_fields for e in entries.values()))
     functions: dict[str, Function] = {}
     candidates: list[Candidate] = []
     passed: set[tuple[str, str]] = set()
     stores: dict[str, list[tuple[str, str]]] = {}
     errors: list[ParseError] = []
     lost: list[Site] = []
-    for path, unit in parsed.items():
-        definitions = _delimit(unit, facts[path].definitions)
-        stores[path] = list(facts[path].stores)
-        kept: list[tuple[int, int, str]] = []
-        kept_bodies: set[int] = set()
-        for definition in definitions:
-            start, body = definition.start_byte, definition.child_by_field_name("body")
-            head_end = body.start_byte if body is not None else definition.end_byte
-            annotations = [a for a in unit.annotations if start <= a.offset < head_end]
-            built = FunctionBuilder(decls, unit, path, definition, annotations, frozen_fields).build()
-            if built is None:
-                continue
-            kept.append((definition.start_byte, definition.end_byte, built.function.name))
-            kept_bodies.add(_body_start(definition))
-            if built.function.id in functions:  # the #else arm's definition: the first one stands for both
-                continue
-            functions[built.function.id] = built.function
-            candidates += built.candidates
-            errors += built.warnings
-            passed |= built.passed
-            stores[path] += built.stores
-        errors += _parse_errors(path, unit, kept)
-        errors += [
-            ParseError(path, line, f"nested {depth} levels deep (over {MAX_TREE_DEPTH}): the construct was skipped")
-            for line, depth in unit.too_deep
-        ]
-        lost += _lost(path, unit, kept_bodies)
+    for path, entry in entries.items():
+        done = entry.build
+        if done is None or not still_valid(done.reads, decls) or not flags_still_valid(done.flag_reads, frozen_fields):
+            if path not in parsed:  # its declarations were reused, its functions cannot be
+                unit = parse_file(sources[path])
+                facts = FileFacts()
+                collect(unit.tree.root_node, Declarations(), facts)  # the definitions; the stores are kept
+                parsed[path] = (unit, facts.definitions)
+            done = _build_file(path, *parsed[path], decls, frozen_fields, caching)
+            entry.build = done
+            cache.store_file(path, sources[path], entry)  # now: the steps below change the functions
+        for function in done.functions:
+            functions[function.id] = function
+        candidates += done.candidates
+        passed |= done.passed
+        stores[path] = entry.stores + done.stores
+        errors += done.errors
+        lost += done.lost
     targets = pointer_targets(stores, NameIndex(functions))
     resolve_calls(functions, targets)
     flags = mark_flags(functions, candidates)
@@ -175,6 +218,64 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
         headers=sorted(headers or {}),
     )
     return cache.store_model(sources, headers, model)
+
+
+def _build_file(
+    path: str, unit: Parsed, definitions: list[TSNode], decls: Declarations, flag_fields: frozenset[str], record: bool
+) -> FileBuild:
+    """Build one file's functions against every file's declarations; with ``record``, note what they read."""
+    recorder = Recorder()
+    seen = recorder.view(decls) if record else decls
+    fields = recorder.flags(flag_fields) if record else flag_fields
+    functions: dict[str, Function] = {}
+    candidates: list[Candidate] = []
+    passed: set[tuple[str, str]] = set()
+    stores: list[tuple[str, str]] = []
+    errors: list[ParseError] = []
+    kept: list[tuple[int, int, str]] = []
+    kept_bodies: set[int] = set()
+    for definition in _delimit(unit, definitions):
+        start, body = definition.start_byte, definition.child_by_field_name("body")
+        head_end = body.start_byte if body is not None else definition.end_byte
+        annotations = [a for a in unit.annotations if start <= a.offset < head_end]
+        built = FunctionBuilder(seen, unit, path, definition, annotations, fields).build()
+        if built is None:
+            continue
+        kept.append((definition.start_byte, definition.end_byte, built.function.name))
+        kept_bodies.add(_body_start(definition))
+        if built.function.id in functions:  # the #else arm's definition: the first one stands for both
+            continue
+        functions[built.function.id] = built.function
+        candidates += [_resolved(c) for c in built.candidates]
+        errors += built.warnings
+        passed |= built.passed
+        stores += built.stores
+    errors += _parse_errors(path, unit, kept)
+    errors += [
+        ParseError(path, line, f"nested {depth} levels deep (over {MAX_TREE_DEPTH}): the construct was skipped")
+        for line, depth in unit.too_deep
+    ]
+    lost = _lost(path, unit, kept_bodies)
+    return FileBuild(
+        list(functions.values()), candidates, passed, stores, errors, lost, recorder.reads, recorder.flag_reads
+    )
+
+
+class _Resolved(Resolver):
+    """A flag candidate's lock class, resolved when its function was built (no syntax tree kept)."""
+
+    def __init__(self, answer: tuple[str, bool]) -> None:  # noqa: D107 -- no declarations, no variables
+        self.answer = answer
+
+    def lock_class(self, node: TSNode | None) -> tuple[str, bool]:
+        return self.answer
+
+
+def _resolved(candidate: Candidate) -> Candidate:
+    """``candidate`` with its lock class resolved now: the same answer :func:`mark_flags` would get
+    later (the function's resolver is done), and an entry that can be kept on disk."""
+    answer = candidate.resolver.lock_class(candidate.target)
+    return Candidate(candidate.node, cast(TSNode, None), candidate.suffix, _Resolved(answer))
 
 
 @functools.lru_cache(maxsize=4096)

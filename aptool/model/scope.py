@@ -26,6 +26,7 @@ from pathlib import Path
 
 from aptool.errors import RepositoryError
 from aptool.git.repo import open_repository
+from aptool.gcpause import paused
 from aptool.git.run import commit_id, last_line, run
 from aptool.model import cache
 from aptool.model.data import CodeModel, Function
@@ -53,7 +54,11 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
     cached = cache.lookup_scope(repo, rev, files, depth)
     if cached is not None:
         return cached
-    scope = list(dict.fromkeys(files))
+    with paused():
+        return cache.store_scope(repo, rev, files, depth, _grow(repo, rev, list(dict.fromkeys(files)), depth))
+
+
+def _grow(repo: Path, rev: str | None, scope: list[str], depth: int) -> list[str]:
     model = _model(repo, rev, scope)
     declaring = _c_files(_grep(repo, rev, _declaration_patterns(model)), scope)
     if declaring:  # the types of the files asked about tell the struct of their pointers
@@ -68,7 +73,7 @@ def grow_scope(repo: Path, rev: str | None, files: list[str], depth: int = DEPTH
         if not new:
             break
         scope += new[: MAX_FILES - len(scope)]
-    return cache.store_scope(repo, rev, files, depth, scope)
+    return scope
 
 
 @dataclass
