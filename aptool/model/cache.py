@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from aptool.model.load import FileEntry
 
 MAX_ENTRIES = 4000  # per kind; the oldest are dropped past this
+FILE_VARIANTS = 3  # parts of models kept per source file: one per file set it is modelled in, at most
 _ACTIVE: contextvars.ContextVar[ModelCache | None] = contextvars.ContextVar("aptool_model_cache", default=None)
 _MODEL_KEYS: dict[int, str] = {}  # id of a model this cache built or read -> its key, while the model lives
 
@@ -244,20 +245,20 @@ def _file_key(path: str, data: bytes) -> str:
     return hashlib.sha1(f"{path}\0{blob_id(data)}".encode()).hexdigest()
 
 
-def lookup_file(path: str, data: bytes) -> FileEntry | None:
-    """One source file's part of a model (:class:`aptool.model.load.FileEntry`), by its path and blob id,
-    when the cache is on and has it; whether it still fits the other files is the caller's question."""
+def lookup_file(path: str, data: bytes) -> list[FileEntry]:
+    """The parts of models one source file had (:class:`aptool.model.load.FileEntry`, newest first), by
+    its path and blob id, when the cache is on; whether one still fits the other files is the caller's
+    question.  A file is in several file sets (the scope's rounds, the check), so several are kept."""
     cache = active()
-    if cache is None:
-        return None
-    return cache.get("file", _file_key(path, data))
+    found = cache.get("file", _file_key(path, data)) if cache is not None else None
+    return found if isinstance(found, list) else []
 
 
-def store_file(path: str, data: bytes, entry: FileEntry) -> None:
-    """Keep one source file's part of a model when the cache is on."""
+def store_file(path: str, data: bytes, entries: list[FileEntry]) -> None:
+    """Keep the newest :data:`FILE_VARIANTS` parts of models of one source file when the cache is on."""
     cache = active()
     if cache is not None:
-        cache.put("file", _file_key(path, data), entry)
+        cache.put("file", _file_key(path, data), entries[:FILE_VARIANTS])
 
 
 def lookup_declarations(data: bytes) -> Declarations | None:

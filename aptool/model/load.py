@@ -164,36 +164,49 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
     decls = Declarations()
     for data in (headers or {}).values():
         merge(decls, header_declarations(data))
-    entries: dict[str, FileEntry] = {}
+    known: dict[str, list[FileEntry]] = {}  # per file: the kept parts whose declaration walk still fits
     parsed: dict[str, tuple[Parsed, list[TSNode]]] = {}
     for path, data in sources.items():
-        entry = cache.lookup_file(path, data)
-        if entry is not None and still_valid(entry.reads, decls):
-            replay(entry.writes, decls)
+        fitting = [e for e in cache.lookup_file(path, data) if still_valid(e.reads, decls)]
+        if fitting:
+            replay(fitting[0].writes, decls)
         else:
             unit, facts, recorder = parse_file(data), FileFacts(), Recorder()
             collect(unit.tree.root_node, recorder.view(decls) if caching else decls, facts)
-            entry = FileEntry(recorder.reads, recorder.writes, list(facts.stores), frozenset(wait_fields(unit.cleaned)))
+            fresh = FileEntry(recorder.reads, recorder.writes, list(facts.stores), frozenset(wait_fields(unit.cleaned)))
+            fitting = [fresh]
             parsed[path] = (unit, facts.definitions)
-        entries[path] = entry
-    frozen_fields = frozenset().union(*(e.wait_fields for e in entries.values()))
+        known[path] = fitting
+    frozen_fields = frozenset().union(*(e[0].wait_fields for e in known.values()))
     functions: dict[str, Function] = {}
     candidates: list[Candidate] = []
     passed: set[tuple[str, str]] = set()
     stores: dict[str, list[tuple[str, str]]] = {}
     errors: list[ParseError] = []
     lost: list[Site] = []
-    for path, entry in entries.items():
-        done = entry.build
-        if done is None or not still_valid(done.reads, decls) or not flags_still_valid(done.flag_reads, frozen_fields):
+    for path, fitting in known.items():
+        entry = fitting[0]
+        done = next(
+            (
+                e.build
+                for e in fitting
+                if e.build is not None
+                and still_valid(e.build.reads, decls)
+                and flags_still_valid(e.build.flag_reads, frozen_fields)
+            ),
+            None,
+        )
+        if done is None:
             if path not in parsed:  # its declarations were reused, its functions cannot be
                 unit = parse_file(sources[path])
                 facts = FileFacts()
                 collect(unit.tree.root_node, Declarations(), facts)  # the definitions; the stores are kept
                 parsed[path] = (unit, facts.definitions)
             done = _build_file(path, *parsed[path], decls, frozen_fields, caching)
-            entry.build = done
-            cache.store_file(path, sources[path], entry)  # now: the steps below change the functions
+            if caching:  # now: the steps below change the functions
+                made = FileEntry(entry.reads, entry.writes, entry.stores, entry.wait_fields, done)
+                older = [e for e in cache.lookup_file(path, sources[path]) if e.build is not None]
+                cache.store_file(path, sources[path], [made, *older])
         for function in done.functions:
             functions[function.id] = function
         candidates += done.candidates

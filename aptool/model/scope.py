@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aptool.errors import RepositoryError
-from aptool.git.repo import open_repository
 from aptool.gcpause import paused
+from aptool.git.repo import open_repository
 from aptool.git.run import commit_id, last_line, run
 from aptool.model import cache
 from aptool.model.data import CodeModel, Function
