@@ -15,7 +15,9 @@ under ``<git common dir>/aptool/model-cache/``:
 - each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
   in and the files it was grown from: the tree a patch of a series makes is
   the next patch's base;
-- the findings of the checks on a model, by the model's key and the checks.
+- the findings of the checks on a model, by the model's key and the checks;
+- the files of a tree that scope growth's ``git grep`` found, by the tree and the
+  patterns: the next tree greps only the files that differ from its parent's.
 
 A key also holds a digest of aptool's model and check code, so a changed
 aptool never reads what an older one wrote.  The cache is used only where a caller
@@ -167,6 +169,20 @@ def lookup_model(sources: dict[str, bytes], headers: dict[str, bytes] | None) ->
     return model
 
 
+def lookup_summary(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> Any | None:
+    """What scope growth kept of the model of exactly these files, when the cache is on and has it."""
+    cache = active()
+    return cache.get("summary", _model_key(sources, headers)) if cache is not None else None
+
+
+def store_summary(sources: dict[str, bytes], headers: dict[str, bytes] | None, summary: Any) -> Any:
+    """Keep what scope growth needs of the model of these files when the cache is on; returns ``summary``."""
+    cache = active()
+    if cache is not None:
+        cache.put("summary", _model_key(sources, headers), summary)
+    return summary
+
+
 def store_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, model: CodeModel) -> CodeModel:
     """Keep ``model`` for these files when the cache is on; returns ``model``."""
     cache = active()
@@ -259,6 +275,25 @@ def store_file(path: str, data: bytes, entries: list[FileEntry]) -> None:
     cache = active()
     if cache is not None:
         cache.put("file", _file_key(path, data), entries[:FILE_VARIANTS])
+
+
+def _grep_key(tree: str, patterns: list[str]) -> str:
+    return hashlib.sha1("\0".join([tree, *patterns]).encode()).hexdigest()
+
+
+def lookup_grep(tree: str, patterns: list[str]) -> set[str] | None:
+    """The files of ``tree`` that match ``patterns`` (scope growth's grep), when the cache is on and has them."""
+    cache = active()
+    found = cache.get("grep", _grep_key(tree, patterns)) if cache is not None else None
+    return found if isinstance(found, set) else None
+
+
+def store_grep(tree: str, patterns: list[str], found: set[str]) -> set[str]:
+    """Keep the files of ``tree`` that match ``patterns`` when the cache is on; returns ``found``."""
+    cache = active()
+    if cache is not None:
+        cache.put("grep", _grep_key(tree, patterns), found)
+    return found
 
 
 def lookup_declarations(data: bytes) -> Declarations | None:

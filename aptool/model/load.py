@@ -150,14 +150,17 @@ def _tree_listing(repo: Path, commit: str) -> tuple[tuple[str, ...], tuple[str, 
     return everything, tuple(include_roots("", directories))
 
 
-def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | None = None) -> CodeModel:
+def build_from_sources(
+    sources: dict[str, bytes], headers: dict[str, bytes] | None = None, *, keep: bool = True
+) -> CodeModel:
     """Parse every file, then build functions against declarations from all of them and their headers.
 
     Where the model cache is on, a file seen before (same path, same blob) is not parsed again: its
     declarations are replayed and its functions reused, as long as every declaration it looked up
-    is still the same (:mod:`aptool.model.recording`); only the others are modelled again.
+    is still the same (:mod:`aptool.model.recording`); only the others are modelled again.  ``keep``
+    False: the model as a whole is neither looked up nor kept (scope growth keeps its own summary).
     """
-    cached = cache.lookup_model(sources, headers)
+    cached = cache.lookup_model(sources, headers) if keep else None
     if cached is not None:
         return cached
     caching = cache.active() is not None
@@ -166,8 +169,10 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
         merge(decls, header_declarations(data))
     known: dict[str, list[FileEntry]] = {}  # per file: the kept parts whose declaration walk still fits
     parsed: dict[str, tuple[Parsed, list[TSNode]]] = {}
+    kept: dict[str, list[FileEntry]] = {}  # per file: every part kept
     for path, data in sources.items():
-        fitting = [e for e in cache.lookup_file(path, data) if still_valid(e.reads, decls)]
+        kept[path] = cache.lookup_file(path, data)
+        fitting = [e for e in kept[path] if still_valid(e.reads, decls)]
         if fitting:
             replay(fitting[0].writes, decls)
         else:
@@ -205,8 +210,7 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
             done = _build_file(path, *parsed[path], decls, frozen_fields, caching)
             if caching:  # now: the steps below change the functions
                 made = FileEntry(entry.reads, entry.writes, entry.stores, entry.wait_fields, done)
-                older = [e for e in cache.lookup_file(path, sources[path]) if e.build is not None]
-                cache.store_file(path, sources[path], [made, *older])
+                cache.store_file(path, sources[path], [made, *(e for e in kept[path] if e.build is not None)])
         for function in done.functions:
             functions[function.id] = function
         candidates += done.candidates
@@ -230,7 +234,7 @@ def build_from_sources(sources: dict[str, bytes], headers: dict[str, bytes] | No
         lost_functions=lost,
         headers=sorted(headers or {}),
     )
-    return cache.store_model(sources, headers, model)
+    return cache.store_model(sources, headers, model) if keep else model
 
 
 def _build_file(

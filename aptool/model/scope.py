@@ -27,7 +27,7 @@ from pathlib import Path
 from aptool.errors import RepositoryError
 from aptool.gcpause import paused
 from aptool.git.repo import open_repository
-from aptool.git.run import commit_id, last_line, run
+from aptool.git.run import commit_id, git, last_line, run
 from aptool.model import cache
 from aptool.model.data import CodeModel, Function
 from aptool.model.load import build_from_sources, read_sources
@@ -89,21 +89,16 @@ class Wanted:
     stores: set[Field]
 
     @classmethod
-    def of(cls, model: CodeModel) -> Wanted:
-        """What ``model`` (the scope) wants of other files."""
-        defined = {f.name for f in model.functions.values()}
-        calls = _calls(model)
+    def of(cls, scope: Summary) -> Wanted:
+        """What the scope wants of other files."""
+        defined = {f.name for f in scope.functions}
+        calls = {call for f in scope.functions for call in f.calls}
         undefined = {name for _, name, pointer in calls if not pointer and name not in defined}
-        stores = set()
-        for key in model.pointer_targets:
-            owner, dot, field = key.rpartition(".")
-            if dot:  # the bare ``field`` keys repeat the ``STRUCT.field`` ones
-                stores.add((owner, field))
         return cls(
             undefined=undefined,
-            public={f.name for f in model.functions.values() if not f.static},
+            public={f.name for f in scope.functions if not f.static},
             calls={(struct or UNKNOWN, name) for struct, name, pointer in calls if pointer},
-            stores=stores,
+            stores=set(scope.stored),
         )
 
     def patterns(self) -> list[str]:
@@ -119,38 +114,67 @@ class Wanted:
             patterns.append(rf"(\.|->)\s*({fields})\b")
         return patterns
 
-    def reached(self, candidates: CodeModel) -> set[str]:
+    def reached(self, candidates: Summary) -> set[str]:
         """The files of ``candidates`` (modelled together) the scope's calls and pointers connect to."""
-        found = {f.file for f in candidates.functions.values() if f.name in self.undefined}
-        for function in candidates.functions.values():
-            for struct, name, pointer in _calls_of(function):
+        found = {f.file for f in candidates.functions if f.name in self.undefined}
+        for function in candidates.functions:
+            for struct, name, pointer in function.calls:
                 if pointer:
                     struct = struct or UNKNOWN
                     if any(_same(struct, owner) for owner, field in self.stores if field == name):
                         found.add(function.file)
                 elif name in self.public:
                     found.add(function.file)
-        functions = candidates.functions
-        for key, targets in candidates.pointer_targets.items():
-            owner, dot, field = key.rpartition(".")
-            if dot and any(_same(struct, owner) for struct, name in self.calls if name == field):
-                found.update(functions[t].file for t in targets if t in functions)
+        for (owner, field), files in candidates.stored.items():
+            if any(_same(struct, owner) for struct, name in self.calls if name == field):
+                found.update(files)
         return found
 
 
-def _declaration_patterns(model: CodeModel) -> list[str]:
+@dataclass(frozen=True)
+class FunctionSummary:
+    """A function as scope growth sees it: where, its name, whether static, and its calls
+    (struct or None, callee, through a pointer)."""
+
+    file: str
+    name: str
+    static: bool
+    calls: frozenset[tuple[str | None, str, bool]]
+
+
+@dataclass
+class Summary:
+    """What scope growth needs of a model, small enough to keep in the model cache: its functions, the
+    pointer fields it stores functions into (with the files of those functions), and the types its
+    parameters, locals and globals have that are no struct it saw the body of."""
+
+    functions: list[FunctionSummary]
+    stored: dict[Field, set[str]]
+    undeclared: set[str]
+
+    @classmethod
+    def of(cls, model: CodeModel) -> Summary:
+        functions = [
+            FunctionSummary(f.file, f.name, f.static, frozenset(_calls_of(f))) for f in model.functions.values()
+        ]
+        stored: dict[Field, set[str]] = {}
+        for key, targets in model.pointer_targets.items():
+            owner, dot, field = key.rpartition(".")
+            if dot:  # the bare ``field`` keys repeat the ``STRUCT.field`` ones
+                files = stored.setdefault((owner, field), set())
+                files.update(model.functions[t].file for t in targets if t in model.functions)
+        types = set(model.globals.values())
+        for function in model.functions.values():
+            types.update(function.params.values())
+            types.update(function.locals.values())
+        return cls(functions, stored, {t for t in types if t and t not in model.structs})
+
+
+def _declaration_patterns(scope: Summary) -> list[str]:
     """Where the structs the scope uses but never saw the body of are declared (``struct S {``): a
-    header its includes did not lead to.  The types of its parameters, locals and globals count."""
-    types = set(model.globals.values())
-    for function in model.functions.values():
-        types.update(function.params.values())
-        types.update(function.locals.values())
-    names = _alternatives({t for t in types if t and t not in model.structs})
+    header its includes did not lead to."""
+    names = _alternatives(scope.undeclared)
     return [rf"^\s*(typedef\s+)?struct\s+({names})\s*\{{"] if names else []
-
-
-def _calls(model: CodeModel) -> set[tuple[str | None, str, bool]]:
-    return {call for f in model.functions.values() for call in _calls_of(f)}
 
 
 def _calls_of(function: Function) -> set[tuple[str | None, str, bool]]:
@@ -171,12 +195,18 @@ def _c_files(found: set[str], scope: list[str]) -> list[str]:
     return [f for f in sorted(found) if f.endswith((".c", ".h")) and f not in scope]
 
 
-def _model(repo: Path, rev: str | None, scope: list[str]) -> CodeModel:
-    if not scope:
-        return CodeModel(files=[], lines=0, functions={}, structs={}, globals={}, pointer_targets={})
+def _model(repo: Path, rev: str | None, files: list[str]) -> Summary:
+    """The summary of the model of ``files`` at ``rev`` (None: the work tree), kept by the model's key."""
+    if not files:
+        return Summary([], {}, set())
     if rev is not None:
-        return build_from_sources(*read_sources(None, repo, rev, scope))
-    return build_from_sources(*read_sources([repo / f for f in scope], None, None, None))
+        sources, headers = read_sources(None, repo, rev, files)
+    else:
+        sources, headers = read_sources([repo / f for f in files], None, None, None)
+    found = cache.lookup_summary(sources, headers)
+    if found is None:
+        found = cache.store_summary(sources, headers, Summary.of(build_from_sources(sources, headers, keep=False)))
+    return found
 
 
 def _alternatives(names: set[str]) -> str:
@@ -184,17 +214,44 @@ def _alternatives(names: set[str]) -> str:
 
 
 def _grep(repo: Path, rev: str | None, patterns: list[str]) -> set[str]:
-    """The files at ``rev`` (None: the work tree) with a line that matches one of ``patterns``.
+    """The files at ``rev`` (a commit id; None: the work tree) with a line that matches one of ``patterns``.
+
+    With the model cache on, the answer is kept by tree; for a commit whose parent's tree was grepped
+    for the same patterns (the hook's patch on its base, the next patch of a series on the last),
+    only the files that differ between the two are grepped again.
+    """
+    if not patterns:
+        return set()
+    if rev is None or cache.active() is None:
+        return _git_grep(repo, rev, patterns, None)
+    trees = git(repo, "log", "-1", "--format=%T %P", rev).split()
+    found = cache.lookup_grep(trees[0], patterns)
+    if found is not None:
+        return found
+    before = cache.lookup_grep(_tree(repo, trees[1]), patterns) if len(trees) > 1 else None
+    if before is None:
+        found = _git_grep(repo, rev, patterns, None)
+    else:
+        out = git(repo, "diff-tree", "-r", "-z", "--name-only", "--no-renames", trees[1], rev)
+        changed = [p for p in out.split("\0") if p.endswith((".c", ".h"))]
+        found = (before - set(changed)) | (_git_grep(repo, rev, patterns, changed) if changed else set())
+    return cache.store_grep(trees[0], patterns, found)
+
+
+def _tree(repo: Path, commit: str) -> str:
+    return git(repo, "log", "-1", "--format=%T", commit).strip()
+
+
+def _git_grep(repo: Path, rev: str | None, patterns: list[str], paths: list[str] | None) -> set[str]:
+    """``git grep -l`` of ``patterns`` at ``rev`` in ``paths`` (None: every C file).
 
     Perl-compatible patterns where git has them: glibc's ERE takes tens of seconds over a kernel tree
     on an alternation of hundreds of names after ``.*``, PCRE's JIT about one.
     """
-    if not patterns:
-        return set()
     args = ["grep", "-l", "-I"]
     for pattern in patterns:
         args += ["-e", pattern]
-    where = [*([rev] if rev is not None else []), "--", "*.c", "*.h"]
+    where = [*([rev] if rev is not None else []), "--", *(paths if paths is not None else ["*.c", "*.h"])]
     proc = run(repo, args[0], "-P", *args[1:], *where)
     if proc.returncode > 1:  # a git without PCRE
         proc = run(repo, args[0], "-E", *args[1:], *where)
