@@ -223,13 +223,14 @@ def main() -> int:
     parser.add_argument("--kernel", type=Path, default=os.environ.get("APTOOL_KERNEL_SRC"), help="kernel source tree")
     parser.add_argument("--workdir", type=Path, help="keep the repositories here (default: a temporary directory)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--only", choices=["fixture", "kernel"], help="run one setting only")
     parser.add_argument("--json", action="store_true", help="print the runs as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aptool-hook-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        runs = fixture_runs(Path(tempfile.mkdtemp(dir=workdir)), args.repeat)
-        if args.kernel:
+        runs = fixture_runs(Path(tempfile.mkdtemp(dir=workdir)), args.repeat) if args.only != "kernel" else []
+        if args.kernel and args.only != "fixture":
             runs += kernel_runs(Path(args.kernel), workdir, args.repeat)
     if args.json:
         rows = [{**asdict(r), "overhead": r.overhead, "cpu_overhead": r.cpu_overhead} for r in runs]

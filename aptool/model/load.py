@@ -94,22 +94,40 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
     commit = commit_id(repo, rev)
     if commit is None:
         raise RepositoryError(f"unknown revision: {rev}")
-    rev = commit
-    everything, roots = _tree_listing(repo, rev)
+    blobs, roots = _tree_listing(repo, commit)
     if files:
-        listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", *files).splitlines()
+        listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", commit, "--", *files).splitlines()
         wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
         if not wanted:
             raise AptoolError(f"no C files at {rev} under: {' '.join(files)}")
     else:
-        wanted = [p for p in everything if p.endswith(C_SUFFIXES)]
-    present = set(everything)
+        wanted = [p for p in blobs if p.endswith(C_SUFFIXES)]
     with ObjectReader(repo) as reader:
-        sources = {path: reader.read(f"{rev}:{path}") or b"" for path in wanted}
-        headers = included_headers(
-            sources, present.__contains__, lambda p: reader.read(f"{rev}:{p}") or b"", list(roots)
-        )
+
+        def read(path: str) -> bytes:
+            oid = blobs.get(path)
+            return _read_blob(reader, oid) if oid is not None else reader.read(f"{commit}:{path}") or b""
+
+        sources = {path: read(path) for path in wanted}
+        headers = included_headers(sources, blobs.__contains__, read, list(roots))
     return sources, headers
+
+
+_BLOBS: dict[str, bytes] = {}  # blob id -> content, read once per process (both sides of a check share most)
+_BLOB_BYTES = 256 << 20  # a bound on what is kept
+_kept_bytes = [0]
+
+
+def _read_blob(reader: ObjectReader, oid: str) -> bytes:
+    data = _BLOBS.get(oid)
+    if data is None:
+        data = reader.read(oid) or b""
+        if _kept_bytes[0] + len(data) > _BLOB_BYTES:
+            _BLOBS.clear()
+            _kept_bytes[0] = 0
+        _BLOBS[oid] = data
+        _kept_bytes[0] += len(data)
+    return data
 
 
 @dataclass
@@ -142,12 +160,17 @@ class FileEntry:
 
 
 @functools.lru_cache(maxsize=16)
-def _tree_listing(repo: Path, commit: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Every path at ``commit`` and the include roots among its directories, once per commit in a
-    process: scope growth and both sides of a check read the same trees again and again."""
-    everything = tuple(git(repo, "ls-tree", "-r", "--name-only", "--full-tree", commit).splitlines())
-    directories = sorted({p.rpartition("/")[0] or "." for p in everything})
-    return everything, tuple(include_roots("", directories))
+def _tree_listing(repo: Path, commit: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Every path at ``commit`` with its blob id, and the include roots among its directories; once per
+    commit in a process: scope growth and both sides of a check read the same trees again and again."""
+    blobs = {}
+    for line in git(repo, "ls-tree", "-r", "-z", "--full-tree", commit).split("\0"):
+        info, _, path = line.partition("\t")
+        parts = info.split()
+        if path and len(parts) == 3:
+            blobs[path] = parts[2]
+    directories = sorted({p.rpartition("/")[0] or "." for p in blobs})
+    return blobs, tuple(include_roots("", directories))
 
 
 def build_from_sources(
