@@ -10,8 +10,9 @@ under ``<git common dir>/aptool/model-cache/``:
   declarations it added and looked up, and its functions, so that a file
   that did not change is neither parsed nor built again as long as the
   declarations it looked up are the same (:mod:`aptool.model.recording`);
-- each model, by the blob ids of its sources and headers (with their paths),
-  so the base side of a check and a file set seen before cost one read;
+- a mark for each model, by the blob ids of its sources and headers (with
+  their paths): the base side of a check and a file set seen before are not
+  built again unless something reads more of them than their findings;
 - each grown scope (:func:`aptool.model.grow_scope`), by the tree it was grown
   in and the files it was grown from: the tree a patch of a series makes is
   the next patch's base;
@@ -36,6 +37,7 @@ import hashlib
 import os
 import pickle
 import tempfile
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -45,10 +47,10 @@ if TYPE_CHECKING:
     from aptool.checks.findings import Finding
     from aptool.model.data import CodeModel
     from aptool.model.declarations import Declarations
-    from aptool.model.load import FileEntry
+    from aptool.model.load import FileBuild, FileEntry
 
 MAX_ENTRIES = 4000  # per kind; the oldest are dropped past this
-FILE_VARIANTS = 3  # parts of models kept per source file: one per file set it is modelled in, at most
+FILE_VARIANTS = 4  # parts of models kept per source file: one per file set it is modelled in, at most
 _ACTIVE: contextvars.ContextVar[ModelCache | None] = contextvars.ContextVar("aptool_model_cache", default=None)
 _MODEL_KEYS: dict[int, str] = {}  # id of a model this cache built or read -> its key, while the model lives
 
@@ -157,15 +159,17 @@ def _model_key(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> s
     return digest.hexdigest()
 
 
-def lookup_model(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> CodeModel | None:
-    """The model built before from exactly these files, when the cache is on and has it."""
+def model_known(sources: dict[str, bytes], headers: dict[str, bytes] | None) -> bool:
+    """Whether a model of exactly these files was built before, when the cache is on.  Only a mark is
+    kept, not the model: its findings are kept, and its files' parts rebuild it when more is asked."""
     cache = active()
-    if cache is None:
-        return None
-    key = _model_key(sources, headers)
-    model = cache.get("model", key)
-    if model is not None:
-        _remember(model, key)
+    return cache is not None and cache.get("model", _model_key(sources, headers)) is not None
+
+
+def remember_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, model: Any) -> Any:
+    """Tie ``model`` to the key of these files (its findings are kept under it); returns ``model``."""
+    if active() is not None:
+        _remember(model, _model_key(sources, headers))
     return model
 
 
@@ -184,16 +188,16 @@ def store_summary(sources: dict[str, bytes], headers: dict[str, bytes] | None, s
 
 
 def store_model(sources: dict[str, bytes], headers: dict[str, bytes] | None, model: CodeModel) -> CodeModel:
-    """Keep ``model`` for these files when the cache is on; returns ``model``."""
+    """Mark these files as modelled when the cache is on (:func:`model_known`); returns ``model``."""
     cache = active()
     if cache is not None:
         key = _model_key(sources, headers)
-        cache.put("model", key, model)
+        cache.put("model", key, True)
         _remember(model, key)
     return model
 
 
-def _remember(model: CodeModel, key: str) -> None:
+def _remember(model: Any, key: str) -> None:
     _MODEL_KEYS[id(model)] = key
     weakref.finalize(model, _MODEL_KEYS.pop, id(model), None)
 
@@ -275,6 +279,22 @@ def store_file(path: str, data: bytes, entries: list[FileEntry]) -> None:
     cache = active()
     if cache is not None:
         cache.put("file", _file_key(path, data), entries[:FILE_VARIANTS])
+
+
+def lookup_build(key: str) -> FileBuild | None:
+    """One source file's functions (:class:`aptool.model.load.FileBuild`) kept under ``key``."""
+    cache = active()
+    return cache.get("build", key) if cache is not None else None
+
+
+def store_build(build: FileBuild) -> str | None:
+    """Keep one source file's functions when the cache is on; the key to read them back with."""
+    cache = active()
+    if cache is None:
+        return None
+    key = uuid.uuid4().hex
+    cache.put("build", key, build)
+    return key
 
 
 def _grep_key(tree: str, patterns: list[str]) -> str:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 from tree_sitter import Node as TSNode
 
@@ -130,11 +131,28 @@ def _read_blob(reader: ObjectReader, oid: str) -> bytes:
     return data
 
 
+class LazyModel:
+    """A model of files modelled before (:func:`aptool.model.cache.model_known`), built again from the
+    files' kept parts when an attribute is first read; the checks' findings on it are usually kept by
+    its key, and then nothing reads it."""
+
+    def __init__(self, build: Callable[[], CodeModel]) -> None:
+        self._build: Callable[[], CodeModel] | None = build
+        self._model: CodeModel | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_build", "_model"):
+            raise AttributeError(name)
+        if self._model is None:
+            assert self._build is not None
+            self._model, self._build = self._build(), None
+        return getattr(self._model, name)
+
+
 @dataclass
 class FileBuild:
     """One source file's functions and what goes with them, before the cross-file steps (call targets,
-    flags, entries) change them; ``reads``/``flag_reads``: the declarations and wait-read fields they
-    were built against."""
+    flags, entries) change them."""
 
     functions: list[Function]
     candidates: list[Candidate]  # their lock classes already resolved
@@ -142,21 +160,30 @@ class FileBuild:
     stores: list[tuple[str, str]]  # the functions' own stores, after the file's initialisers
     errors: list[ParseError]
     lost: list[Site]
-    reads: Reads = field(default_factory=dict)
-    flag_reads: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
 class FileEntry:
     """One source file's part of a model, kept in the model cache by its path and blob id: the
     declarations its walk read (``reads``) and added (``writes``), its initialisers' stores, the fields
-    its wait conditions read, and its functions (``build``)."""
+    its wait conditions read; and the key of its functions (a :class:`FileBuild`, kept apart, read only
+    when chosen) with the declarations and wait-read fields they were built against."""
 
     reads: Reads
     writes: Writes
     stores: list[tuple[str, str]]
     wait_fields: frozenset[str]
-    build: FileBuild | None = None
+    build_reads: Reads = field(default_factory=dict)
+    flag_reads: dict[str, bool] = field(default_factory=dict)
+    build_key: str | None = None
+
+    def fits(self, decls: Declarations, flag_fields: frozenset[str]) -> bool:
+        """Whether its functions were built against what ``decls`` and ``flag_fields`` say now."""
+        return (
+            self.build_key is not None
+            and still_valid(self.build_reads, decls)
+            and flags_still_valid(self.flag_reads, flag_fields)
+        )
 
 
 @functools.lru_cache(maxsize=16)
@@ -183,9 +210,9 @@ def build_from_sources(
     is still the same (:mod:`aptool.model.recording`); only the others are modelled again.  ``keep``
     False: the model as a whole is neither looked up nor kept (scope growth keeps its own summary).
     """
-    cached = cache.lookup_model(sources, headers) if keep else None
-    if cached is not None:
-        return cached
+    if keep and cache.model_known(sources, headers):
+        lazy = LazyModel(lambda: build_from_sources(sources, headers, keep=False))
+        return cast(CodeModel, cache.remember_model(sources, headers, lazy))
     caching = cache.active() is not None
     decls = Declarations()
     for data in (headers or {}).values():
@@ -214,26 +241,25 @@ def build_from_sources(
     lost: list[Site] = []
     for path, fitting in known.items():
         entry = fitting[0]
-        done = next(
-            (
-                e.build
-                for e in fitting
-                if e.build is not None
-                and still_valid(e.build.reads, decls)
-                and flags_still_valid(e.build.flag_reads, frozen_fields)
-            ),
-            None,
-        )
+        done = None
+        for kept_entry in fitting:
+            if kept_entry.fits(decls, frozen_fields):
+                done = cache.lookup_build(cast(str, kept_entry.build_key))
+                if done is not None:
+                    break
         if done is None:
             if path not in parsed:  # its declarations were reused, its functions cannot be
                 unit = parse_file(sources[path])
                 facts = FileFacts()
                 collect(unit.tree.root_node, Declarations(), facts)  # the definitions; the stores are kept
                 parsed[path] = (unit, facts.definitions)
-            done = _build_file(path, *parsed[path], decls, frozen_fields, caching)
+            recorder = Recorder()
+            done = _build_file(path, *parsed[path], decls, frozen_fields, recorder if caching else None)
             if caching:  # now: the steps below change the functions
-                made = FileEntry(entry.reads, entry.writes, entry.stores, entry.wait_fields, done)
-                cache.store_file(path, sources[path], [made, *(e for e in kept[path] if e.build is not None)])
+                made = FileEntry(entry.reads, entry.writes, entry.stores, entry.wait_fields)
+                made.build_reads, made.flag_reads = recorder.reads, recorder.flag_reads
+                made.build_key = cache.store_build(done)
+                cache.store_file(path, sources[path], [made, *(e for e in kept[path] if e.build_key)])
         for function in done.functions:
             functions[function.id] = function
         candidates += done.candidates
@@ -261,12 +287,16 @@ def build_from_sources(
 
 
 def _build_file(
-    path: str, unit: Parsed, definitions: list[TSNode], decls: Declarations, flag_fields: frozenset[str], record: bool
+    path: str,
+    unit: Parsed,
+    definitions: list[TSNode],
+    decls: Declarations,
+    flag_fields: frozenset[str],
+    recorder: Recorder | None,
 ) -> FileBuild:
-    """Build one file's functions against every file's declarations; with ``record``, note what they read."""
-    recorder = Recorder()
-    seen = recorder.view(decls) if record else decls
-    fields = recorder.flags(flag_fields) if record else flag_fields
+    """Build one file's functions against every file's declarations; what they read goes to ``recorder``."""
+    seen = recorder.view(decls) if recorder is not None else decls
+    fields = recorder.flags(flag_fields) if recorder is not None else flag_fields
     functions: dict[str, Function] = {}
     candidates: list[Candidate] = []
     passed: set[tuple[str, str]] = set()
@@ -296,9 +326,7 @@ def _build_file(
         for line, depth in unit.too_deep
     ]
     lost = _lost(path, unit, kept_bodies)
-    return FileBuild(
-        list(functions.values()), candidates, passed, stores, errors, lost, recorder.reads, recorder.flag_reads
-    )
+    return FileBuild(list(functions.values()), candidates, passed, stores, errors, lost)
 
 
 class _Resolved(Resolver):
