@@ -18,8 +18,7 @@ from typing import Any, cast
 from tree_sitter import Node as TSNode
 
 from aptool.errors import AptoolError, RepositoryError
-from aptool.git.objects import ObjectReader
-from aptool.git.repo import open_repository
+from aptool.git.repo import Repository, open_repository
 from aptool.git.run import commit_id, git
 from aptool.model import cache
 from aptool.model.data import CodeModel, Function, ParseError, Site
@@ -91,27 +90,73 @@ def _read_or_empty(path: str) -> bytes:
 
 
 def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[str, bytes], dict[str, bytes]]:
-    open_repository(repo).close()  # "not a git repository: ..." otherwise
-    commit = commit_id(repo, rev)
+    commit = _commit(repo, rev)
     if commit is None:
+        open_repository(repo).close()  # "not a git repository: ..." when that is why
         raise RepositoryError(f"unknown revision: {rev}")
     blobs, roots = _tree_listing(repo, commit)
     if files:
-        listed = git(repo, "ls-tree", "-r", "--name-only", "--full-tree", commit, "--", *files).splitlines()
-        wanted = [p for p in listed if p.endswith(C_SUFFIXES)]
+        wanted = [p for p in _under(repo, commit, blobs, files) if p.endswith(C_SUFFIXES)]
         if not wanted:
             raise AptoolError(f"no C files at {rev} under: {' '.join(files)}")
     else:
         wanted = [p for p in blobs if p.endswith(C_SUFFIXES)]
-    with ObjectReader(repo) as reader:
 
-        def read(path: str) -> bytes:
-            oid = blobs.get(path)
-            return _read_blob(reader, oid) if oid is not None else reader.read(f"{commit}:{path}") or b""
+    def read(path: str) -> bytes:
+        oid = blobs.get(path)
+        return _read_blob(repo, oid if oid is not None else f"{commit}:{path}")
 
-        sources = {path: read(path) for path in wanted}
-        headers = included_headers(sources, blobs.__contains__, read, list(roots))
+    sources = {path: read(path) for path in wanted}
+    headers = included_headers(sources, blobs.__contains__, read, list(roots))
     return sources, headers
+
+
+_FULL_ID = re.compile(r"^[0-9a-f]{40}$")
+
+
+@functools.lru_cache(maxsize=256)
+def _commit_by_id(repo: Path, rev: str) -> str | None:
+    return commit_id(repo, rev)
+
+
+def _commit(repo: Path, rev: str) -> str | None:
+    """``rev``'s commit id; a full id is asked of git once per process (what it names never changes)."""
+    return _commit_by_id(repo, rev) if _FULL_ID.match(rev) else commit_id(repo, rev)
+
+
+def _under(repo: Path, commit: str, blobs: dict[str, str], files: list[str]) -> list[str]:
+    """The paths at ``commit`` that ``files`` name (a path, or a directory and everything below it);
+    git's own pathspec answers for anything else (a glob, a magic signature)."""
+    if any(f.startswith(":") or any(c in f for c in "*?[\\") for f in files):
+        return git(repo, "ls-tree", "-r", "--name-only", "--full-tree", commit, "--", *files).splitlines()
+    named = {f.strip("/") for f in files}
+    found = []
+    for path in blobs:
+        parts = path.split("/")
+        if any("/".join(parts[:i]) in named for i in range(1, len(parts) + 1)):
+            found.append(path)
+    return found
+
+
+_REPOSITORIES: dict[str, Repository] = {}  # one cat-file per repository and process
+
+
+def _read_object(repo: Path, spec: str) -> bytes:
+    """An object by id (or ``<commit>:<path>``): what a cached ``cat-file`` answers is the object, since
+    ids name content; one that has no answer (the repository was replaced) is asked again afresh."""
+    key = str(repo)
+    cached = _REPOSITORIES.get(key)
+    data = cached.read(spec) if cached is not None else None
+    if data is None:
+        if cached is not None:
+            cached.close()
+        if len(_REPOSITORIES) >= 4:
+            for old in _REPOSITORIES.values():
+                old.close()
+            _REPOSITORIES.clear()
+        _REPOSITORIES[key] = fresh = open_repository(repo)
+        data = fresh.read(spec)
+    return data or b""
 
 
 _BLOBS: dict[str, bytes] = {}  # blob id -> content, read once per process (both sides of a check share most)
@@ -119,10 +164,10 @@ _BLOB_BYTES = 256 << 20  # a bound on what is kept
 _kept_bytes = [0]
 
 
-def _read_blob(reader: ObjectReader, oid: str) -> bytes:
+def _read_blob(repo: Path, oid: str) -> bytes:
     data = _BLOBS.get(oid)
     if data is None:
-        data = reader.read(oid) or b""
+        data = _read_object(repo, oid)
         if _kept_bytes[0] + len(data) > _BLOB_BYTES:
             _BLOBS.clear()
             _kept_bytes[0] = 0
