@@ -12,14 +12,14 @@ Two settings:
 
 Each case runs ``cold`` (no model cache under ``.git/aptool/model-cache``),
 ``warm`` (the cache another patch to the same files on the same base left:
-the base is known, the patch's own files are not) and ``again`` (the cache
-the same patch left).  The overhead per patch is the
+the base is known, the patch's own files are not: a new patch on a cached
+base) and ``again`` (the cache the same patch left).  The overhead per patch is the
 difference of wall-clock time divided by the number of patches; CPU time (of
 git and the hook, from the children's resource usage) is printed beside it,
 since wall-clock time on a shared machine also measures the neighbours.
 Goals: under 1 s per patch on the fixture, under 2 s warm on the kernel patch.
 
-    python benchmarks/hook_bench.py [--kernel DIR] [--workdir DIR] [--repeat N] [--json]
+    python benchmarks/hook_bench.py [--kernel DIR] [--workdir DIR] [--repeat N] [--only fixture|kernel] [--json]
 
 ``--kernel`` defaults to ``$APTOOL_KERNEL_SRC``; without either, only the fixture runs.
 """

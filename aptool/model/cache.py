@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from aptool.checks.findings import Finding
+    from aptool.git.repo import Repository
     from aptool.model.data import CodeModel
     from aptool.model.declarations import Declarations
     from aptool.model.load import FileBuild, FileEntry
@@ -80,6 +81,7 @@ class ModelCache:
         self.hits = 0
         self.misses = 0
         self._counts: dict[str, int] = {}  # entries per kind, counted once, then kept up to date
+        self.repositories: dict[str, Repository] = {}  # one cat-file per repository while the cache is on
 
     def _path(self, kind: str, key: str) -> Path:
         return self.directory / kind / key[:2] / key[2:]
@@ -144,6 +146,8 @@ def using(directory: Path) -> Iterator[ModelCache]:
         yield cache
     finally:
         _ACTIVE.reset(token)
+        for repository in cache.repositories.values():
+            repository.close()
 
 
 def active() -> ModelCache | None:

@@ -102,12 +102,19 @@ def _read_revision(repo: Path, rev: str, files: list[str] | None) -> tuple[dict[
     else:
         wanted = [p for p in blobs if p.endswith(C_SUFFIXES)]
 
+    shared = cache.active()
+    opened = None if shared is not None else open_repository(repo)  # one cat-file for this call
+
     def read(path: str) -> bytes:
         oid = blobs.get(path)
-        return _read_blob(repo, oid if oid is not None else f"{commit}:{path}")
+        return _read_blob(repo, oid if oid is not None else f"{commit}:{path}", opened)
 
-    sources = {path: read(path) for path in wanted}
-    headers = included_headers(sources, blobs.__contains__, read, list(roots))
+    try:
+        sources = {path: read(path) for path in wanted}
+        headers = included_headers(sources, blobs.__contains__, read, list(roots))
+    finally:
+        if opened is not None:
+            opened.close()
     return sources, headers
 
 
@@ -138,24 +145,23 @@ def _under(repo: Path, commit: str, blobs: dict[str, str], files: list[str]) -> 
     return found
 
 
-_REPOSITORIES: dict[str, Repository] = {}  # one cat-file per repository and process
-
-
-def _read_object(repo: Path, spec: str) -> bytes:
-    """An object by id (or ``<commit>:<path>``): what a cached ``cat-file`` answers is the object, since
-    ids name content; one that has no answer (the repository was replaced) is asked again afresh."""
+def _read_object(repo: Path, spec: str, opened: Repository | None) -> bytes:
+    """An object by id (or ``<commit>:<path>``), through ``opened`` or, while the model cache is on,
+    the one ``cat-file`` it keeps per repository for as long as it is on.  What a kept ``cat-file``
+    answers is the object, since ids name content; one that has no answer (the repository was
+    replaced) is asked again afresh."""
+    if opened is not None:
+        return opened.read(spec) or b""
+    kept = cache.active()
+    assert kept is not None
     key = str(repo)
-    cached = _REPOSITORIES.get(key)
-    data = cached.read(spec) if cached is not None else None
+    reader = kept.repositories.get(key)
+    data = reader.read(spec) if reader is not None else None
     if data is None:
-        if cached is not None:
-            cached.close()
-        if len(_REPOSITORIES) >= 4:
-            for old in _REPOSITORIES.values():
-                old.close()
-            _REPOSITORIES.clear()
-        _REPOSITORIES[key] = fresh = open_repository(repo)
-        data = fresh.read(spec)
+        if reader is not None:
+            reader.close()
+        kept.repositories[key] = reader = open_repository(repo)
+        data = reader.read(spec)
     return data or b""
 
 
@@ -164,10 +170,10 @@ _BLOB_BYTES = 256 << 20  # a bound on what is kept
 _kept_bytes = [0]
 
 
-def _read_blob(repo: Path, oid: str) -> bytes:
+def _read_blob(repo: Path, oid: str, opened: Repository | None) -> bytes:
     data = _BLOBS.get(oid)
     if data is None:
-        data = _read_object(repo, oid)
+        data = _read_object(repo, oid, opened)
         if _kept_bytes[0] + len(data) > _BLOB_BYTES:
             _BLOBS.clear()
             _kept_bytes[0] = 0
