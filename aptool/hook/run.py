@@ -14,7 +14,6 @@ The exit code is git's answer: 0 lets git go on; non-zero stops ``git am``
 
 from __future__ import annotations
 
-import gc
 import os
 import subprocess
 import sys
@@ -55,8 +54,6 @@ def main(hook_type: str, args: list[str], err: TextIO | None = None) -> int:
     """Run the hook as git asked; the exit code for git.  Reads pre-push's standard input."""
     if hook_type not in HOOK_TYPES:
         raise AptoolError(f"unknown hook type '{hook_type}' (choose from {', '.join(HOOK_TYPES)})")
-    gc.disable()  # a short process of millions of small objects and few cycles: a full collection costs
-    # more than a tenth of a kernel patch's check, and the exit frees everything anyway
     stdin = sys.stdin.buffer.read() if hook_type == "pre-push" and not sys.stdin.isatty() else b""
     run = HookRun(hook_type, list(args), stdin, dict(os.environ))
     return run_hook(Path.cwd(), run, err or sys.stderr)
