@@ -12,14 +12,14 @@ Two settings:
 
 Each case runs ``cold`` (no model cache under ``.git/aptool/model-cache``),
 ``warm`` (the cache another patch to the same files on the same base left:
-the base is known, the patch's own files are not) and ``again`` (the cache
-the same patch left).  The overhead per patch is the
+the base is known, the patch's own files are not: a new patch on a cached
+base) and ``again`` (the cache the same patch left).  The overhead per patch is the
 difference of wall-clock time divided by the number of patches; CPU time (of
 git and the hook, from the children's resource usage) is printed beside it,
 since wall-clock time on a shared machine also measures the neighbours.
 Goals: under 1 s per patch on the fixture, under 2 s warm on the kernel patch.
 
-    python benchmarks/hook_bench.py [--kernel DIR] [--workdir DIR] [--repeat N] [--json]
+    python benchmarks/hook_bench.py [--kernel DIR] [--workdir DIR] [--repeat N] [--only fixture|kernel] [--json]
 
 ``--kernel`` defaults to ``$APTOOL_KERNEL_SRC``; without either, only the fixture runs.
 """
@@ -223,13 +223,14 @@ def main() -> int:
     parser.add_argument("--kernel", type=Path, default=os.environ.get("APTOOL_KERNEL_SRC"), help="kernel source tree")
     parser.add_argument("--workdir", type=Path, help="keep the repositories here (default: a temporary directory)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest counts")
+    parser.add_argument("--only", choices=["fixture", "kernel"], help="run one setting only")
     parser.add_argument("--json", action="store_true", help="print the runs as JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="aptool-hook-bench-") as scratch:
         workdir = args.workdir or Path(scratch)
         workdir.mkdir(parents=True, exist_ok=True)
-        runs = fixture_runs(Path(tempfile.mkdtemp(dir=workdir)), args.repeat)
-        if args.kernel:
+        runs = fixture_runs(Path(tempfile.mkdtemp(dir=workdir)), args.repeat) if args.only != "kernel" else []
+        if args.kernel and args.only != "fixture":
             runs += kernel_runs(Path(args.kernel), workdir, args.repeat)
     if args.json:
         rows = [{**asdict(r), "overhead": r.overhead, "cpu_overhead": r.cpu_overhead} for r in runs]

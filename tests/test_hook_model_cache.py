@@ -6,7 +6,7 @@ import hashlib
 import subprocess
 from pathlib import Path
 
-from aptool.model import build_model, grow_scope
+from aptool.model import CodeModel, build_model, grow_scope, load
 from aptool.model import cache as model_cache
 from aptool.model.load import build_from_sources, header_declarations, read_sources
 
@@ -24,30 +24,57 @@ def test_a_cached_model_is_the_model(story, tmp_path: Path) -> None:  # type: ig
     header_declarations.cache_clear()
     with model_cache.using(tmp_path / "cache") as cache:
         first = build_model(repo=story.repo, rev=story.commits["open-coded"])
-        assert cache.hits == 0 and cache.misses == 1
+        assert cache.hits == 0 and cache.misses == 1 + len(first.files)  # the model, then each file
+        cache.misses = 0
         again = build_model(repo=story.repo, rev=story.commits["open-coded"])
-        assert cache.hits == 1
+        assert cache.hits == 1 and cache.misses == 0
     assert first.to_dict() == plain.to_dict() == again.to_dict()
     assert again is not first
     assert len(list((tmp_path / "cache").glob("*/model/*/*"))) == 1
+    assert len(list((tmp_path / "cache").glob("*/file/*/*"))) == len(first.files)
 
 
-def test_only_the_changed_file_misses(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_only_the_changed_file_is_parsed_again(story, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     c_files = ["drivers/s390/crypto/vfio_ap_ops.c", "arch/s390/kvm/kvm-s390.c", "arch/s390/kvm/priv.c"]
     sources, headers = read_sources(None, story.repo, story.commits["master"], c_files)
     assert headers, "the sources include a header of the story"
+    parsed: list[bytes] = []
+    real_parse = load.parse_file
+    monkeypatch.setattr(load, "parse_file", lambda data: parsed.append(data) or real_parse(data))
     header_declarations.cache_clear()
     with model_cache.using(tmp_path) as cache:
         build_from_sources(sources, headers)
+        assert len(parsed) == len(sources) + len(set(headers.values()))
         header_declarations.cache_clear()
         cache.hits = cache.misses = 0
+        parsed.clear()
         path = next(p for p in sources if p.endswith("vfio_ap_ops.c"))
         changed = {**sources, path: sources[path] + b"\nstatic int added(void) { return 0; }\n"}
         model = build_from_sources(changed, headers)
-        assert cache.misses == 1 and cache.hits == len(set(headers.values()))
+        assert parsed == [changed[path]]  # no other file, no header
+        assert cache.misses == 2  # the model of this file set, the changed file
+        assert cache.hits == len(set(headers.values())) + 2 * (len(sources) - 1)  # each file: its part, its functions
     assert len(list(tmp_path.glob("*/declarations/*/*"))) == len(set(headers.values()))
+    assert len(list(tmp_path.glob("*/file/*/*"))) == len(sources) + 1
     assert any(f.name == "added" for f in model.functions.values())
     assert model.to_dict() == build_from_sources(changed, headers).to_dict()
+
+
+def test_a_file_is_modelled_again_when_a_declaration_it_read_changed(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """priv.c did not change, but the struct its hook pointer belongs to did: its functions are built again."""
+    header = "arch/s390/include/asm/kvm_host.h"
+    files = ["arch/s390/kvm/priv.c", header]
+    sources, headers = read_sources(None, story.repo, story.commits["master"], files)
+    renamed = {**sources, header: sources[header].replace(b"kvm_s390_crypto", b"kvm_s390_crypto_v2")}
+
+    def hook_struct(model: CodeModel) -> set[str | None]:
+        return {e.callee_struct for f in model.functions.values() for e in f.events() if e.callee == "pqap_hook"}
+
+    with model_cache.using(tmp_path):
+        assert "kvm_s390_crypto" in hook_struct(build_from_sources(sources, headers))
+        cached = build_from_sources(renamed, headers)
+    assert "kvm_s390_crypto_v2" in hook_struct(cached) and "kvm_s390_crypto" not in hook_struct(cached)
+    assert cached.to_dict() == build_from_sources(renamed, headers).to_dict()
 
 
 def test_a_torn_entry_is_a_miss_and_no_cache_is_no_error(story, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -72,10 +99,13 @@ def test_a_grown_scope_is_kept_by_tree(story, tmp_path: Path) -> None:  # type: 
     with model_cache.using(tmp_path) as cache:
         assert grow_scope(story.repo, story.commits["master"], files) == plain
         cache.hits = 0
-        tree = subprocess.run(
-            ["git", "-C", str(story.repo), "rev-parse", "master^{tree}"], capture_output=True, text=True, check=True
+        tree = subprocess.run(  # the tree git am's commit will have: the one the hook's snapshot had
+            ["git", "-C", str(story.repo), "commit-tree", "-m", "the same tree", "master^{tree}"],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
-        again = grow_scope(story.repo, tree, files)  # the same tree, named by its own id
+        again = grow_scope(story.repo, tree, files)  # another commit, the same tree
         assert again == plain and cache.hits == 1
         assert grow_scope(story.repo, story.commits["v5.12"], files) == grow_scope(story.repo, "v5.12", files)
     assert len(list(tmp_path.glob("*/scope/*/*"))) == 2

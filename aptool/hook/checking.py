@@ -45,11 +45,13 @@ def check_change(repo: Path, change: Change, settings: HookSettings) -> Outcome:
     from rich.text import Text
 
     from aptool.checks.findings import FIXED, KEPT, NEW
+    from aptool.gcpause import paused
     from aptool.model import cache as model_cache
     from aptool.pipeline import check_revisions
     from aptool.report.lockdep import render_finding
 
-    with model_cache.using(model_cache.cache_directory(locations(repo).common_dir)):
+    cache_dir = model_cache.cache_directory(locations(repo).common_dir)
+    with model_cache.using(cache_dir), paused():  # the whole check: reading cached models back is allocation too
         result = check_revisions(
             repo,
             change.after,

@@ -144,7 +144,7 @@ def am_state(repo: Path, head: str | None) -> AmState:
             subject = text.splitlines()[0]
             break
     number, last = (int(t) if t.isdigit() else 0 for t in (_read(state / "next"), _read(state / "last")))
-    start = git(repo, "rev-parse", "--verify", "--quiet", "ORIG_HEAD^{commit}", check=False).strip() or None
+    start = commit_id(repo, "ORIG_HEAD")
     if start is not None and (head is None or not git_ok(repo, "merge-base", "--is-ancestor", start, head)):
         start = None
     return AmState(number, last, subject, start)
@@ -185,8 +185,8 @@ def push_changes(repo: Path, remote: str, lines: str) -> list[Change]:
         local_ref, local_oid, remote_ref, remote_oid = parts
         if set(local_oid) == {"0"}:
             continue
-        after = git(repo, "rev-parse", "--verify", "--quiet", f"{local_oid}^{{commit}}", check=False).strip()
-        if not after:
+        after = commit_id(repo, local_oid)
+        if after is None:
             continue
         before = _pushed_onto(repo, remote, after, remote_oid)
         label = f"{local_ref} -> {remote} {remote_ref}"
@@ -197,7 +197,7 @@ def push_changes(repo: Path, remote: str, lines: str) -> list[Change]:
 def _pushed_onto(repo: Path, remote: str, after: str, remote_oid: str) -> str | None:
     """What the remote has that ``after`` builds on: the merge base with the remote's tip when this
     repository has that commit, else the newest commit of ``after``'s history on any of the remote's refs."""
-    if set(remote_oid) != {"0"} and git_ok(repo, "cat-file", "-e", f"{remote_oid}^{{commit}}"):
+    if set(remote_oid) != {"0"} and commit_id(repo, remote_oid) is not None:
         base = git(repo, "merge-base", after, remote_oid, check=False).strip()
         if base:
             return base
@@ -205,6 +205,6 @@ def _pushed_onto(repo: Path, remote: str, after: str, remote_oid: str) -> str | 
     boundary = [line[1:] for line in out.splitlines() if line.startswith("-")]
     if boundary:
         return boundary[0]
-    if not out.strip() and git_ok(repo, "rev-parse", "--verify", "--quiet", after):
+    if not out.strip():  # ``after`` is a commit: push_changes resolved it
         return after  # every commit is on the remote already
     return None

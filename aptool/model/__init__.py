@@ -12,7 +12,8 @@ Modules, one job each: ``parse`` (tree-sitter and kernel-macro recovery),
 types), ``resolve`` (lock classes), ``functions`` (events and skeleton of
 one function), ``pointers`` (call targets), ``flags`` (open-coded lock
 candidates), ``entries`` (entry points), ``load`` (putting it together),
-``scope`` (scope growth), ``lockgraph`` (lock-order edges), ``data`` (the
+``recording`` (what a file's modelling read and wrote, to reuse it from the cache), ``scope`` (scope
+growth), ``lockgraph`` (lock-order edges), ``data`` (the
 dataclasses, which are the JSON's documentation).
 """
 
