@@ -93,10 +93,10 @@ class Repo:
         return path
 
 
-def ask(repo: Repo, mbox: Path) -> BaseResult:
+def ask(repo: Repo, mbox: Path, *, applied_tier: bool = True) -> BaseResult:
     archive = LocalArchive(mbox)
     thread = fetch_thread(archive, "rule-0@example.org")
-    with BaseFinder(repo.path) as finder:
+    with BaseFinder(repo.path, applied_tier=applied_tier) as finder:
         return finder.find(thread, archive=archive)
 
 
@@ -191,6 +191,9 @@ def test_a_series_already_in_the_repository_is_based_where_it_was_applied(repo: 
     found = ask(repo, mbox)
     assert found.exact and found.base == fork and found.signal == "applied" and first[:12] in found.rule
     assert newer in {a["commit"] for a in found.alternatives}  # what the line alone would have said
+    # Without the tier (what the benchmark measures for a series under review) the line decides again.
+    unapplied = ask(repo, mbox, applied_tier=False)
+    assert unapplied.signal == "release line" and unapplied.base == newer
 
 
 def test_a_base_only_a_side_branch_holds_is_found_in_the_touched_paths_history(repo: Repo, tmp_path: Path) -> None:
