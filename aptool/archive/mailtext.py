@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aptool.archive.rawmail import header_lines_without
 from aptool.git.run import run
 
 _PLAIN_CHARSETS = {None, "utf-8", "us-ascii", "utf8", "ascii"}
@@ -108,17 +109,9 @@ def decoded_mail(raw: bytes, text: MailText | None = None, subject: str | None =
     raw = normalize_line_ends(raw)
     text = text or decode_mail(raw)
     head, _, _ = raw.partition(b"\n\n")
-    kept: list[bytes] = []
-    skipping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not skipping:
-                kept.append(line)
-            continue
-        name = line.split(b":", 1)[0].strip().lower().decode("ascii", "replace")
-        skipping = name in _TRANSPORT_HEADERS or (subject is not None and name == "subject")
-        if not skipping:
-            kept.append(line)
+    kept = header_lines_without(
+        head, lambda name: name in _TRANSPORT_HEADERS or (subject is not None and name == "subject")
+    )
     if subject is not None:
         kept.append(b"Subject: " + _header_text(subject))
     kept += [

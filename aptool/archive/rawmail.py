@@ -9,6 +9,7 @@ block, unfold it, and never raise.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 _MSGID = re.compile(rb"<([^<>\s]+)>")
 _FIELD = re.compile(rb"^([!-9;-~]+)[ \t]*:(.*)$")
@@ -34,6 +35,22 @@ def header_fields(raw: bytes, names: frozenset[bytes]) -> dict[bytes, list[bytes
                 current = found.setdefault(name, [])
                 current.append(match.group(2).strip())
     return found
+
+
+def header_lines_without(head: bytes, drop: Callable[[str], bool]) -> list[bytes]:
+    """The lines of the header block ``head``, less every field (with its continuation lines) whose
+    name, lower case, ``drop`` accepts."""
+    kept: list[bytes] = []
+    skipping = False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not skipping:
+                kept.append(line)
+            continue
+        skipping = drop(line.split(b":", 1)[0].strip().lower().decode("ascii", "replace"))
+        if not skipping:
+            kept.append(line)
+    return kept
 
 
 def raw_message_id(raw: bytes) -> str | None:
@@ -85,16 +102,7 @@ def bound_references(raw: bytes) -> bytes:
     refs = [r for v in header_fields(raw, frozenset({b"references"})).get(b"references", []) for r in _MSGID.findall(v)]
     if len(refs) <= MAX_REFERENCES:
         return raw
-    kept: list[bytes] = []
-    skipping = False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not skipping:
-                kept.append(line)
-            continue
-        skipping = line.lower().startswith(b"references:")
-        if not skipping:
-            kept.append(line)
+    kept = header_lines_without(head, lambda name: name == "references")
     kept.append(b"References: " + b" ".join(b"<" + r + b">" for r in _kept(refs)))
     return b"\n".join(kept) + raw[len(head) :]
 
