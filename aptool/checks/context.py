@@ -8,7 +8,7 @@ for what they use.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -71,60 +71,44 @@ class CheckContext:
         of one of its own parameters' values (``if (prealloc)``, ``if (!locked)``,
         ``gfpflags_allow_blocking(mask)``): the caller's argument decides, which the walk does not know
         unless it is a literal constant."""
-        for site in chain[1:]:
-            fid = self.function_ids.get((site.function, site.file))
-            if fid is not None and site.line in self._chosen_lines(fid):
-                return True
-        return False
+        return self._on_marked_line(chain[1:], self._chosen, self._chosen_lines)
 
     def _chosen_lines(self, fid: str) -> set[int]:
-        known = self._chosen.get(fid)
-        if known is None:
-            function = self.model.functions[fid]
-            value = re.compile(r"\b(" + "|".join(map(re.escape, function.params)) + r")\b(?!\s*(?:->|\.|\[))")
-            known = set()
-            stack: list[tuple[list[Node], bool]] = [(function.body, False)]
-            while stack and function.params:
-                nodes, chosen = stack.pop()
-                for item in nodes:
-                    if chosen and item.event is not None:
-                        known.add(item.event.line)
-                    tests = item.kind in ("if", "switch") and bool(value.search(item.condition or ""))
-                    stack.extend((branch, chosen or tests) for branch in item.branches)
-                    if item.body:
-                        stack.append((item.body, chosen))
-            self._chosen[fid] = known
-        return known
+        function = self.model.functions[fid]
+        if not function.params:
+            return set()
+        value = re.compile(r"\b(" + "|".join(map(re.escape, function.params)) + r")\b(?!\s*(?:->|\.|\[))")
+        return _lines_under(
+            function.body,
+            lambda item: item.kind in ("if", "switch") and bool(value.search(item.condition or "")),
+            then_only=False,
+        )
 
     def on_warning_path(self, chain: Iterable[Site]) -> bool:
         """Whether a call or event of ``chain`` sits under ``if (WARN_ON(...))`` or the like: a path the code
         itself says does not happen (``btrfs_put_block_group`` cancelling discard work it must not have)."""
-        for site in chain:
-            fid = self.function_ids.get((site.function, site.file))
-            if fid is not None and site.line in self._warned_lines(fid):
-                return True
-        return False
+        return self._on_marked_line(chain, self._warned, self._warned_lines)
 
     def _warned_lines(self, fid: str) -> set[int]:
-        known = self._warned.get(fid)
-        if known is None:
-            known = set()
-            stack: list[tuple[list[Node], bool]] = [(self.model.functions[fid].body, False)]
-            while stack:
-                nodes, warned = stack.pop()
-                for item in nodes:
-                    if warned and item.event is not None:
-                        known.add(item.event.line)
-                    under = warned or (item.kind == "if" and bool(_WARNING.search(item.condition or "")))
-                    if item.kind == "if" and item.branches:
-                        stack.append((item.branches[0], under))
-                        stack.extend((branch, warned) for branch in item.branches[1:])
-                    else:
-                        stack.extend((branch, warned) for branch in item.branches)
-                    if item.body:
-                        stack.append((item.body, warned))
-            self._warned[fid] = known
-        return known
+        return _lines_under(
+            self.model.functions[fid].body,
+            lambda item: item.kind == "if" and bool(_WARNING.search(item.condition or "")),
+            then_only=True,
+        )
+
+    def _on_marked_line(
+        self, chain: Iterable[Site], known: dict[str, set[int]], lines_of: Callable[[str], set[int]]
+    ) -> bool:
+        """Whether a site of ``chain`` is on one of its function's lines ``lines_of`` marks (kept in ``known``)."""
+        for site in chain:
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is None:
+                continue
+            if fid not in known:
+                known[fid] = lines_of(fid)
+            if site.line in known[fid]:
+                return True
+        return False
 
     @cached_property
     def function_ids(self) -> dict[tuple[str, str], str]:
@@ -220,3 +204,24 @@ def direct_edges(edges: list[LockEdge]) -> list[LockEdge]:
         if not shortcut:
             kept.append(edge)
     return kept
+
+
+def _lines_under(body: list[Node], opens: Callable[[Node], bool], *, then_only: bool) -> set[int]:
+    """The lines of the events under a branch that ``opens`` (a predicate on a node) marks: every branch
+    of a marked node, or only its first (the ``then`` branch) when ``then_only``; nested, as marked."""
+    lines: set[int] = set()
+    stack: list[tuple[list[Node], bool]] = [(body, False)]
+    while stack:
+        nodes, marked = stack.pop()
+        for item in nodes:
+            if marked and item.event is not None:
+                lines.add(item.event.line)
+            under = marked or opens(item)
+            if then_only and item.branches:
+                stack.append((item.branches[0], under))
+                stack.extend((branch, marked) for branch in item.branches[1:])
+            else:
+                stack.extend((branch, under) for branch in item.branches)
+            if item.body:
+                stack.append((item.body, marked))
+    return lines
