@@ -210,45 +210,27 @@ def drop_index(repo: Path) -> None:
         found.unlink(missing_ok=True)
 
 
-def in_process(repo: Path, cases: list[Case]) -> tuple[float, int, list[str | None]]:
-    """``find_base`` on every case in one process: seconds, how many answered, and the answers."""
-    from aptool.archive import LocalArchive
-    from aptool.base import close_finders, find_base
-    from aptool.errors import AptoolError
-    from aptool.series import fetch_thread
-
-    threads = [fetch_thread(LocalArchive(case.mbox), case.msgid) for case in cases]  # parsing only: no errors yet
-    answers: list[str | None] = []
-    started = time.perf_counter()
-    for case, thread in zip(cases, threads, strict=True):
-        try:
-            found = find_base(repo, thread, archive=LocalArchive(case.mbox))
-        except AptoolError:  # a mail aptool cannot read: no answer, as the command exits 2
-            answers.append(None)
-            continue
-        answers.append(found.base if found.exact else None)
-    seconds = time.perf_counter() - started
-    close_finders()
-    return seconds, sum(a is not None for a in answers), answers
-
-
-def under_review(repo: Path, cases: list[Case]) -> list[str | None]:
-    """The answers with the ``applied`` tier off, as for series not yet in the repository."""
+def in_process(repo: Path, cases: list[Case], *, applied_tier: bool = True) -> tuple[float, int, list[str | None]]:
+    """One :class:`BaseFinder` (what ``find_base`` keeps per repository) on every case in one process:
+    seconds, how many answered, and the answers.  ``applied_tier=False``: as for series under review."""
     from aptool.archive import LocalArchive
     from aptool.base.finder import BaseFinder
     from aptool.errors import AptoolError
     from aptool.series import fetch_thread
 
+    threads = [fetch_thread(LocalArchive(case.mbox), case.msgid) for case in cases]  # parsing only: no errors yet
     answers: list[str | None] = []
-    with BaseFinder(repo, applied_tier=False) as finder:
-        for case in cases:
+    with BaseFinder(repo, applied_tier=applied_tier) as finder:
+        started = time.perf_counter()
+        for case, thread in zip(cases, threads, strict=True):
             try:
-                found = finder.find(fetch_thread(LocalArchive(case.mbox), case.msgid), archive=LocalArchive(case.mbox))
-            except AptoolError:
+                found = finder.find(thread, archive=LocalArchive(case.mbox))
+            except AptoolError:  # a mail aptool cannot read: no answer, as the command exits 2
                 answers.append(None)
                 continue
             answers.append(found.base if found.exact else None)
-    return answers
+        seconds = time.perf_counter() - started
+    return seconds, sum(a is not None for a in answers), answers
 
 
 Run = tuple[str | None, float, float]  # (the commit named, wall seconds, CPU seconds of the tool and its git)
@@ -420,7 +402,7 @@ def run(repo: Path, args: argparse.Namespace, work: Path) -> None:
     print(f"find_base in one process (no index): {len(cases) / seconds:.1f} series/s")
     # Every case is cut from history, so the series is already in the repository and the `applied`
     # tier can find it.  A series under review is not: this is the rule's answer for that case.
-    answers = under_review(repo, cases)
+    _, _, answers = in_process(repo, cases, applied_tier=False)
     for kind in kinds:
         picked = [(c, a) for c, a in zip(cases, answers, strict=True) if c.kind == kind]
         valid = sum(valid_at(repo, a, c) for c, a in picked)
