@@ -33,6 +33,7 @@ from collections.abc import Iterator
 
 import networkx as nx
 
+from aptool.checks.circular_instances import Instances, project
 from aptool.checks.context import CheckContext, chain_of
 from aptool.checks.findings import Chain, CircularLocking, Location, Step
 
@@ -40,7 +41,7 @@ EXCLUSIVE = frozenset({"mutex", "spin", "rwsem-write", "rwlock-write", "flag"})
 
 
 def check(context: CheckContext) -> Iterator[CircularLocking]:
-    found = cycles(context.graph, context.flags)
+    found = cycles(context.graph, context.flags, context.places)
     gates = _gates(context, {pair for cycle in found for pair in _pairs(cycle)})
     for cycle in found:
         if not _gated(cycle, gates) and not any(_by_level(lock) for lock in cycle):
@@ -90,17 +91,22 @@ def _gated(cycle: tuple[str, ...], gates: dict[tuple[str, str], set[str]]) -> bo
     return bool(common)
 
 
-def cycles(graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, ...]]:
+def cycles(
+    graph: nx.DiGraph, flags: set[str] | frozenset[str] = frozenset(), places: Instances | None = None
+) -> list[tuple[str, ...]]:
     """The shortest cycle through each dependency, each rotated to start at its smallest class, sorted;
-    without the cycles that contain every class of a shorter cycle of real locks."""
+    without the cycles that contain every class of a shorter cycle of real locks.  With ``places``
+    (:mod:`aptool.checks.circular_instances`), a class whose dependencies say which object its lock is
+    in is one node per object: a cycle must come back to the same lock."""
     found: set[tuple[str, ...]] = set()
-    for component in nx.strongly_connected_components(graph):
+    split = places.graph(graph) if places is not None else graph
+    for component in nx.strongly_connected_components(split):
         if len(component) < 2:
             continue
-        sub = graph.subgraph(component)
+        sub = split.subgraph(component)
         for held, acquired in sorted(sub.edges):
             back = nx.shortest_path(sub, acquired, held)  # acquired ... held
-            ring = [held, *back[:-1]]
+            ring = [project(n) for n in (held, *back[:-1])]
             start = ring.index(min(ring))
             found.add(tuple(ring[start:] + ring[:start]))
     real = [set(c) for c in found if not flags & set(c)]

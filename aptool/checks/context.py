@@ -20,6 +20,7 @@ from aptool.model.data import CodeModel, Node, Site
 _WARNING = re.compile(r"\b(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON|ASSERT)\s*\(")
 
 if TYPE_CHECKING:
+    from aptool.checks.circular_instances import Instances
     from aptool.model.lockset import HeldEvent, LockEdge, LockSet
 
 
@@ -58,6 +59,13 @@ class CheckContext:
             if held != acquired:
                 graph.add_edge(held, acquired, edge=edge)
         return graph
+
+    @cached_property
+    def places(self) -> Instances:
+        """Which object the locks of each dependency on a cycle are in (:mod:`aptool.checks.circular_instances`)."""
+        from aptool.checks.circular_instances import instances
+
+        return instances(self.model, self.lockset, self.graph)
 
     def _real(self, edge: LockEdge) -> bool:
         """An edge through a flag counts only when the flag is an open-coded lock (see :attr:`flags`)."""

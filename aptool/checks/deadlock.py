@@ -118,7 +118,7 @@ def check(context: CheckContext) -> Iterator[Deadlock]:
         result = simulate(context.model, threads, chosen.max_states)
         yield finding(result, tuple(_locks_of(result)))
         return
-    for cycle in cycles(context.graph, context.flags):
+    for cycle in cycles(context.graph, context.flags, context.places):
         if any(_by_level(lock) for lock in cycle):
             continue  # nesting by level (``ctrl->depth``): which levels meet is not in the model
         edges = [context.graph.edges[a, b]["edge"] for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True)]

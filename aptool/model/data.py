@@ -64,6 +64,8 @@ class Event:
     args: list[str] = field(default_factory=list)  # calls: each argument's lock class ("" when not a lock)
     guessed: bool = False  # a call through a pointer whose struct type is unknown: targets by field name only
     clear_flags: list[str] = field(default_factory=list)  # waits: flags the condition waits to be clear
+    # calls: each argument's place; acquire: the place of the lock's struct (see aptool.model.places)
+    places: list[str] = field(default_factory=list)
 
 
 @dataclass

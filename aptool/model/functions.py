@@ -18,6 +18,7 @@ from tree_sitter import Node as TSNode
 from aptool.model.data import Annotation, Event, Function, Node, ParseError
 from aptool.model.declarations import Declarations, declared_names, initialised_type, type_of_specifier
 from aptool.model.parse import Parsed, RawAnnotation, parse
+from aptool.model.places import Places, lock_place, place_of
 from aptool.model.primitives import (
     ASSERT_HELD,
     DOWNGRADES,
@@ -109,6 +110,7 @@ class FunctionBuilder:
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
         self.depth = 0
         self.warnings: list[ParseError] = []
+        self.places = Places()  # what each variable is given: where the objects passed down live
 
     def build(self) -> Built | None:
         name = function_name(self.definition)
@@ -118,6 +120,7 @@ class FunctionBuilder:
         self._parameters()
         self.resolver.variables.update(self.params)
         nodes = self._block(body)
+        self.places.resolve(nodes, self.params)
         static = any(c.type == "storage_class_specifier" and text_of(c) == "static" for c in self.definition.children)
         function = Function(
             id=f"{self.path}:{name}",
@@ -175,6 +178,7 @@ class FunctionBuilder:
                 _store_result(nodes, names[0])
                 nodes.append(self._assigned(value, names[0], value))
                 self._remember_load(names[0], value)
+                self.places.assigned(names[0], value, self.resolver)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -439,6 +443,8 @@ class FunctionBuilder:
         if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
             name = text_of(left)
             self._remember_load(name, right)
+            plain = text_of(assignment.child_by_field_name("operator")) == "="
+            self.places.assigned(name, right if plain else None, self.resolver)
             found = container_of_type(right)
             if found:
                 self.resolver.variables[name] = found
@@ -516,6 +522,7 @@ class FunctionBuilder:
             nodes += self._expression(arg, conditional_locks, testing)
             if name is not None:
                 self._note_passed(arg, name)
+        self.places.passed(name, args)
         line = call.start_point[0] + 1
         if name is None:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
@@ -526,6 +533,7 @@ class FunctionBuilder:
                     "call", self.path, line, self._text(call), callee=callee, via_pointer=True, callee_struct=owner
                 )
                 event.args = self._arg_classes(args)
+                event.places = [place_of(a, self.resolver) for a in args]
                 nodes.append(Node("event", line, event=event))
             return nodes
         if name in LOCK_OPS:
@@ -563,6 +571,7 @@ class FunctionBuilder:
         else:
             event = Event("call", self.path, line, self._text(call), callee=name)
         event.args = self._arg_classes(args)
+        event.places = [place_of(a, self.resolver) for a in args]
         self.active = True
         return nodes + [Node("event", line, event=event)]
 
@@ -655,6 +664,8 @@ class FunctionBuilder:
             subclass=written,
             conditional=op.condition,
         )
+        if op.action == "acquire" and not op.fixed:
+            event.places = [lock_place(arg, self.resolver)]
         return [Node("event", line, event=event)]
 
     def _guard(self, op: LockOp | None, arg: TSNode | None, call: TSNode) -> list[Node]:
