@@ -30,6 +30,7 @@ uses to split a class into one node per place.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -39,6 +40,7 @@ from aptool.model.data import CodeModel, Event
 from aptool.model.lockset import Held, LockSet
 
 ANY = ""  # a place not known: it may be any object
+NULL = "NULL"  # no object
 SEPARATOR = "\x00"  # node name of a class's place in the split graph: class SEPARATOR place
 
 
@@ -105,25 +107,7 @@ def instances(model: CodeModel, lockset: LockSet, graph: nx.DiGraph) -> Instance
     }
     if not placed:
         return Instances()
-    places = _Places(model, classes)
-    taken_into: dict[tuple[str, str], set[str]] = {}
-    held_out: dict[tuple[str, str], set[str]] = {}
-    sites = _acquisitions(model)
-    for fid, locks in lockset.functions.items():
-        for found in locks.own_events:
-            if not found.held:
-                continue
-            reached = places.reached(fid, found.event)
-            if not reached:
-                continue
-            for held in found.held:
-                held_class = held.lock
-                for lock, where in reached.items():
-                    if lock in placed:
-                        taken_into.setdefault((held_class, lock), set()).update(where)
-                    if held_class in placed:
-                        own = _place_held(held, sites)
-                        held_out.setdefault((held_class, lock), set()).update(places.resolve(fid, [own]))
+    taken_into, held_out = _dependencies(model, lockset, _Places(model, classes), placed)
     result = Instances()
     split: set[str] = set()
     for held, taken in graph.edges:
@@ -131,17 +115,52 @@ def instances(model: CodeModel, lockset: LockSet, graph: nx.DiGraph) -> Instance
             continue
         pair = (_class(held), _class(taken))
         if pair[1] in placed:
-            into = frozenset(taken_into.get(pair, {ANY}))
-            result.taken[(held, taken)] = into
-            if ANY not in into:
+            result.taken[(held, taken)] = frozenset(taken_into.get(pair, {ANY}))
+            if ANY not in result.taken[(held, taken)]:
                 split.add(taken)
         if pair[0] in placed:
-            out = frozenset(held_out.get(pair, {ANY}))
-            result.held[(held, taken)] = out
-            if ANY not in out:
+            result.held[(held, taken)] = frozenset(held_out.get(pair, {ANY}))
+            if ANY not in result.held[(held, taken)]:
                 split.add(held)
     result.split = frozenset(split)
     return result
+
+
+def _dependencies(
+    model: CodeModel, lockset: LockSet, places: _Places, placed: set[str]
+) -> tuple[dict[tuple[str, str], set[str]], dict[tuple[str, str], set[str]]]:
+    """Over every event reached with something held: the places each (held, taken) pair can take its
+    lock in, and hold its held lock in."""
+    nulls = _Nulls(model, places)
+    taken_into: dict[tuple[str, str], set[str]] = {}
+    held_out: dict[tuple[str, str], set[str]] = {}
+    sites = _acquisitions(model)
+    for fid, locks in lockset.functions.items():
+        for found in locks.own_events:
+            reached = places.reached(fid, found.event) if found.held else None
+            if not reached:
+                continue
+            for held in found.held:
+                for lock, where in reached.items():
+                    if lock in placed:
+                        taken_into.setdefault((held.lock, lock), set()).update(where)
+                    if held.lock in placed:
+                        own = _place_held(held, sites)
+                        out = held_out.setdefault((held.lock, lock), set())
+                        out |= {
+                            p
+                            for p in places.resolve(fid, [own])
+                            if _reaches(places, nulls, fid, found.event, own, p, lock)
+                        }
+    return taken_into, held_out
+
+
+def _reaches(places: _Places, nulls: _Nulls, fid: str, event: Event, own: str, place: str, lock: str) -> bool:
+    """Whether ``event`` reaches ``lock`` when the held lock's object (``own`` in ``fid``) is ``place``:
+    a field NULL in that object rules out the arms that need it."""
+    if not own.startswith("=") or place not in nulls.null:
+        return True
+    return lock in places.reached_under(fid, event, frozenset((own[1:], name) for name in nulls.null[place]))
 
 
 def _place_taken(event: Event) -> str:
@@ -184,6 +203,8 @@ class _Places:
         self.entries = {fid for fid, f in model.functions.items() if f.entry}
         self.taken = self._taken()
         self.passed: dict[tuple[str, str], frozenset[str]] = {}
+        self.walked: dict[tuple[str, frozenset[tuple[str, str]]], tuple[set[str], set[int]]] = {}
+        self.walking: set[tuple[str, frozenset[tuple[str, str]]]] = set()
 
     def _own(self, fid: str) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
@@ -252,6 +273,64 @@ class _Places:
                     found.setdefault(lock, set()).add(_place_taken(event))
         return {lock: self.resolve(fid, where) for lock, where in found.items()}
 
+    def reached_under(self, fid: str, event: Event, null: frozenset[tuple[str, str]]) -> set[str]:
+        """The classes ``event`` (in ``fid``) reaches when ``param->field`` is NULL for each of ``null``."""
+        classes, live = self._walk(fid, null)
+        if id(event) not in live:
+            return set()
+        if event.kind != "call":
+            return {lock for lock in _locks(event) if lock in self.classes}
+        found = {argument for argument in event.args if argument in self.classes}
+        for target in event.targets:
+            found |= self._walk(target, self._passed_down(event, target, null))[0]
+        return found
+
+    def _passed_down(self, call: Event, target: str, null: frozenset[tuple[str, str]]) -> frozenset[tuple[str, str]]:
+        params = self.params.get(target, [])
+        return frozenset(
+            (params[index], name)
+            for index, place in enumerate(call.places[: len(params)])
+            for param, name in null
+            if place == f"={param}"
+        )
+
+    def _walk(self, fid: str, null: frozenset[tuple[str, str]]) -> tuple[set[str], set[int]]:
+        """What ``fid`` reaches (classes; its own events, by id) with the arms a NULL field rules out left out."""
+        key = (fid, null)
+        known = self.walked.get(key)
+        if known is not None:
+            return known
+        function = self.model.functions.get(fid)
+        if function is None:
+            return set(), set()
+        if not null or key in self.walking:  # nothing ruled out, or a recursion: everything it can take
+            return set(self.taken.get(fid, {})), {id(e) for e in function.events()}
+        self.walking.add(key)
+        classes: set[str] = set()
+        live: set[int] = set()
+        stack = [function.body]
+        while stack:
+            for node in stack.pop():
+                event = node.event
+                if event is not None:
+                    live.add(id(event))
+                    if event.kind == "call":
+                        classes |= {argument for argument in event.args if argument in self.classes}
+                        for target in event.targets:
+                            classes |= self._walk(target, self._passed_down(event, target, null))[0]
+                    else:
+                        classes |= {lock for lock in _locks(event) if lock in self.classes}
+                arms = node.branches
+                if node.kind == "if" and node.condition and arms:
+                    then, otherwise = _tests(node.condition)
+                    arms = [arm for index, arm in enumerate(arms) if not (then, otherwise)[min(index, 1)] & null]
+                stack.extend(arms)
+                if node.body:
+                    stack.append(node.body)
+        self.walking.discard(key)
+        self.walked[key] = (classes, live)
+        return classes, live
+
     def resolve(self, fid: str, where: Iterable[str]) -> set[str]:
         """Places in ``fid`` with its parameters replaced by what its callers pass."""
         found: set[str] = set()
@@ -279,6 +358,89 @@ class _Places:
         seen.discard(key)
         self.passed[key] = frozenset(found)
         return self.passed[key]
+
+
+class _Nulls:
+    """The fields that are NULL in the objects of a place.
+
+    ``tree->private_data = private_data`` in an init helper, and every call of the helper for the
+    place passing ``NULL`` (``extent_io_tree_init(fs_info, &cur_trans->pinned_extents, ..., NULL)``):
+    the transaction's pinned tree has no ``private_data``, so ``if (tree->private_data)`` is false for
+    it.  Only when every write of the field in the model is such a helper's (or ``NULL``), and no call
+    of the helper gives an unknown object a value.
+    """
+
+    def __init__(self, model: CodeModel, places: _Places) -> None:
+        helpers: dict[str, list[tuple[str, int, int]]] = {}  # STRUCT.field -> (helper, object, value index)
+        other: set[str] = set()
+        for fid, function in model.functions.items():
+            params = list(function.params)
+            for key, where, value in function.field_writes:
+                if value == NULL:
+                    continue
+                if where[1:] in params and value[1:] in params and where[0] == value[0] == "=":
+                    helpers.setdefault(key, []).append((fid, params.index(where[1:]), params.index(value[1:])))
+                else:
+                    other.add(key)
+        self.null: dict[str, set[str]] = {}
+        for key, found in helpers.items():
+            if key in other:
+                continue
+            given: dict[str, bool] = {}  # place -> only NULL given so far
+            for fid, obj, val in found:
+                for caller, event in places.callers.get(fid, ()):
+                    value = event.places[val] if val < len(event.places) else ANY
+                    where = event.places[obj] if obj < len(event.places) else ANY
+                    for place in places.resolve(caller, [where]):
+                        given[place] = given.get(place, True) and value == NULL
+            if not given.get(ANY, True):
+                continue  # an object not known is given a value: it may be any of them
+            for place, null in given.items():
+                if null and place != ANY:
+                    self.null.setdefault(place, set()).add(key.rpartition(".")[2])
+
+
+def _tests(condition: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """The ``param->field`` a branch needs non-NULL: (on its then-arm, on its else-arm)."""
+    text = condition.strip()
+    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        text = text[1:-1].strip()
+    if "||" in text:
+        return set(), set()
+    terms = [t.strip() for t in _split_and(text)]
+    then: set[tuple[str, str]] = set()
+    for term in terms:
+        match = _FIELD_TEST.match(term)
+        if match and match.group(1) is None and match.group(4) != "==":
+            then.add((match.group(2), match.group(3)))
+    otherwise: set[tuple[str, str]] = set()
+    if len(terms) == 1:
+        match = _FIELD_TEST.match(terms[0])
+        if match and (match.group(1) is not None or match.group(4) == "=="):
+            otherwise.add((match.group(2), match.group(3)))
+    return then, otherwise
+
+
+_FIELD_TEST = re.compile(r"^(!\s*)?\(?\s*(\w+)\s*->\s*(\w+)\s*\)?(?:\s*(==|!=)\s*NULL)?$")
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _split_and(text: str) -> list[str]:
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += (char == "(") - (char == ")")
+        if depth == 0 and text.startswith("&&", index):
+            parts.append(text[start:index])
+            start = index + 2
+    return [*parts, text[start:]]
 
 
 def _locks(event: Event) -> list[str]:

@@ -121,6 +121,10 @@ class Function:
     # "STRUCT.field" -> the functions stored into that field of a struct on this function's own stack
     # (``struct walk_control wc = { .process_func = f }``, ``wc.process_func = g``)
     local_stores: dict[str, list[str]] = field(default_factory=dict)
+    # (STRUCT.field, place of the object, place of the value) of each ``x->field = value``
+    # (aptool.model.places): ``tree->private_data = private_data`` is ("extent_io_tree.private_data",
+    # "=tree", "=private_data")
+    field_writes: list[tuple[str, str, str]] = field(default_factory=list)
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on."""

@@ -120,7 +120,7 @@ class FunctionBuilder:
         self._parameters()
         self.resolver.variables.update(self.params)
         nodes = self._block(body)
-        self.places.resolve(nodes, self.params)
+        writes = self.places.resolve(name, nodes, self.params, self.locals)
         static = any(c.type == "storage_class_specifier" and text_of(c) == "static" for c in self.definition.children)
         function = Function(
             id=f"{self.path}:{name}",
@@ -134,6 +134,7 @@ class FunctionBuilder:
             body=nodes,
             annotations=self._annotations() + self.asserted,
             local_stores=self.local_stores,
+            field_writes=writes,
         )
         _keep_tested_assignments(function)
         for warning in self.warnings:
@@ -453,6 +454,8 @@ class FunctionBuilder:
         target = strip(left)
         if target.type != "field_expression":
             return []
+        plain = text_of(assignment.child_by_field_name("operator")) == "="
+        self.places.written(target, right if plain else None, self.resolver)
         stored = strip(right)
         if stored.type == "identifier":  # ``x->hook = handle_pqap``: a function pointer, maybe
             argument = target.child_by_field_name("argument")

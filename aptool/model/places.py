@@ -15,6 +15,9 @@ A place is written as a string:
   (``&x->g``, ``&x.g``, or ``x->g.lock`` for a lock);
 - ``"=name"``: whatever the variable ``name`` points to (a parameter: the
   caller's argument);
+- ``"&function:name"``: a struct variable on ``function``'s stack (``&tree``),
+  ``"&name"``: a global one;
+- ``"NULL"``: no object (``NULL``, ``0``);
 - ``""``: not known.
 
 Calls get one place per argument, acquisitions the place of the lock's
@@ -62,6 +65,10 @@ def place_of(node: TSNode, resolver: Resolver) -> str:
         return _NULL
     if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
         argument = node.child_by_field_name("argument")
+        if argument is not None and _bare(argument).type == "identifier":
+            name = text_of(_bare(argument))  # &tree: the variable itself, when it is a struct
+            known = name in resolver.variables or name in resolver.decls.globals
+            return f"&{name}" if known and name not in resolver.pointers else ""
         return _member(argument, resolver) if argument is not None else ""
     return ""
 
@@ -92,6 +99,22 @@ class Places:
 
     def __init__(self) -> None:
         self.given: dict[str, set[str]] = {}
+        self.writes: list[tuple[str, str, str]] = []  # (STRUCT.field, object's place, value's place)
+
+    def written(self, target: TSNode, value: TSNode | None, resolver: Resolver) -> None:
+        """``x->f = v``: which field of which object gets what (see ``Function.field_writes``)."""
+        argument = target.child_by_field_name("argument")
+        owner = resolver.type_of(argument) if argument is not None else None
+        if argument is None or owner is None:
+            return
+        operator = text_of(target.child_by_field_name("operator"))
+        base = _bare(argument)
+        if operator == "->":
+            where = f"={text_of(base)}" if base.type == "identifier" else ""
+        else:
+            where = _member(base, resolver) if base.type == "field_expression" else ""
+        field = text_of(target.child_by_field_name("field"))
+        self.writes.append((f"{owner}.{field}", where, place_of(value, resolver) if value is not None else ""))
 
     def assigned(self, name: str, value: TSNode | None, resolver: Resolver) -> None:
         self.given.setdefault(name, set()).add(place_of(value, resolver) if value is not None else "")
@@ -107,9 +130,12 @@ class Places:
             elif node.type == "identifier" and (callee is None or _ITERATOR.search(callee)):
                 self.given.setdefault(text_of(node), set()).add("")
 
-    def resolve(self, body: list[Node], params: dict[str, str]) -> None:
+    def resolve(
+        self, function: str, body: list[Node], params: dict[str, str], local: dict[str, str]
+    ) -> list[tuple[str, str, str]]:
         """Rewrite the places of the events in ``body``: a parameter never assigned stays ``=name``, a
-        local given one place is that place, anything else is not known."""
+        local given one place is that place, anything else is not known; ``&local`` names ``function``'s.
+        Returns the field writes with their places rewritten the same way."""
         final: dict[str, str] = {}
         for name, values in self.given.items():
             values = values - {_NULL}
@@ -121,6 +147,8 @@ class Places:
                 inner = value[1:]
                 value = value if inner in params and inner not in self.given else ""
             final[name] = value
+        for name in local.keys() | params.keys():
+            final.setdefault(f"&{name}", f"&{function}:{name}")  # a local struct: this function's
         stack = [body]
         while stack:
             for node in stack.pop():
@@ -129,11 +157,12 @@ class Places:
                 stack.extend(node.branches)
                 if node.body:
                     stack.append(node.body)
+        return [(key, _final(where, final, params), _final(value, final, params)) for key, where, value in self.writes]
 
 
 def _final(place: str, final: dict[str, str], params: dict[str, str]) -> str:
-    if place == _NULL:
-        return ""
+    if place.startswith("&"):
+        return final.get(place, place)
     if not place.startswith("="):
         return place
     name = place[1:]
