@@ -407,3 +407,52 @@ def test_own_variants_of_every_kind() -> None:
         assert locks.effect.held == () and locks.releases_unheld == [], name
     assert sleeps_in_atomic(found) == []  # sleepy() drops the caller's spinlock before the mutex
     assert "obj.state" not in found.open_coded  # a state compared in a wait is no lock
+
+
+# --- the same lock at both ends: places of one class ----------------------------------------
+
+
+def cycles_of(name: str) -> list[tuple[str, ...]]:
+    """The lock classes of each circular-locking finding on one input."""
+    from aptool.checks import circular_locking
+    from aptool.checks.context import CheckContext
+
+    return [finding.locks for finding in circular_locking.check(CheckContext(model_of(name)))]
+
+
+def test_own_instances_distinct_members_are_distinct_locks() -> None:
+    found = graph("own-instances-distinct.c")
+    # lockdep's class graph has the cycle: one class for both queues
+    assert {("dev.lock", None, "queue.lock", None), ("queue.lock", None, "dev.lock", None)} <= edges(found)
+    assert cycles_of("own-instances-distinct.c") == []  # tx taken under dev.lock, rx held over it
+
+
+def test_own_instances_the_same_member_is_a_cycle() -> None:
+    assert cycles_of("own-instances-same.c") == [("dev.lock", "queue.lock")]
+
+
+def test_own_instances_an_unknown_object_joins_any() -> None:
+    assert cycles_of("own-instances-unknown.c") == [("dev.lock", "queue.lock")]  # d->cur may be d->rx
+
+
+def test_own_instances_places_in_the_model() -> None:
+    model = model_of("own-instances-distinct.c")
+    send = {e.text: e.places for e in model.function("dev_send").events() if e.kind == "call"}
+    assert send["queue_add(q)"] == ["dev.tx"]  # q = &d->tx, its only value besides NULL
+    receive = [e.places for e in model.function("dev_receive").events() if e.kind == "acquire"]
+    assert receive == [["dev.rx"]]
+    assert [e.places for e in model.function("queue_add").events() if e.kind == "acquire"] == [["=q"]]
+
+
+def test_own_instances_a_null_field_rules_out_the_hook() -> None:
+    found = graph("own-instances-null-field.c")
+    assert {("ctl.lock", "tree.lock"), ("tree.lock", "space.lock"), ("space.lock", "ctl.lock")} <= {
+        (e.held, e.acquired) for e in found.edges
+    }
+    assert cycles_of("own-instances-null-field.c") == []  # the pinned tree has no private_data
+    model = model_of("own-instances-null-field.c")
+    assert model.function("tree_init").field_writes == [("tree.private_data", "=tree", "=private_data")]
+
+
+def test_own_instances_the_same_tree_with_its_owner_is_a_cycle() -> None:
+    assert cycles_of("own-instances-null-field-same.c") == [("ctl.lock", "tree.lock", "space.lock")]

@@ -129,3 +129,24 @@ def test_btrfs_open_coded_locks_are_only_the_balance_flag() -> None:
     assert "btrfs_fs_info.flags[BTRFS_FS_BALANCE_RUNNING]" in kept  # set under balance_mutex, dropped
     assert "btrfs_fs_info.flags[BTRFS_FS_CLEANER_RUNNING]" not in kept  # its region only tries cleaner_mutex
     assert "extent_buffer.bflags[EXTENT_BUFFER_WRITEBACK]" not in kept  # waited for as I/O: a writeback state
+
+
+def test_btrfs_pinned_tree_and_inode_io_tree_are_different_locks() -> None:
+    # __btrfs_write_out_cache holds the free-space ctl's tree_lock over write_pinned_extent_entries,
+    # which takes the lock of the transaction's pinned_extents tree; the tree lock held over a call to
+    # the space_info lock is an inode's io_tree (clear_state_bit calls back only when
+    # tree->private_data is set, and extent_io_tree_init gives the pinned tree NULL)
+    from aptool.checks.circular_locking import cycles
+    from aptool.checks.context import CheckContext
+
+    found = graph("fs/btrfs")
+    context = CheckContext(found.model)
+    context.__dict__["lockset"] = found  # the walk this module already made
+    places = context.places
+    into = "btrfs_free_space_ctl.tree_lock", "extent_io_tree.lock"
+    out = "extent_io_tree.lock", "btrfs_space_info.lock"
+    assert places.taken[into] == {"btrfs_transaction.pinned_extents"}
+    assert places.held[out] == {"btrfs_inode.io_tree"}
+    ring = ("btrfs_block_group.lock", "btrfs_free_space_ctl.tree_lock", "extent_io_tree.lock", "btrfs_space_info.lock")
+    assert ring in cycles(context.graph, context.flags)  # lockdep's classes alone make the cycle
+    assert not any("extent_io_tree.lock" in c for c in cycles(context.graph, context.flags, places))
