@@ -99,15 +99,16 @@ def instances(model: CodeModel, lockset: LockSet, graph: nx.DiGraph) -> Instance
     if not cyclic:
         return Instances()
     classes = {_class(n) for n in cyclic}
+    events = lockset.analysis.events  # every function's events, read once by the walk
     placed = {
         e.lock
-        for f in model.functions.values()
-        for e in f.events()
+        for listed in events.values()
+        for e in listed
         if e.kind == "acquire" and e.lock in classes and e.places and e.places[0]
     }
     if not placed:
         return Instances()
-    taken_into, held_out = _dependencies(model, lockset, _Places(model, classes), placed)
+    taken_into, held_out = _dependencies(model, lockset, _Places(model, classes, events), placed)
     result = Instances()
     split: set[str] = set()
     for held, taken in graph.edges:
@@ -134,7 +135,7 @@ def _dependencies(
     nulls = _Nulls(model, places)
     taken_into: dict[tuple[str, str], set[str]] = {}
     held_out: dict[tuple[str, str], set[str]] = {}
-    sites = _acquisitions(model)
+    sites = _acquisitions(model, places.events)
     for fid, locks in lockset.functions.items():
         for found in locks.own_events:
             reached = places.reached(fid, found.event) if found.held else None
@@ -175,11 +176,11 @@ def _place_held(held: Held, sites: dict[tuple[str, int], Event]) -> str:
     return _place_taken(event) if event is not None and event.lock == held.lock else ANY
 
 
-def _acquisitions(model: CodeModel) -> dict[tuple[str, int], Event]:
+def _acquisitions(model: CodeModel, events: dict[str, list[Event]]) -> dict[tuple[str, int], Event]:
     """Acquire events by file and line (where a held lock was taken)."""
     found: dict[tuple[str, int], Event] = {}
     for function in model.functions.values():
-        for event in function.events():
+        for event in events[function.id]:
             if event.kind == "acquire" and event.lock:
                 found.setdefault((function.file, event.line), event)
     return found
@@ -188,16 +189,15 @@ def _acquisitions(model: CodeModel) -> dict[tuple[str, int], Event]:
 class _Places:
     """Which places of the classes asked about each function can take, and what callers pass."""
 
-    def __init__(self, model: CodeModel, classes: set[str]) -> None:
+    def __init__(self, model: CodeModel, classes: set[str], events: dict[str, list[Event]]) -> None:
         self.model = model
         self.classes = classes
+        self.events = events
         self.params = {fid: list(f.params) for fid, f in model.functions.items()}
         self.callers: dict[str, list[tuple[str, Event]]] = {}
-        self.calls: dict[str, list[Event]] = {}
-        for fid, function in model.functions.items():
-            for event in function.events():
+        for fid, listed in events.items():
+            for event in listed:
                 if event.kind == "call":
-                    self.calls.setdefault(fid, []).append(event)
                     for target in event.targets:
                         self.callers.setdefault(target, []).append((fid, event))
         self.entries = {fid for fid, f in model.functions.items() if f.entry}
@@ -208,7 +208,7 @@ class _Places:
 
     def _own(self, fid: str) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
-        for event in self.model.functions[fid].events():
+        for event in self.events[fid]:
             if event.kind == "call":
                 for argument in event.args:  # a lock passed to a helper that takes it: not known where
                     if argument in self.classes:
@@ -222,30 +222,21 @@ class _Places:
     def _taken(self) -> dict[str, dict[str, set[str]]]:
         """Per function, per class, the places it and its callees take (``=param`` for a parameter's)."""
         taken = {fid: self._own(fid) for fid in self.model.functions}
-        work = list(taken)
-        queued = set(work)
-        while work:
-            fid = work.pop()
-            queued.discard(fid)
-            below = taken[fid]
-            if not below:
-                continue
+        work = [(fid, lock, set(where)) for fid, below in taken.items() for lock, where in below.items()]
+        while work:  # only what is new goes up, so each place reaches each caller once
+            fid, lock, new = work.pop()
             for caller, event in self.callers.get(fid, ()):
-                mine = taken[caller]
-                changed = False
-                for lock, where in below.items():
-                    mapped = self._through(event, fid, where)
-                    known = mine.setdefault(lock, set())
-                    if not mapped <= known:
-                        known |= mapped
-                        changed = True
-                if changed and caller not in queued:
-                    queued.add(caller)
-                    work.append(caller)
+                known = taken[caller].setdefault(lock, set())
+                added = self._through(event, fid, new) - known
+                if added:
+                    known |= added
+                    work.append((caller, lock, added))
         return taken
 
-    def _through(self, call: Event, target: str, where: Iterable[str]) -> set[str]:
+    def _through(self, call: Event, target: str, where: set[str]) -> set[str]:
         """The callee's places seen from the caller: a parameter's is the argument's place."""
+        if not any(place.startswith("=") for place in where):
+            return where
         params = self.params.get(target, [])
         found = set()
         for place in where:
@@ -304,7 +295,7 @@ class _Places:
         if function is None:
             return set(), set()
         if not null or key in self.walking:  # nothing ruled out, or a recursion: everything it can take
-            return set(self.taken.get(fid, {})), {id(e) for e in function.events()}
+            return set(self.taken.get(fid, {})), {id(e) for e in self.events[fid]}
         self.walking.add(key)
         classes: set[str] = set()
         live: set[int] = set()
