@@ -14,6 +14,11 @@ is reported when it shows a dependency no shorter reported cycle shows:
 every dependency that is part of a cycle is shown once, in the shortest
 cycle it closes.
 
+A class whose dependencies say which object its lock is in
+(:mod:`aptool.checks.circular_instances`) is one node per object: a cycle
+through one class has to come back to the same lock, as a deadlock does;
+an object not known joins every object.
+
 A lock taken with a subclass computed at run time (``down_read_nested(&ctrl->reset_lock,
 ctrl->depth)``) is lockdep's nesting by level: two acquisitions of it are
 at different levels exactly when the code needs them to be, which a static

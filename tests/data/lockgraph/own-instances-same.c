@@ -6,7 +6,7 @@ struct queue {
 };
 
 struct dev {
-	struct mutex lock;
+	spinlock_t lock;
 	struct queue rx;
 	struct queue tx;
 };
@@ -23,16 +23,16 @@ void dev_send(struct dev *d)
 {
 	struct queue *q = NULL;
 
-	mutex_lock(&d->lock);
+	spin_lock(&d->lock);
 	q = &d->rx;
 	queue_add(q);
-	mutex_unlock(&d->lock);
+	spin_unlock(&d->lock);
 }
 
 static void dev_poke(struct dev *d)
 {
-	mutex_lock(&d->lock);
-	mutex_unlock(&d->lock);
+	spin_lock(&d->lock);
+	spin_unlock(&d->lock);
 }
 
 /* queue.lock -> dev.lock, on the rx queue (the lock named through the member itself) */

@@ -6,7 +6,7 @@ struct queue {
 };
 
 struct dev {
-	struct mutex lock;
+	spinlock_t lock;
 	struct queue rx;
 	struct queue tx;
 	struct queue *cur;
@@ -21,15 +21,15 @@ static void queue_add(struct queue *q)
 
 void dev_send(struct dev *d)
 {
-	mutex_lock(&d->lock);
+	spin_lock(&d->lock);
 	queue_add(d->cur);
-	mutex_unlock(&d->lock);
+	spin_unlock(&d->lock);
 }
 
 static void dev_poke(struct dev *d)
 {
-	mutex_lock(&d->lock);
-	mutex_unlock(&d->lock);
+	spin_lock(&d->lock);
+	spin_unlock(&d->lock);
 }
 
 void dev_receive(struct dev *d)
