@@ -616,9 +616,11 @@ def test_json_is_the_dataclasses(tmp_path: Path) -> None:
         "annotations",
         "entry",
         "local_stores",
+        "field_writes",
     }
     event = function["body"][0]["event"]
     assert event["kind"] == "acquire" and event["lock"] == "outer.s" and event["lock_kind"] == "spin"
+    assert event["places"] == ["=o"]  # the lock of whatever the caller passes for o
     assert set(event) == set(Event.__dataclass_fields__)
     assert set(function["body"][0]) == set(Node.__dataclass_fields__)
     edge = lock_order_edges(model, flags_as_locks=True)[0].to_dict()
