@@ -456,3 +456,12 @@ def test_own_instances_a_null_field_rules_out_the_hook() -> None:
 
 def test_own_instances_the_same_tree_with_its_owner_is_a_cycle() -> None:
     assert cycles_of("own-instances-null-field-same.c") == [("ctl.lock", "tree.lock", "space.lock")]
+
+
+def test_own_instances_a_stack_object_is_its_own_lock() -> None:
+    assert cycles_of("own-instances-stack.c") == []
+    # the same helper, with a caller that passes the rx queue: every caller's object counts
+    assert cycles_of("own-instances-stack-passed.c") == [("dev.lock", "queue.lock")]
+    model = model_of("own-instances-stack-passed.c")
+    places = [e.places for e in model.function("dev_send_local").events() if e.kind == "call"]
+    assert places == [["=d", "&dev_send_local:scratch"]]
