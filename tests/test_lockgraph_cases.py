@@ -465,3 +465,16 @@ def test_own_instances_a_stack_object_is_its_own_lock() -> None:
     model = model_of("own-instances-stack-passed.c")
     places = [e.places for e in model.function("dev_send_local").events() if e.kind == "call"]
     assert places == [["=d", "&dev_send_local:scratch"]]
+
+
+def test_own_instances_a_local_whose_address_escapes_is_not_known(tmp_path: Path) -> None:
+    source = tmp_path / "escape.c"
+    source.write_text(
+        "struct q { spinlock_t lock; };\nstruct d { struct q a; struct q b; };\nvoid take(struct q *x);\n"
+        "void f(struct d *d) { struct q *p = &d->a; struct q **pp = &p; *pp = &d->b; take(p); }\n"
+        "void g(struct d *d) { struct q *p = &d->a; struct q *o = &d->b; swap(p, o); take(p); }\n"
+        "void h(struct d *d) { struct q *p = &d->a; take(p); }\n"
+    )
+    model = build_model([source])
+    passed = {name: [e.places for e in model.function(name).events() if e.callee == "take"] for name in "fgh"}
+    assert passed == {"f": [[""]], "g": [[""]], "h": [["d.a"]]}

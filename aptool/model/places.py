@@ -37,7 +37,7 @@ from aptool.model.resolve import Resolver
 from aptool.model.syntax import text_of
 
 _NULL = "NULL"
-_ITERATOR = re.compile(r"for_each|^[A-Z_0-9]+$")  # macros that assign the variables passed to them
+_ITERATOR = re.compile(r"for_each|^swap$|get_user$|^[A-Z_0-9]+$")  # macros that may assign what they are passed
 
 
 def _bare(node: TSNode) -> TSNode:
@@ -118,17 +118,25 @@ class Places:
 
     def assigned(self, name: str, value: TSNode | None, resolver: Resolver) -> None:
         self.given.setdefault(name, set()).add(place_of(value, resolver) if value is not None else "")
+        if value is not None:
+            self.escaped(value)
+
+    def escaped(self, value: TSNode) -> None:
+        """``pp = &p``: ``p`` may be given anything through ``pp``."""
+        node = _bare(value)
+        if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
+            inner = node.child_by_field_name("argument")
+            if inner is not None and _bare(inner).type == "identifier":
+                self.given.setdefault(text_of(_bare(inner)), set()).add("")
 
     def passed(self, callee: str | None, args: list[TSNode]) -> None:
         """``foo(&p)`` may change ``p``; an iterator macro (``list_for_each_entry(p, ...)``) does."""
         for arg in args:
             node = _bare(arg)
-            if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
-                inner = node.child_by_field_name("argument")
-                if inner is not None and _bare(inner).type == "identifier":
-                    self.given.setdefault(text_of(_bare(inner)), set()).add("")
-            elif node.type == "identifier" and (callee is None or _ITERATOR.search(callee)):
+            if node.type == "identifier" and (callee is None or _ITERATOR.search(callee)):
                 self.given.setdefault(text_of(node), set()).add("")
+            else:
+                self.escaped(node)
 
     def resolve(
         self, function: str, body: list[Node], params: dict[str, str], local: dict[str, str]
