@@ -369,7 +369,9 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
 def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
     args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
     args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
-    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}, stderr=DEVNULL)
+    # GIT_FLUSH: each commit reaches us as git finds it, not when git's output buffer fills (for a
+    # rarely touched path that is near the root): the walk stops at its answer, and git with it.
+    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1", "GIT_FLUSH": "1"}, stderr=DEVNULL)
     assert proc.stdin is not None
     proc.stdin.close()
     return proc
@@ -426,9 +428,13 @@ def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]
 
 
 def raw_records(stream: object) -> Iterator[tuple[str, int, str | None, dict[str, str], dict[str, str]]]:
-    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read."""
+    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read.
+
+    Read with ``read1``: what the pipe holds now, not a full buffer, which would wait for the
+    rest of the history.
+    """
     rest = b""
-    reader = stream.read  # type: ignore[attr-defined]
+    reader = getattr(stream, "read1", None) or stream.read  # type: ignore[attr-defined]
     while True:
         chunk = reader(1 << 16)
         records = (rest + chunk).split(b"\x01")
