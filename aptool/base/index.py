@@ -56,9 +56,11 @@ class BlobIndex:
             self.add_paths(paths)
 
     @classmethod
-    def existing(cls, repo: Path, tips: list[str], progress: Progress | None = None) -> BlobIndex | None:
+    def existing(
+        cls, repo: Path, tips: list[str], progress: Progress | None = None, *, common_dir: Path | None = None
+    ) -> BlobIndex | None:
         """The persistent index when ``aptool index`` has built it (kept current), else None."""
-        path = index_file(repo)
+        path = index_file(repo, common_dir)
         if path is None or not path.exists():
             return None
         return cls(repo, tips, progress)
@@ -277,7 +279,10 @@ CREATE INDEX IF NOT EXISTS changes_commit ON changes (commit_id);
 """
 
 
-def index_file(repo: Path) -> Path | None:
+def index_file(repo: Path, common_dir: Path | None = None) -> Path | None:
+    """Where the persistent index of ``repo`` lives (``common_dir``: its git directory, when known)."""
+    if common_dir is not None:
+        return common_dir.resolve() / "aptool" / "blob-index.sqlite3"
     common = git(repo, "rev-parse", "--git-common-dir", check=False).strip()
     return (Path(repo) / common).resolve() / "aptool" / "blob-index.sqlite3" if common else None
 

@@ -16,12 +16,14 @@ when the repository has them); it stops at the answer.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aptool.base.objects import BlobLookup, once
 from aptool.git.repo import Repository
 from aptool.git.run import DEVNULL, git, git_bytes, popen
 
@@ -37,13 +39,6 @@ class Line:
     ref: str
     tip: str
     source: str  # "long-lived branch" or "maintainer tree"
-
-
-@dataclass(frozen=True)
-class Tag:
-    name: str
-    commit: str
-    time: int
 
 
 def branch_patterns(repo: Path) -> list[str]:
@@ -69,29 +64,6 @@ def _branch_name(ref: str) -> str | None:
         parts = ref.split("/", 3)
         return parts[3] if len(parts) == 4 else None
     return None
-
-
-def tags(repo: Path) -> list[Tag]:
-    """Every tag of a commit, with the commit's committer time, newest first (then by name)."""
-    out = git(
-        repo,
-        "for-each-ref",
-        "--format=%(objecttype) %(objectname) %(committerdate:unix) %(*objecttype) %(*objectname)"
-        " %(*committerdate:unix) %(refname:short)",
-        "refs/tags",
-        check=False,
-    )
-    found = []
-    for line in out.splitlines():
-        fields = line.split(" ")
-        if len(fields) < 7:
-            continue
-        kind, oid, time, peeled_kind, peeled, peeled_time, name = fields[0], *fields[1:6], " ".join(fields[6:])
-        if kind == "commit" and time:
-            found.append(Tag(name, oid, int(time)))
-        elif kind == "tag" and peeled_kind == "commit" and peeled_time:
-            found.append(Tag(name, peeled, int(peeled_time)))
-    return sorted(found, key=lambda t: (-t.time, t.name))
 
 
 # -- maintainer trees -------------------------------------------------------------
@@ -178,52 +150,34 @@ def _remote_head(refs: dict[str, str], remote: str) -> str | None:
 
 
 _READERS: dict[Path, Repository] = {}  # repositories whose persistent object reader a finder lends
+_LOOKUPS: dict[Path, BlobLookup] = {}  # repositories whose kept ``cat-file --batch-check`` a finder lends
 
 
 def lend_reader(repo: Path, reader: Repository | None) -> None:
-    """Let lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
+    """Let commit lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
     if reader is None:
         _READERS.pop(repo, None)
     else:
         _READERS[repo] = reader
 
 
+def lend_lookup(repo: Path, lookup: BlobLookup, lend: bool = True) -> None:
+    """Let blob lookups in ``repo`` go through ``lookup`` (``lend`` False: stop, if it is still the one lent)."""
+    if lend:
+        _LOOKUPS[repo] = lookup
+    elif _LOOKUPS.get(repo) is lookup:
+        del _LOOKUPS[repo]
+
+
 def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
     """The blob id at each (commit, path), "" where the path is absent or not a blob.
 
-    A few lookups go through the lent persistent reader; many at once
-    through one ``cat-file --batch-check``.
+    Through the lent kept ``cat-file`` when a finder is working, else one ``cat-file`` for them all.
     """
     if not specs:
         return []
-    reader = _READERS.get(repo)
-    if reader is not None and len(specs) <= 64 and all(path.isprintable() and _utf8(path) for _, path in specs):
-        return [_header(reader, f"{commit}:{path}") for commit, path in specs]
-    # A path from mail may carry undecodable bytes as surrogates: git is asked for those bytes.
-    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode("utf-8", "surrogateescape")
-    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
-    return [line.split()[0] if line.endswith(" blob") else "" for line in out]
-
-
-def _utf8(text: str) -> bool:
-    """True when ``text`` is plain UTF-8 (no surrogates standing for undecodable bytes)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _header(reader: Repository, spec: str) -> str:
-    try:
-        oid, kind, _ = reader.gitpython.git.get_object_header(spec)
-    except ValueError:  # "<spec> missing"
-        return ""
-    return _text(oid) if _text(kind) == "blob" else ""
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("ascii") if isinstance(value, bytes) else value
+    lookup = _LOOKUPS.get(repo)
+    return lookup.blobs(specs) if lookup is not None else once(repo, specs)
 
 
 def matches(held: str, blob: str | None) -> bool:
@@ -402,10 +356,16 @@ def _changes_per_path(
                 return
 
 
-def has_path_filters(repo: Path) -> bool:
-    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk)."""
-    names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
-    chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+def has_path_filters(repo: Path, objects: Path | None = None) -> bool:
+    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk).
+
+    ``objects``: the object directory when the caller knows it (no git process is run then).
+    """
+    if objects is None or "GIT_OBJECT_DIRECTORY" in os.environ:
+        names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
+        chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+    else:
+        names, chain = [str(objects / "info" / "commit-graph")], [str(objects / "info" / "commit-graphs")]
     files = [Path(repo, n) for n in names] + (sorted(Path(repo, chain[0]).glob("*.graph")) if chain else [])
     for file in files:
         try:

@@ -24,6 +24,7 @@ from aptool.commands.common import (
     series_source,
     series_version,
 )
+from aptool.gcpause import paused
 from aptool.terminal import printable
 
 if TYPE_CHECKING:
@@ -50,9 +51,10 @@ def base(
     one is named), or the series lacks a patch or a declared dependency
     (unless --allow-incomplete); 2: could not run.
     """
-    from aptool.commands.indexing import IndexProgress
-    from aptool.pipeline import open_series, series_base
-    from aptool.series import newer_versions, series_gaps
+    with paused():  # loading modules makes no garbage: the collector's passes would be wasted
+        from aptool.commands.indexing import IndexProgress
+        from aptool.pipeline import open_series, series_base
+        from aptool.series import newer_versions, series_gaps
 
     version = series_version(use_version, old_version)
     wanted, source = series_source(msgid, archive, mbox, timeout=timeout, no_cache=no_cache, repo=repo)
