@@ -10,6 +10,7 @@ only by ``aptool index`` or when the index already exists.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from aptool.archive.base import Archive
@@ -17,7 +18,7 @@ from aptool.base.applied import applied_bases
 from aptool.base.data import BaseResult, FileEvidence, Prerequisite
 from aptool.base.describe import describe
 from aptool.base.history import BlobHistory, count
-from aptool.base.index import BlobIndex, Progress
+from aptool.base.index import BlobIndex, IndexUnusable, Progress
 from aptool.base.lines import (
     FirstParents,
     Line,
@@ -71,6 +72,7 @@ class BaseFinder:
         self._times: dict[str, int] = {}
         self._maintainers: str | None = None
         self._bloom = False
+        self._index_note = ""  # why an index that is there is not used
 
     def __enter__(self) -> BaseFinder:
         return self
@@ -98,7 +100,22 @@ class BaseFinder:
         version: int | None = None,
         archive: Archive | None = None,
     ) -> BaseResult:
-        """The base of the thread's series (the newest version unless ``version`` is given)."""
+        """The base of the thread's series (the newest version unless ``version`` is given).
+
+        An index that fails while it is read (a damaged file) is left out, and the answer is
+        looked for again without it, with a note saying so.
+        """
+        try:
+            return self._find(thread, version, archive)
+        except sqlite3.DatabaseError as err:
+            if self._index is None:
+                raise
+            self._index.index.db.close()
+            self._index = None
+            self._index_note = f"the history index cannot be read ({err})"
+            return self._find(thread, version, archive)
+
+    def _find(self, thread: Thread, version: int | None, archive: Archive | None) -> BaseResult:
         series = require_version(thread, version)
         self._calls += 1
         if self._calls == 2:  # a batch: lookups through the persistent reader from now on
@@ -108,6 +125,8 @@ class BaseFinder:
         if not self._tips:
             raise RepositoryError(f"{self.repo} has no commits")
         notes: list[str] = []
+        if self._index_note:
+            notes.append(f"{self._index_note}; searched without it (aptool index rebuilds it)")
         needed, _ = requirements(series.patches)
         cutoff, sent = cutoff_of([p.date for p in series.patches] + ([series.cover.date] if series.cover else []))
         prerequisites: list[Prerequisite] = []
@@ -306,7 +325,11 @@ class BaseFinder:
             if history is not None:
                 history.index.db.close()
         self._paths = self._index = None
-        index = BlobIndex.existing(self.repo, self._tips, self.progress, common_dir=self.repository.common_dir)
+        self._index_note = ""
+        try:
+            index = BlobIndex.existing(self.repo, self._tips, self.progress, common_dir=self.repository.common_dir)
+        except IndexUnusable as err:
+            index, self._index_note = None, str(err)
         if index is not None:
             self._index = BlobHistory(self.repo, tips=self._tips, index=index)
         self._state = refs.state
