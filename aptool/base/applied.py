@@ -71,10 +71,11 @@ def applied_bases(
     for reach in STAGES:  # nearest the mail first: most series are found in the first days
         stage = [found for found in near if found[0] not in seen and found[1] <= int(cutoff) + reach]
         seen.update(oid for oid, _, _ in stage)
+        merged = walk.merged(repo, [oid for oid, _, _ in stage])
         candidates: dict[str, tuple[int, str | None]] = {
-            oid: (time, parent) for oid, time, parent in stage if oid not in walk.merged and parent
+            oid: (time, parent) for oid, time, parent in stage if oid not in merged and parent
         }
-        sides = [other for oid, _, _ in stage for other in walk.merged.get(oid, [])]
+        sides = [other for oid, _, _ in stage for other in merged.get(oid, [])]
         if sides:
             if floors is None:
                 floors = sorted({c for c in walk.at(tips, low).values() if c is not None})

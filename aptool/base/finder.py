@@ -112,6 +112,7 @@ class BaseFinder:
                 raise
             self._index.index.db.close()
             self._index = None
+            self._known = FirstParents(whole=True)
             self._index_note = f"the history index cannot be read ({err})"
             return self._find(thread, version, archive)
 
@@ -202,7 +203,7 @@ class BaseFinder:
         pairs: list[Pair] = [(r.path, r.blob) for r in needed]
         declared = self._verify_base_commit(series.base_commit, pairs, notes)
         trees = self._maintainer_lines([p for p, _ in pairs])
-        walk = self._known if self._calls > 1 else FirstParents()  # the lines' one first-parent walk
+        walk = self._known if self._calls > 1 else FirstParents(index=self._index_of_commits())  # the lines' walk
         tips = sorted({line.tip for line in trees + self._lines})
         applied = self._applied(series, walk, tips, pairs, cutoff) if declared is None and self.applied_tier else None
         on_trees = on_lines(self.repo, trees, pairs, cutoff, self._index, self._times, 0, self._bloom, walk)
@@ -238,6 +239,10 @@ class BaseFinder:
         times = self._times.get(first.parent, 0)
         rule = f"the first patch is already commit {first.commit[:12]}; its parent holds every pre-image"
         return Choice(first.parent, "applied", rule, times)
+
+    def _index_of_commits(self) -> BlobIndex | None:
+        """The persistent index, which also knows every commit's first parent and time."""
+        return self._index.index if self._index is not None else None
 
     def _is_commit(self, rev: str) -> bool:
         return commit_id(self.repo, rev) is not None
@@ -332,6 +337,7 @@ class BaseFinder:
             index, self._index_note = None, str(err)
         if index is not None:
             self._index = BlobHistory(self.repo, tips=self._tips, index=index)
+            self._known = FirstParents(whole=True, index=index)
         self._state = refs.state
 
     def _history(self, paths: list[str]) -> BlobHistory:

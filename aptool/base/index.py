@@ -198,6 +198,26 @@ class BlobIndex:
         ).fetchone()
         return None if row is None else int(row[0])
 
+    def first_parent_lines(self, tips: list[str], since: int) -> list[tuple[str, int, str | None]]:
+        """(commit, committer time, first parent) of the commits on the first-parent lines of ``tips``
+        committed after ``since``; each line ends at its first commit no newer than ``since``."""
+        known = [bytes.fromhex(t) for t in tips]
+        if not known:
+            return []
+        marks = ", ".join("?" * len(known))
+        rows = self.db.execute(
+            f"""WITH RECURSIVE line(id) AS (
+                SELECT id FROM commits WHERE oid IN ({marks}) AND time > ?
+                UNION
+                SELECT c.parent FROM line JOIN commits c ON c.id = line.id JOIN commits p ON p.id = c.parent
+                WHERE p.time > ?
+            )
+            SELECT c.oid, c.time, p.oid FROM line JOIN commits c ON c.id = line.id
+            LEFT JOIN commits p ON p.id = c.parent""",
+            (*known, since, since),
+        ).fetchall()
+        return [(bytes(oid).hex(), int(time), bytes(parent).hex() if parent else None) for oid, time, parent in rows]
+
     def oid_at(self, pre: int) -> str:
         return bytes(self.db.execute("SELECT oid FROM commits WHERE pre = ?", (pre,)).fetchone()[0]).hex()
 

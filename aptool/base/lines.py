@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from aptool.base.index import BlobIndex
 from aptool.base.objects import BlobLookup, once
 from aptool.git.repo import Repository
 from aptool.git.run import DEVNULL, git, git_bytes, popen
@@ -199,32 +200,59 @@ class FirstParents:
 
     Long-lived lines share most of their history (a maintenance branch
     forks from the main line), so one ``rev-list`` over all their tips
-    reads each commit once, however many lines there are.  A finder keeps
+    reads each commit once, however many lines there are.  With the
+    persistent index (``index``), which keeps every commit's first parent
+    and time, the lines are read from it instead, without git, and only the
+    other parents of the merges looked at are asked of git.  A finder keeps
     one across a batch (``whole``: each line read whole, once); otherwise
     lines are read down to the time asked about.
     """
 
-    def __init__(self, whole: bool = False) -> None:
+    def __init__(self, whole: bool = False, index: BlobIndex | None = None) -> None:
         self.known: dict[str, tuple[int, str | None]] = {}
-        self.merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self._merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self._parents_read: set[str] = set()  # commits whose other parents are known (all, from git)
         self.whole = whole
+        self.index = index
         self._read: dict[str, int] = {}  # tip -> the time its line has been read down to (0: whole)
 
     def read(self, repo: Path, tips: list[str], since: int) -> None:
-        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``)."""
+        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``).
+
+        A line is read down to its first commit no newer than ``since``, as
+        ``rev-list --since`` stops a line there.
+        """
         bound = 0 if self.whole else max(since, 0)
         wanted = [t for t in tips if self._read.get(t, 2**62) > bound]
         if not wanted:
             return
-        args = ["rev-list", "--first-parent", "--parents", "--timestamp"] + ([f"--since={bound + 1}"] if bound else [])
-        for row in git(repo, *args, *wanted, check=False).splitlines():
-            words = row.split()
-            if len(words) >= 2:
-                self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
-                if len(words) > 3:
-                    self.merged[words[1]] = words[3:]
+        if self.index is not None:
+            for oid, time, parent in self.index.first_parent_lines(wanted, bound):
+                self.known[oid] = (time, parent)
+        else:
+            args = ["rev-list", "--first-parent", "--parents", "--timestamp"]
+            args += [f"--since={bound + 1}"] if bound else []
+            for row in git(repo, *args, *wanted, check=False).splitlines():
+                words = row.split()
+                if len(words) >= 2:
+                    self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
+                    self._parents_read.add(words[1])
+                    if len(words) > 3:
+                        self._merged[words[1]] = words[3:]
         for tip in wanted:
             self._read[tip] = bound
+
+    def merged(self, repo: Path, commits: list[str]) -> dict[str, list[str]]:
+        """The merges among ``commits`` (read by the walk), with their other parents."""
+        ask = [c for c in commits if c not in self._parents_read]
+        if ask:
+            spec = ("\n".join(ask) + "\n").encode()
+            for row in git(repo, "rev-list", "--no-walk=unsorted", "--parents", "--stdin", input=spec).splitlines():
+                words = row.split()
+                if len(words) > 2:
+                    self._merged[words[0]] = words[2:]
+            self._parents_read.update(ask)
+        return {c: self._merged[c] for c in commits if c in self._merged}
 
     def at(self, tips: list[str], cutoff: int) -> dict[str, str | None]:
         """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
