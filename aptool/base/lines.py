@@ -22,6 +22,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from aptool.base.index import BlobIndex
 from aptool.base.objects import BlobLookup, once
@@ -313,27 +314,22 @@ def lines_at(repo: Path, tips: list[str], cutoff: int, known: FirstParents | Non
 def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:
     """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
 
-    Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
-    commits that change a touched path.  Between two of them the paths hold
-    the same blobs, so crossing a change back to its first parent is the
-    only place the answer can start; the walk stops there, or at a change
-    committed before ``floor`` (an answer below it could not be chosen).
-    With changed-path Bloom filters (``bloom``), git uses them for one
-    path at a time only, so each path gets its own walk and the changes
-    are put back in line order.
+    Reads ``git log --first-parent -- PATHS`` from ``start``: the commits
+    that change a touched path.  Between two of them the paths hold the same
+    blobs, so crossing a change back to its first parent is the only place
+    the answer can start: each change's first parent is asked (through the
+    kept ``cat-file``) as git finds the change, and the walk stops at the
+    answer, or at a change committed before ``floor`` (an answer below it
+    could not be chosen).  With changed-path Bloom filters (``bloom``), git
+    uses them for one path at a time only, so each path gets its own walk
+    and the changes are put back in line order.
     """
-    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
+    paths = [p for p, _ in pairs]
+    state = dict(zip(paths, blobs_at(repo, [(start, p) for p in paths]), strict=True))
     if all(matches(state[p], b) for p, b in pairs):
         return start
-    proc: subprocess.Popen[bytes] | None = None
     if bloom and 1 < len(pairs) <= PER_PATH_WALKS:
-        changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
-    else:
-        proc = _log_changes(repo, start, [p for p, _ in pairs], floor)
-        assert proc.stdout is not None
-        changes = _changes(proc.stdout)
-    try:
-        for time, parent, old in changes:
+        for time, parent, old in _changes_per_path(repo, start, paths, floor):
             if time < floor:
                 return None
             state.update(old)
@@ -342,18 +338,45 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
             if all(matches(state[p], b) for p, b in pairs):
                 return parent
         return None
+    proc = _log_changes(repo, start, paths, floor)
+    assert proc.stdout is not None
+    try:
+        for _, time, parent in commit_lines(proc.stdout):
+            if time < floor or parent is None:
+                return None
+            held = blobs_at(repo, [(parent, p) for p in paths])
+            if all(matches(found, blob) for found, (_, blob) in zip(held, pairs, strict=True)):
+                return parent
+        return None
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait()
+        proc.kill()
+        proc.wait()
 
 
 def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
-    args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
-    args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
+    """``git log --first-parent`` of the commits changing ``paths``: one line ``%H %ct %P`` each."""
+    args = ["log", "--first-parent", "--no-patch", "--format=%H %ct %P"]
+    args += [*([f"--since={since}"] if since else []), start, "--", *paths]
     # GIT_FLUSH: each commit reaches us as git finds it, not when git's output buffer fills (for a
     # rarely touched path that is near the root): the walk stops at its answer, and git with it.
     proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1", "GIT_FLUSH": "1"}, stderr=DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    return proc
+
+
+def commit_lines(stream: IO[bytes]) -> Iterator[tuple[str, int, str | None]]:
+    """(commit, committer time, first parent) per ``%H %ct %P`` line, each as soon as git has written it."""
+    for line in iter(stream.readline, b""):
+        words = line.split()
+        if len(words) >= 2:
+            yield words[0].decode(), int(words[1]), words[2].decode() if len(words) > 2 else None
+
+
+def _log_raw(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
+    args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
+    args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
+    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}, stderr=DEVNULL)
     assert proc.stdin is not None
     proc.stdin.close()
     return proc
@@ -363,7 +386,7 @@ def _changes_per_path(
     repo: Path, start: str, paths: list[str], floor: int
 ) -> Iterator[tuple[int, str | None, dict[str, str]]]:
     """The changes of ``_changes``, from one walk per path (all at once), in first-parent order."""
-    procs = [_log_changes(repo, start, [path], floor) for path in paths]
+    procs = [_log_raw(repo, start, [path], floor) for path in paths]
     by_commit: dict[str, tuple[int, str | None, dict[str, str]]] = {}
     for proc in procs:
         assert proc.stdout is not None
@@ -407,33 +430,6 @@ def has_path_filters(repo: Path, objects: Path | None = None) -> bool:
         if any(table[i : i + 4] == b"BIDX" for i in range(0, len(table), 12)):
             return True
     return False
-
-
-def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
-    """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
-    for _, time, parent, old, _ in raw_records(stream):
-        yield time, parent, old
-
-
-def raw_records(stream: object) -> Iterator[tuple[str, int, str | None, dict[str, str], dict[str, str]]]:
-    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read.
-
-    Read with ``read1``: what the pipe holds now, not a full buffer, which would wait for the
-    rest of the history.
-    """
-    rest = b""
-    reader = getattr(stream, "read1", None) or stream.read  # type: ignore[attr-defined]
-    while True:
-        chunk = reader(1 << 16)
-        records = (rest + chunk).split(b"\x01")
-        rest = records.pop() if chunk else b""
-        for record in records:
-            if record:
-                yield _raw_record(record)
-        if not chunk:
-            if rest:
-                yield _raw_record(rest)
-            return
 
 
 def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:
