@@ -8,9 +8,10 @@ option value, a missing argument, an unknown option) and any
 
 from __future__ import annotations
 
+import importlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, MutableMapping, Sequence
 from typing import Any
 
 import typer
@@ -18,7 +19,6 @@ from typer._click.exceptions import ClickException, NoArgsIsHelpError  # typer b
 from typer.core import TyperGroup
 
 from aptool import __version__
-from aptool.commands import apply_cmd, base_cmd, check_cmd, demo_cmd, hook_cmd, index_cmd, model_cmd, thread_cmd
 from aptool.errors import AptoolError
 from aptool.terminal import printable
 
@@ -41,8 +41,72 @@ def usage_line(err: ClickException) -> str:
     return text
 
 
+# Each command's module, loaded when the command runs (or help lists it): ``aptool base`` starts
+# without the option tables and imports of the other commands.  In the order help lists them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "thread": ("aptool.commands.thread_cmd", "thread"),
+    "base": ("aptool.commands.base_cmd", "base"),
+    "index": ("aptool.commands.index_cmd", "index"),
+    "apply-series": ("aptool.commands.apply_cmd", "apply_series"),
+    "model": ("aptool.commands.model_cmd", "model"),
+    "check": ("aptool.commands.check_cmd", "check"),
+    "demo": ("aptool.commands.demo_cmd", "demo"),
+    "hook": ("aptool.commands.hook_cmd", "app"),  # a group of its own
+}
+
+
+class LazyCommands(MutableMapping[str, Any]):
+    """The root's commands by name, each made from its module on first use."""
+
+    def __init__(self, made: MutableMapping[str, Any]) -> None:
+        self._made = dict(made)
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._made:
+            if name not in COMMANDS:
+                raise KeyError(name)
+            self._made[name] = _command(name)
+        return self._made[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._made[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._made[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*COMMANDS, *(name for name in self._made if name not in COMMANDS)])
+
+    def __len__(self) -> int:
+        return len(set(COMMANDS) | set(self._made))
+
+
+def _command(name: str) -> Any:
+    """The click command ``name`` from its module, made as typer makes a registered command."""
+    module, attribute = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attribute)
+    holder = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    holder.callback()(_root_help)
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name)
+    else:
+        holder.command(name)(target)
+    return typer.main.get_command(holder).get_command(None, name)  # type: ignore[attr-defined]
+
+
+def _root_help() -> None:
+    """(holds one command while it is made)"""
+
+
 class AptoolGroup(TyperGroup):
     """The root command; its ``main`` turns every error into one line and an exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(self.commands)
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -102,16 +166,6 @@ def _root(
     ),
 ) -> None:
     """Find the base of a mailed kernel patch series, apply it, and check its locking."""
-
-
-app.command("thread")(thread_cmd.thread)
-app.command("base")(base_cmd.base)
-app.command("index")(index_cmd.index)
-app.command("apply-series")(apply_cmd.apply_series)
-app.command("model")(model_cmd.model)
-app.command("check")(check_cmd.check)
-app.add_typer(hook_cmd.app, name="hook")
-app.command("demo")(demo_cmd.demo)
 
 
 def main() -> None:

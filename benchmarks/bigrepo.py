@@ -15,6 +15,7 @@ Then, on a few merged topics cut into mboxes (as ``base_bench`` does):
 * a warm answer, with the index in place.
 
     python benchmarks/bigrepo.py DIR [--commits 1000000] [--files 70000] [--cases 3]
+    python benchmarks/bigrepo.py DIR --reuse   # the commit-graph and index already there, not rebuilt
 """
 
 from __future__ import annotations
@@ -165,6 +166,12 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=3)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--commit-graph", action="store_true", help="also answer cold with changed-path Bloom filters")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the commit-graph and the index already there (moved aside for the cold answers) "
+        "instead of writing them again",
+    )
     args = parser.parse_args()
     repo = args.directory / "bigrepo"
     if not repo.exists():
@@ -182,8 +189,11 @@ def main() -> int:
     cases = base_bench.pick_cases(repo, 1, args.cases - 1, args.seed)
     for number, case in enumerate(cases):
         base_bench.write_case(repo, case, work, number)
-    index.unlink(missing_ok=True)
     graph = repo / ".git" / "objects" / "info" / "commit-graph"
+    if args.reuse:
+        reuse(repo, cases, index, graph)
+        return 0
+    index.unlink(missing_ok=True)
     graph.unlink(missing_ok=True)
     for case in cases:
         print(f"cold answer, no commit-graph: {answer(repo, case)}")
@@ -198,6 +208,29 @@ def main() -> int:
     for case in cases:
         print(f"warm answer: {answer(repo, case)}")
     return 0
+
+
+def reuse(repo: Path, cases: list[base_bench.Case], index: Path, graph: Path) -> None:
+    """The cold answers with the index and the commit-graph already there moved aside, then the warm ones."""
+    aside = [(path, path.with_name(path.name + ".aside")) for path in (index, graph) if path.exists()]
+    try:
+        for path, moved in aside:
+            path.rename(moved)
+        for case in cases:
+            print(f"cold answer, no commit-graph: {answer(repo, case)}")
+        for path, moved in aside:
+            if path == graph:
+                moved.rename(path)
+        if graph.exists():
+            for case in cases:
+                print(f"cold answer, changed-path Bloom filters: {answer(repo, case)}")
+    finally:
+        for path, moved in aside:
+            if moved.exists():
+                moved.rename(path)
+    if index.exists():
+        for case in cases:
+            print(f"warm answer: {answer(repo, case)}")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,91 @@ def test_tags_of_blobs_and_trees_are_not_history(repo: Path) -> None:
     history = BlobHistory(repo)
     assert history.size == 1 and history.contains(run_git(repo, "rev-parse", "HEAD").strip())
     assert BlobHistory(repo).size == 1  # and the next run finds the index current
+
+
+def long_history(repo: Path, commits: int, files: int = 200) -> None:
+    """``commits`` more commits on master, each changing one of ``files`` files (written by fast-import)."""
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    lines = []
+    for number in range(commits):
+        text = f"int v{number};\n".encode()
+        lines += [b"commit refs/heads/master", f"mark :{number + 1}".encode()]
+        lines += [f"committer Gen <gen@example.org> {1_600_000_000 + 60 * number} +0000".encode(), b"data 4", b"gen"]
+        lines += [f"from {head}".encode()] if number == 0 else []
+        lines += [f"M 100644 inline src/f{number % files}.c".encode(), f"data {len(text)}".encode(), text]
+    run_git(repo, "fast-import", "--quiet", stdin=b"\n".join(lines) + b"\n")
+    run_git(repo, "reset", "-q", "--hard", "master")
+
+
+def base_run(repo: Path, mbox: Path, msgid: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "aptool", "base", msgid, "--repo", str(repo), "--mbox", str(mbox), "--json"]
+    return subprocess.run(command, capture_output=True, text=True)
+
+
+@pytest.fixture()
+def series_repo(tmp_path: Path, repo: Path) -> tuple[Path, Path, str]:
+    """A repository with a history that takes a moment to index, a one-patch series on it, and its base."""
+    long_history(repo, 3000)
+    base = run_git(repo, "rev-parse", "HEAD").strip()
+    commit_files(repo, {"src/f7.c": "int seven;\n"}, "f7: seven")
+    mbox = write_mbox(tmp_path / "s.mbox", format_series(repo, 1, msgid_prefix="busy"))
+    return repo, mbox, base
+
+
+def test_runs_answer_while_another_process_builds_the_index(series_repo: tuple[Path, Path, str]) -> None:
+    repo, mbox, base = series_repo
+    from aptool.archive import LocalArchive
+    from aptool.base import BaseFinder
+    from aptool.series import fetch_thread
+
+    thread = fetch_thread(LocalArchive(mbox), "busy-1@example.org")
+    building = subprocess.Popen(
+        [sys.executable, "-m", "aptool", "index", "--repo", str(repo)], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    during = 0
+    while building.poll() is None:  # each run opens whatever index file is there at that moment
+        run = base_run(repo, mbox, "busy-1@example.org")
+        assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr
+        assert json.loads(run.stdout)["base"] == base
+        with BaseFinder(repo) as finder:
+            assert finder.find(thread, archive=LocalArchive(mbox)).base == base
+        during += 1
+    assert building.wait() == 0 and during >= 1
+    after = base_run(repo, mbox, "busy-1@example.org")
+    assert after.returncode == 0 and json.loads(after.stdout)["base"] == base
+    assert json.loads(after.stdout)["notes"] == []
+    assert [p.name for p in index_file(repo).parent.iterdir()] == ["blob-index.sqlite3"]  # type: ignore[union-attr]
+
+
+def test_an_index_open_in_one_process_stays_whole_while_another_rewrites_it(repo: Path) -> None:
+    first = commit_files(repo, {"a.c": "int a = 1;\n"}, "a: one")
+    BlobHistory(repo)  # the persistent index
+    reading = BlobHistory(repo)
+    before = reading.segments("a.c")
+    commit_files(repo, {"a.c": "int a = 2;\n"}, "a: two")
+    rewrite = subprocess.run([sys.executable, "-m", "aptool", "index", "--repo", str(repo)], capture_output=True)
+    assert rewrite.returncode == 0
+    assert reading.index.size() == 2 and reading.index.position(first) is not None  # the index it opened
+    assert BlobHistory(reading.repo, tips=reading.tips, index=reading.index).segments("a.c") == before
+    assert BlobHistory(repo).size == 3  # a new reader opens the new one
+
+
+@pytest.mark.parametrize("damage", ["garbage", "another version"])
+def test_an_unusable_index_is_left_out_with_a_note(series_repo: tuple[Path, Path, str], damage: str) -> None:
+    repo, mbox, base = series_repo
+    assert subprocess.run([sys.executable, "-m", "aptool", "index", "--repo", str(repo)]).returncode == 0
+    place = index_file(repo)
+    assert place is not None
+    if damage == "garbage":
+        place.write_bytes(b"not an index\n" * 500)
+    else:
+        with sqlite3.connect(place) as db:
+            db.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+        db.close()
+    run = base_run(repo, mbox, "busy-1@example.org")
+    answer = json.loads(run.stdout)
+    assert run.returncode == 0 and run.stderr == "" and answer["base"] == base
+    said = "cannot be read" if damage == "garbage" else "was written by another version of aptool"
+    assert [n for n in answer["notes"] if said in n and "searched without it (aptool index rebuilds it)" in n]
+    assert subprocess.run([sys.executable, "-m", "aptool", "index", "--repo", str(repo)]).returncode == 0
+    assert json.loads(base_run(repo, mbox, "busy-1@example.org").stdout)["notes"] == []

@@ -20,7 +20,7 @@ commit, not a walk of every ref's history.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from aptool.base.lines import FirstParents, Pair, blobs_at, holding, matches
@@ -40,6 +40,7 @@ class Applied:
     commit: str
     parent: str
     time: int  # the commit's committer time
+    parent_time: int | None = None  # the parent's, when the walk read it
 
 
 def first_change(patch: Patch) -> tuple[str, str | None, str] | None:
@@ -66,13 +67,15 @@ def applied_bases(
     near = sorted(walk.between(tips, low, int(cutoff) + WINDOW), key=lambda found: found[1])
     floors: list[str] | None = None
     seen: set[str] = set()
+    times: dict[str, int] = {}  # committer times the merged topics' rev-list gave
     for reach in STAGES:  # nearest the mail first: most series are found in the first days
         stage = [found for found in near if found[0] not in seen and found[1] <= int(cutoff) + reach]
         seen.update(oid for oid, _, _ in stage)
+        merged = walk.merged(repo, [oid for oid, _, _ in stage])
         candidates: dict[str, tuple[int, str | None]] = {
-            oid: (time, parent) for oid, time, parent in stage if oid not in walk.merged and parent
+            oid: (time, parent) for oid, time, parent in stage if oid not in merged and parent
         }
-        sides = [other for oid, _, _ in stage for other in walk.merged.get(oid, [])]
+        sides = [other for oid, _, _ in stage for other in merged.get(oid, [])]
         if sides:
             if floors is None:
                 floors = sorted({c for c in walk.at(tips, low).values() if c is not None})
@@ -82,10 +85,12 @@ def applied_bases(
                 words = row.split()
                 if len(words) >= 3 and int(words[0]) >= low and words[1] not in seen:
                     candidates.setdefault(words[1], (int(words[0]), words[2]))
+                if len(words) >= 2:
+                    times[words[1]] = int(words[0])
         seen.update(candidates)
         found = _applications(repo, candidates, path, pre, post, pairs)
         if found:
-            return found
+            return [replace(a, parent_time=walk.known.get(a.parent, (times.get(a.parent),))[0]) for a in found]
     return []
 
 

@@ -7,9 +7,12 @@ from pathlib import Path
 from aptool.git.run import git
 
 
-def describe(repo: Path, oid: str) -> str:
-    """``v5.13-rc1-6-g9f881d9419e0`` with tags; ``master~2`` from branches; else the short id."""
-    tagged = git(repo, "describe", "--tags", "--abbrev=12", oid, check=False).strip()
+def describe(repo: Path, oid: str, tags: bool = True) -> str:
+    """``v5.13-rc1-6-g9f881d9419e0`` with tags; ``master~2`` from branches; else the short id.
+
+    ``tags`` False: the caller knows the repository has none (``git describe`` is not asked).
+    """
+    tagged = git(repo, "describe", "--tags", "--abbrev=12", oid, check=False).strip() if tags else ""
     if tagged:
         return tagged
     for refs in ("refs/heads/*", "refs/remotes/*", "refs/*"):

@@ -10,31 +10,33 @@ only by ``aptool index`` or when the index already exists.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from aptool.archive.base import Archive
 from aptool.base.applied import applied_bases
 from aptool.base.data import BaseResult, FileEvidence, Prerequisite
 from aptool.base.describe import describe
-from aptool.base.history import NOTES_REF, BlobHistory, count
-from aptool.base.index import BlobIndex, Progress
+from aptool.base.history import BlobHistory, count
+from aptool.base.index import BlobIndex, IndexUnusable, Progress
 from aptool.base.lines import (
     FirstParents,
     Line,
     Pair,
-    Tag,
     blobs_at,
     branch_patterns,
     commit_times,
     has_path_filters,
     holders_above,
+    lend_lookup,
     lend_reader,
     long_lived_lines,
     maintainer_lines,
     matches,
-    tags,
 )
+from aptool.base.objects import BlobLookup
 from aptool.base.prerequisites import find_prerequisites
+from aptool.base.refs import Tag, read_refs
 from aptool.base.requirements import Requirement, requirements
 from aptool.base.select import Choice, any_commit, best, closest, cutoff_of, newest_tag, on_lines
 from aptool.base.sources import Offer, PatchFinder, declared_offers, mentioned_offers, required_declared
@@ -55,6 +57,7 @@ class BaseFinder:
         self.applied_tier = applied_tier
         self.repo = self.repository.cwd
         self._calls = 0  # the persistent object reader is lent from the second series on
+        self._lookup = BlobLookup(self.repo)  # blob lookups: one kept cat-file from the first series on
         self._names: dict[str, str] = {}  # describe() per commit
         self._known = FirstParents(whole=True)  # first-parent lines read whole, in a batch
         self.progress = progress
@@ -62,12 +65,14 @@ class BaseFinder:
         self._refs: dict[str, str] = {}
         self._tips: list[str] = []
         self._tags: list[Tag] = []
+        self._tagged = True
         self._lines: list[Line] = []
         self._index: BlobHistory | None = None
         self._paths: BlobHistory | None = None
         self._times: dict[str, int] = {}
         self._maintainers: str | None = None
         self._bloom = False
+        self._index_note = ""  # why an index that is there is not used
 
     def __enter__(self) -> BaseFinder:
         return self
@@ -77,6 +82,8 @@ class BaseFinder:
 
     def close(self) -> None:
         lend_reader(self.repo, None)
+        lend_lookup(self.repo, self._lookup, lend=False)
+        self._lookup.close()
         self.repository.close()
         for history in (self._index, self._paths):
             if history is not None:
@@ -93,15 +100,34 @@ class BaseFinder:
         version: int | None = None,
         archive: Archive | None = None,
     ) -> BaseResult:
-        """The base of the thread's series (the newest version unless ``version`` is given)."""
+        """The base of the thread's series (the newest version unless ``version`` is given).
+
+        An index that fails while it is read (a damaged file) is left out, and the answer is
+        looked for again without it, with a note saying so.
+        """
+        try:
+            return self._find(thread, version, archive)
+        except sqlite3.DatabaseError as err:
+            if self._index is None:
+                raise
+            self._index.index.db.close()
+            self._index = None
+            self._known = FirstParents(whole=True)
+            self._index_note = f"the history index cannot be read ({err})"
+            return self._find(thread, version, archive)
+
+    def _find(self, thread: Thread, version: int | None, archive: Archive | None) -> BaseResult:
         series = require_version(thread, version)
         self._calls += 1
         if self._calls == 2:  # a batch: lookups through the persistent reader from now on
             lend_reader(self.repo, self.repository)
+        lend_lookup(self.repo, self._lookup)
         self._refresh()
         if not self._tips:
             raise RepositoryError(f"{self.repo} has no commits")
         notes: list[str] = []
+        if self._index_note:
+            notes.append(f"{self._index_note}; searched without it (aptool index rebuilds it)")
         needed, _ = requirements(series.patches)
         cutoff, sent = cutoff_of([p.date for p in series.patches] + ([series.cover.date] if series.cover else []))
         prerequisites: list[Prerequisite] = []
@@ -177,7 +203,7 @@ class BaseFinder:
         pairs: list[Pair] = [(r.path, r.blob) for r in needed]
         declared = self._verify_base_commit(series.base_commit, pairs, notes)
         trees = self._maintainer_lines([p for p, _ in pairs])
-        walk = self._known if self._calls > 1 else FirstParents()  # the lines' one first-parent walk
+        walk = self._known if self._calls > 1 else FirstParents(index=self._index_of_commits())  # the lines' walk
         tips = sorted({line.tip for line in trees + self._lines})
         applied = self._applied(series, walk, tips, pairs, cutoff) if declared is None and self.applied_tier else None
         on_trees = on_lines(self.repo, trees, pairs, cutoff, self._index, self._times, 0, self._bloom, walk)
@@ -206,16 +232,24 @@ class BaseFinder:
         if not found:
             return None
         first = found[0]
-        times = self._times.get(first.parent) or commit_times(self.repo, [first.parent]).get(first.parent, 0)
+        if first.parent_time is not None:
+            self._times.setdefault(first.parent, first.parent_time)
+        if first.parent not in self._times:
+            self._times.update(commit_times(self.repo, [first.parent]))
+        times = self._times.get(first.parent, 0)
         rule = f"the first patch is already commit {first.commit[:12]}; its parent holds every pre-image"
         return Choice(first.parent, "applied", rule, times)
+
+    def _index_of_commits(self) -> BlobIndex | None:
+        """The persistent index, which also knows every commit's first parent and time."""
+        return self._index.index if self._index is not None else None
 
     def _is_commit(self, rev: str) -> bool:
         return commit_id(self.repo, rev) is not None
 
     def _describe(self, oid: str) -> str:
         if oid not in self._names:
-            self._names[oid] = describe(self.repo, oid)
+            self._names[oid] = describe(self.repo, oid, self._tagged)
         return self._names[oid]
 
     def _line_count(self, choice: Choice, pairs: list[Pair]) -> int:
@@ -279,40 +313,32 @@ class BaseFinder:
 
     def _refresh(self) -> None:
         """Read the refs; when they moved since the last series, the derived state is read again."""
-        out = git(self.repo, "show-ref", "--head", "--dereference", check=False)
-        if out == self._state and self._tips:
+        refs = read_refs(self.repo, self._lookup)
+        if refs.state == self._state and self._tips:
             return
-        refs: dict[str, str] = {}
-        for line in out.splitlines():
-            oid, _, ref = line.partition(" ")
-            refs[ref.removesuffix("^{}")] = oid
-        built = set()
-        for line in git(self.repo, "notes", f"--ref={NOTES_REF}", "list", check=False).splitlines():
-            parts = line.split()
-            if len(parts) == 2:
-                built.add(parts[1])
-        self._refs = {
-            ref: oid
-            for ref, oid in refs.items()
-            if not ref.startswith("refs/notes/") and ref != "refs/stash" and oid not in built
-        }
-        self._tips = _commits(self.repo, sorted(set(self._refs.values())))
-        commits = set(self._tips)
-        self._refs = {ref: oid for ref, oid in self._refs.items() if oid in commits}
-        self._tags = [t for t in tags(self.repo) if t.commit in commits]
+        self._refs = refs.commits
+        self._tips = refs.tips
+        self._times.update(refs.times)
+        self._tags = refs.tags
+        self._tagged = refs.tagged
         self._lines = long_lived_lines(self.repo, self._refs, branch_patterns(self.repo))
         self._maintainers = None
         self._names = {}
         self._known = FirstParents(whole=True)
-        self._bloom = has_path_filters(self.repo)
+        self._bloom = has_path_filters(self.repo, self.repository.common_dir / "objects")
         for history in (self._paths, self._index):
             if history is not None:
                 history.index.db.close()
         self._paths = self._index = None
-        index = BlobIndex.existing(self.repo, self._tips, self.progress)
+        self._index_note = ""
+        try:
+            index = BlobIndex.existing(self.repo, self._tips, self.progress, common_dir=self.repository.common_dir)
+        except IndexUnusable as err:
+            index, self._index_note = None, str(err)
         if index is not None:
             self._index = BlobHistory(self.repo, tips=self._tips, index=index)
-        self._state = out
+            self._known = FirstParents(whole=True, index=index)
+        self._state = refs.state
 
     def _history(self, paths: list[str]) -> BlobHistory:
         """The full index when it exists; else the path-limited history, grown to cover ``paths``."""
@@ -328,6 +354,8 @@ class BaseFinder:
         if self._maintainers is None:
             head = self._refs.get("HEAD") or (self._lines[0].tip if self._lines else "")
             spec = f"{head}:MAINTAINERS"
+            if head and not blobs_at(self.repo, [(head, "MAINTAINERS")])[0]:
+                head = ""  # most trees have none: asked of the kept cat-file, no process of its own
             found = git(self.repo, "cat-file", "-p", spec, check=False) if head and self._calls == 1 else None
             if head and self._calls > 1:
                 data = self.repository.read(spec)
@@ -349,13 +377,6 @@ def _distinct(choices: list[Choice]) -> list[Choice]:
 def _worded(choice: Choice | None, tier: str) -> Choice:
     assert choice is not None
     return Choice(choice.commit, choice.signal, f"{tier}: {choice.rule}", choice.time, choice.ref, choice.start)
-
-
-def _commits(repo: Path, oids: list[str]) -> list[str]:
-    if not oids:
-        return []
-    out = git(repo, "cat-file", "--batch-check=%(objecttype)", input=("\n".join(oids) + "\n").encode())
-    return [oid for oid, kind in zip(oids, out.splitlines(), strict=False) if kind == "commit"]
 
 
 def _later_touches(prerequisites: list[Prerequisite], series_patches: list[Patch]) -> list[FileEvidence]:

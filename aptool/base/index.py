@@ -10,13 +10,17 @@ numbering, computed from P's change points alone (see ``history``).
 
 The index is updated incrementally: new ref tips bring their new commits,
 commits no longer reachable from any searched tip are dropped.  It lives in
-one SQLite file; when that cannot be written, the index is built in memory
-for the run.
+one SQLite file, which is never changed in place: each update is made in a
+copy beside it that then replaces it (``os.replace``), so a run reading the
+index while ``aptool index`` or another run updates it reads a whole index.
+When nothing can be written there, the index is built in memory for the run.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -25,6 +29,10 @@ from aptool.git.run import DEVNULL, git, git_bytes, popen
 
 _FORMAT = "2"
 Progress = Callable[[int, int], None]  # (commits indexed so far, commits to index)
+
+
+class IndexUnusable(Exception):
+    """The index file is there but cannot be used (unreadable, or written by another version)."""
 
 
 def indexing_note(total: int) -> str:
@@ -36,16 +44,22 @@ class BlobIndex:
     """The SQLite file and the queries the history needs from it."""
 
     def __init__(
-        self, repo: Path, tips: list[str], progress: Progress | None = None, *, paths: list[str] | None = None
+        self,
+        repo: Path,
+        tips: list[str],
+        progress: Progress | None = None,
+        *,
+        paths: list[str] | None = None,
+        common_dir: Path | None = None,
     ) -> None:
         """The persistent index of every path, kept current with ``tips``; with ``paths``, an in-memory
-        index of those paths only (more can be added), which writes nothing."""
+        index of those paths only (more can be added), which writes nothing.  ``common_dir``: the
+        repository's git directory, when the caller knows it."""
         self.repo = repo
         self.progress = progress
         self.covered: set[str] | None = None  # None: every path
         if paths is None:
-            self.db = _open(repo)
-            self._update(sorted(set(tips)))
+            self._persistent(sorted(set(tips)), index_file(repo, common_dir))
         else:
             self.db = _open(None)
             self.covered = set()
@@ -56,12 +70,66 @@ class BlobIndex:
             self.add_paths(paths)
 
     @classmethod
-    def existing(cls, repo: Path, tips: list[str], progress: Progress | None = None) -> BlobIndex | None:
-        """The persistent index when ``aptool index`` has built it (kept current), else None."""
-        path = index_file(repo)
+    def existing(
+        cls, repo: Path, tips: list[str], progress: Progress | None = None, *, common_dir: Path | None = None
+    ) -> BlobIndex | None:
+        """The persistent index when ``aptool index`` has built it (brought current), else None.
+
+        Raises :class:`IndexUnusable` when the file is there but cannot be read, or another
+        version of aptool wrote it: the caller goes on without it (``aptool index`` rebuilds it).
+        """
+        path = index_file(repo, common_dir)
         if path is None or not path.exists():
             return None
-        return cls(repo, tips, progress)
+        try:
+            db = _open_existing(path)
+            written = _meta_of(db, "format")
+            db.close()
+        except sqlite3.Error as err:
+            raise IndexUnusable(f"the history index {path} cannot be read ({err})") from None
+        if written != _FORMAT:
+            raise IndexUnusable(f"the history index {path} was written by another version of aptool")
+        try:
+            return cls(repo, tips, progress, common_dir=common_dir)
+        except (sqlite3.Error, KeyError, ValueError) as err:
+            raise IndexUnusable(f"the history index {path} cannot be brought up to date ({err})") from None
+
+    def _persistent(self, tips: list[str], place: Path | None) -> None:
+        """Open the index at ``place``, brought current with ``tips``.
+
+        An index that must change is changed in a copy beside it, which then
+        replaces it in one rename: a run that reads the index meanwhile sees
+        the old index or the new one, never one half written.  An index that
+        cannot be read is built afresh; where nothing can be written, the
+        index lives in memory for the run.
+        """
+        source: sqlite3.Connection | None = None
+        if place is not None and place.exists():
+            try:
+                source = _open_existing(place)
+                if _meta_of(source, "format") == _FORMAT and _meta_of(source, "tips").split() == tips:
+                    self.db = source
+                    return
+            except sqlite3.Error:  # not an index (or not one this version reads): built afresh below
+                if source is not None:
+                    source.close()
+                source = None
+        work = _scratch_file(place)
+        self.db = sqlite3.connect(work if work is not None else ":memory:", isolation_level=None)
+        try:
+            if source is not None:
+                source.backup(self.db)
+                source.close()
+            self.db.executescript(_SCHEMA)
+            self._update(tips)
+            if work is not None and place is not None:
+                self.db.close()
+                os.replace(work, place)
+                work = None
+                self.db = _open_existing(place)
+        finally:
+            if work is not None:
+                work.unlink(missing_ok=True)
 
     def add_paths(self, paths: list[str]) -> None:
         """Index the history of ``paths`` too (path-limited mode only)."""
@@ -129,6 +197,26 @@ class BlobIndex:
             (first, last, position),
         ).fetchone()
         return None if row is None else int(row[0])
+
+    def first_parent_lines(self, tips: list[str], since: int) -> list[tuple[str, int, str | None]]:
+        """(commit, committer time, first parent) of the commits on the first-parent lines of ``tips``
+        committed after ``since``; each line ends at its first commit no newer than ``since``."""
+        known = [bytes.fromhex(t) for t in tips]
+        if not known:
+            return []
+        marks = ", ".join("?" * len(known))
+        rows = self.db.execute(
+            f"""WITH RECURSIVE line(id) AS (
+                SELECT id FROM commits WHERE oid IN ({marks}) AND time > ?
+                UNION
+                SELECT c.parent FROM line JOIN commits c ON c.id = line.id JOIN commits p ON p.id = c.parent
+                WHERE p.time > ?
+            )
+            SELECT c.oid, c.time, p.oid FROM line JOIN commits c ON c.id = line.id
+            LEFT JOIN commits p ON p.id = c.parent""",
+            (*known, since, since),
+        ).fetchall()
+        return [(bytes(oid).hex(), int(time), bytes(parent).hex() if parent else None) for oid, time, parent in rows]
 
     def oid_at(self, pre: int) -> str:
         return bytes(self.db.execute("SELECT oid FROM commits WHERE pre = ?", (pre,)).fetchone()[0]).hex()
@@ -259,8 +347,7 @@ class BlobIndex:
         self.db.execute("CREATE INDEX commits_pre ON commits (pre, time)")
 
     def _meta(self, key: str) -> str:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return "" if row is None else str(row[0])
+        return _meta_of(self.db, key)
 
     def _set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
@@ -277,25 +364,42 @@ CREATE INDEX IF NOT EXISTS changes_commit ON changes (commit_id);
 """
 
 
-def index_file(repo: Path) -> Path | None:
+def index_file(repo: Path, common_dir: Path | None = None) -> Path | None:
+    """Where the persistent index of ``repo`` lives (``common_dir``: its git directory, when known)."""
+    if common_dir is not None:
+        return common_dir.resolve() / "aptool" / "blob-index.sqlite3"
     common = git(repo, "rev-parse", "--git-common-dir", check=False).strip()
     return (Path(repo) / common).resolve() / "aptool" / "blob-index.sqlite3" if common else None
 
 
 def _open(repo: Path | None) -> sqlite3.Connection:
-    """The index file, or a fresh in-memory index (``repo`` None, or the file cannot be used)."""
-    path = index_file(repo) if repo is not None else None
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, timeout=120, isolation_level=None)
-            db.executescript(_SCHEMA)
-            return db
-        except (OSError, sqlite3.Error):
-            pass
+    """A fresh in-memory index (the touched paths' history, or where nothing can be written)."""
     db = sqlite3.connect(":memory:", isolation_level=None)
     db.executescript(_SCHEMA)
     return db
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """The index file, read only (it is only ever replaced whole, never changed in place)."""
+    return sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, timeout=120, isolation_level=None)
+
+
+def _meta_of(db: sqlite3.Connection, key: str) -> str:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return "" if row is None else str(row[0])
+
+
+def _scratch_file(place: Path | None) -> Path | None:
+    """A new empty file beside ``place`` to build the next index in; None where none can be made."""
+    if place is None:
+        return None
+    try:
+        place.parent.mkdir(parents=True, exist_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f"{place.name}.", suffix=".new", dir=place.parent)
+    except OSError:
+        return None
+    os.close(handle)
+    return Path(name)
 
 
 def _commits_only(repo: Path, oids: list[str]) -> list[str]:

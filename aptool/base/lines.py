@@ -16,12 +16,16 @@ when the repository has them); it stops at the answer.
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
+from aptool.base.index import BlobIndex
+from aptool.base.objects import BlobLookup, once
 from aptool.git.repo import Repository
 from aptool.git.run import DEVNULL, git, git_bytes, popen
 
@@ -37,13 +41,6 @@ class Line:
     ref: str
     tip: str
     source: str  # "long-lived branch" or "maintainer tree"
-
-
-@dataclass(frozen=True)
-class Tag:
-    name: str
-    commit: str
-    time: int
 
 
 def branch_patterns(repo: Path) -> list[str]:
@@ -69,29 +66,6 @@ def _branch_name(ref: str) -> str | None:
         parts = ref.split("/", 3)
         return parts[3] if len(parts) == 4 else None
     return None
-
-
-def tags(repo: Path) -> list[Tag]:
-    """Every tag of a commit, with the commit's committer time, newest first (then by name)."""
-    out = git(
-        repo,
-        "for-each-ref",
-        "--format=%(objecttype) %(objectname) %(committerdate:unix) %(*objecttype) %(*objectname)"
-        " %(*committerdate:unix) %(refname:short)",
-        "refs/tags",
-        check=False,
-    )
-    found = []
-    for line in out.splitlines():
-        fields = line.split(" ")
-        if len(fields) < 7:
-            continue
-        kind, oid, time, peeled_kind, peeled, peeled_time, name = fields[0], *fields[1:6], " ".join(fields[6:])
-        if kind == "commit" and time:
-            found.append(Tag(name, oid, int(time)))
-        elif kind == "tag" and peeled_kind == "commit" and peeled_time:
-            found.append(Tag(name, peeled, int(peeled_time)))
-    return sorted(found, key=lambda t: (-t.time, t.name))
 
 
 # -- maintainer trees -------------------------------------------------------------
@@ -178,52 +152,34 @@ def _remote_head(refs: dict[str, str], remote: str) -> str | None:
 
 
 _READERS: dict[Path, Repository] = {}  # repositories whose persistent object reader a finder lends
+_LOOKUPS: dict[Path, BlobLookup] = {}  # repositories whose kept ``cat-file --batch-check`` a finder lends
 
 
 def lend_reader(repo: Path, reader: Repository | None) -> None:
-    """Let lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
+    """Let commit lookups in ``repo`` use ``reader``'s persistent ``cat-file`` (None: stop)."""
     if reader is None:
         _READERS.pop(repo, None)
     else:
         _READERS[repo] = reader
 
 
+def lend_lookup(repo: Path, lookup: BlobLookup, lend: bool = True) -> None:
+    """Let blob lookups in ``repo`` go through ``lookup`` (``lend`` False: stop, if it is still the one lent)."""
+    if lend:
+        _LOOKUPS[repo] = lookup
+    elif _LOOKUPS.get(repo) is lookup:
+        del _LOOKUPS[repo]
+
+
 def blobs_at(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
     """The blob id at each (commit, path), "" where the path is absent or not a blob.
 
-    A few lookups go through the lent persistent reader; many at once
-    through one ``cat-file --batch-check``.
+    Through the lent kept ``cat-file`` when a finder is working, else one ``cat-file`` for them all.
     """
     if not specs:
         return []
-    reader = _READERS.get(repo)
-    if reader is not None and len(specs) <= 64 and all(path.isprintable() and _utf8(path) for _, path in specs):
-        return [_header(reader, f"{commit}:{path}") for commit, path in specs]
-    # A path from mail may carry undecodable bytes as surrogates: git is asked for those bytes.
-    text = "".join(f"{commit}:{path}\n" for commit, path in specs).encode("utf-8", "surrogateescape")
-    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
-    return [line.split()[0] if line.endswith(" blob") else "" for line in out]
-
-
-def _utf8(text: str) -> bool:
-    """True when ``text`` is plain UTF-8 (no surrogates standing for undecodable bytes)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _header(reader: Repository, spec: str) -> str:
-    try:
-        oid, kind, _ = reader.gitpython.git.get_object_header(spec)
-    except ValueError:  # "<spec> missing"
-        return ""
-    return _text(oid) if _text(kind) == "blob" else ""
-
-
-def _text(value: str | bytes) -> str:
-    return value.decode("ascii") if isinstance(value, bytes) else value
+    lookup = _LOOKUPS.get(repo)
+    return lookup.blobs(specs) if lookup is not None else once(repo, specs)
 
 
 def matches(held: str, blob: str | None) -> bool:
@@ -245,32 +201,59 @@ class FirstParents:
 
     Long-lived lines share most of their history (a maintenance branch
     forks from the main line), so one ``rev-list`` over all their tips
-    reads each commit once, however many lines there are.  A finder keeps
+    reads each commit once, however many lines there are.  With the
+    persistent index (``index``), which keeps every commit's first parent
+    and time, the lines are read from it instead, without git, and only the
+    other parents of the merges looked at are asked of git.  A finder keeps
     one across a batch (``whole``: each line read whole, once); otherwise
     lines are read down to the time asked about.
     """
 
-    def __init__(self, whole: bool = False) -> None:
+    def __init__(self, whole: bool = False, index: BlobIndex | None = None) -> None:
         self.known: dict[str, tuple[int, str | None]] = {}
-        self.merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self._merged: dict[str, list[str]] = {}  # a merge on a line: its other parents
+        self._parents_read: set[str] = set()  # commits whose other parents are known (all, from git)
         self.whole = whole
+        self.index = index
         self._read: dict[str, int] = {}  # tip -> the time its line has been read down to (0: whole)
 
     def read(self, repo: Path, tips: list[str], since: int) -> None:
-        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``)."""
+        """Read the lines of ``tips``: their commits newer than ``since`` (every commit when ``whole``).
+
+        A line is read down to its first commit no newer than ``since``, as
+        ``rev-list --since`` stops a line there.
+        """
         bound = 0 if self.whole else max(since, 0)
         wanted = [t for t in tips if self._read.get(t, 2**62) > bound]
         if not wanted:
             return
-        args = ["rev-list", "--first-parent", "--parents", "--timestamp"] + ([f"--since={bound + 1}"] if bound else [])
-        for row in git(repo, *args, *wanted, check=False).splitlines():
-            words = row.split()
-            if len(words) >= 2:
-                self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
-                if len(words) > 3:
-                    self.merged[words[1]] = words[3:]
+        if self.index is not None:
+            for oid, time, parent in self.index.first_parent_lines(wanted, bound):
+                self.known[oid] = (time, parent)
+        else:
+            args = ["rev-list", "--first-parent", "--parents", "--timestamp"]
+            args += [f"--since={bound + 1}"] if bound else []
+            for row in git(repo, *args, *wanted, check=False).splitlines():
+                words = row.split()
+                if len(words) >= 2:
+                    self.known[words[1]] = (int(words[0]), words[2] if len(words) > 2 else None)
+                    self._parents_read.add(words[1])
+                    if len(words) > 3:
+                        self._merged[words[1]] = words[3:]
         for tip in wanted:
             self._read[tip] = bound
+
+    def merged(self, repo: Path, commits: list[str]) -> dict[str, list[str]]:
+        """The merges among ``commits`` (read by the walk), with their other parents."""
+        ask = [c for c in commits if c not in self._parents_read]
+        if ask:
+            spec = ("\n".join(ask) + "\n").encode()
+            for row in git(repo, "rev-list", "--no-walk=unsorted", "--parents", "--stdin", input=spec).splitlines():
+                words = row.split()
+                if len(words) > 2:
+                    self._merged[words[0]] = words[2:]
+            self._parents_read.update(ask)
+        return {c: self._merged[c] for c in commits if c in self._merged}
 
     def at(self, tips: list[str], cutoff: int) -> dict[str, str | None]:
         """Per tip, the first commit on its first-parent line committed no later than ``cutoff``.
@@ -331,27 +314,22 @@ def lines_at(repo: Path, tips: list[str], cutoff: int, known: FirstParents | Non
 def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0, bloom: bool = False) -> str | None:
     """The first commit at or below ``start`` on its first-parent line that holds every pre-image.
 
-    Reads ``git log --first-parent --raw -- PATHS`` from ``start``: the
-    commits that change a touched path.  Between two of them the paths hold
-    the same blobs, so crossing a change back to its first parent is the
-    only place the answer can start; the walk stops there, or at a change
-    committed before ``floor`` (an answer below it could not be chosen).
-    With changed-path Bloom filters (``bloom``), git uses them for one
-    path at a time only, so each path gets its own walk and the changes
-    are put back in line order.
+    Reads ``git log --first-parent -- PATHS`` from ``start``: the commits
+    that change a touched path.  Between two of them the paths hold the same
+    blobs, so crossing a change back to its first parent is the only place
+    the answer can start: each change's first parent is asked (through the
+    kept ``cat-file``) as git finds the change, and the walk stops at the
+    answer, or at a change committed before ``floor`` (an answer below it
+    could not be chosen).  With changed-path Bloom filters (``bloom``), git
+    uses them for one path at a time only, so each path gets its own walk
+    and the changes are put back in line order.
     """
-    state = dict(zip([p for p, _ in pairs], blobs_at(repo, [(start, p) for p, _ in pairs]), strict=True))
+    paths = [p for p, _ in pairs]
+    state = dict(zip(paths, blobs_at(repo, [(start, p) for p in paths]), strict=True))
     if all(matches(state[p], b) for p, b in pairs):
         return start
-    proc: subprocess.Popen[bytes] | None = None
     if bloom and 1 < len(pairs) <= PER_PATH_WALKS:
-        changes = _changes_per_path(repo, start, [p for p, _ in pairs], floor)
-    else:
-        proc = _log_changes(repo, start, [p for p, _ in pairs], floor)
-        assert proc.stdout is not None
-        changes = _changes(proc.stdout)
-    try:
-        for time, parent, old in changes:
+        for time, parent, old in _changes_per_path(repo, start, paths, floor):
             if time < floor:
                 return None
             state.update(old)
@@ -360,13 +338,42 @@ def first_holder_walk(repo: Path, start: str, pairs: list[Pair], floor: int = 0,
             if all(matches(state[p], b) for p, b in pairs):
                 return parent
         return None
+    proc = _log_changes(repo, start, paths, floor)
+    assert proc.stdout is not None
+    try:
+        for _, time, parent in commit_lines(proc.stdout):
+            if time < floor or parent is None:
+                return None
+            held = blobs_at(repo, [(parent, p) for p in paths])
+            if all(matches(found, blob) for found, (_, blob) in zip(held, pairs, strict=True)):
+                return parent
+        return None
     finally:
-        if proc is not None:
-            proc.kill()
-            proc.wait()
+        proc.kill()
+        proc.wait()
 
 
 def _log_changes(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
+    """``git log --first-parent`` of the commits changing ``paths``: one line ``%H %ct %P`` each."""
+    args = ["log", "--first-parent", "--no-patch", "--format=%H %ct %P"]
+    args += [*([f"--since={since}"] if since else []), start, "--", *paths]
+    # GIT_FLUSH: each commit reaches us as git finds it, not when git's output buffer fills (for a
+    # rarely touched path that is near the root): the walk stops at its answer, and git with it.
+    proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1", "GIT_FLUSH": "1"}, stderr=DEVNULL)
+    assert proc.stdin is not None
+    proc.stdin.close()
+    return proc
+
+
+def commit_lines(stream: IO[bytes]) -> Iterator[tuple[str, int, str | None]]:
+    """(commit, committer time, first parent) per ``%H %ct %P`` line, each as soon as git has written it."""
+    for line in iter(stream.readline, b""):
+        words = line.split()
+        if len(words) >= 2:
+            yield words[0].decode(), int(words[1]), words[2].decode() if len(words) > 2 else None
+
+
+def _log_raw(repo: Path, start: str, paths: list[str], since: int = 0) -> subprocess.Popen[bytes]:
     args = ["log", "--first-parent", "--raw", "-z", "--no-abbrev", "--no-renames", "--diff-merges=first-parent"]
     args += ["--format=%x01%H %ct %P", *([f"--since={since}"] if since else []), start, "--", *paths]
     proc = popen(repo, *args, env={"GIT_LITERAL_PATHSPECS": "1"}, stderr=DEVNULL)
@@ -379,7 +386,7 @@ def _changes_per_path(
     repo: Path, start: str, paths: list[str], floor: int
 ) -> Iterator[tuple[int, str | None, dict[str, str]]]:
     """The changes of ``_changes``, from one walk per path (all at once), in first-parent order."""
-    procs = [_log_changes(repo, start, [path], floor) for path in paths]
+    procs = [_log_raw(repo, start, [path], floor) for path in paths]
     by_commit: dict[str, tuple[int, str | None, dict[str, str]]] = {}
     for proc in procs:
         assert proc.stdout is not None
@@ -400,10 +407,16 @@ def _changes_per_path(
                 return
 
 
-def has_path_filters(repo: Path) -> bool:
-    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk)."""
-    names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
-    chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+def has_path_filters(repo: Path, objects: Path | None = None) -> bool:
+    """Whether the repository's commit-graph carries changed-path Bloom filters (``BIDX`` chunk).
+
+    ``objects``: the object directory when the caller knows it (no git process is run then).
+    """
+    if objects is None or "GIT_OBJECT_DIRECTORY" in os.environ:
+        names = git(repo, "rev-parse", "--git-path", "objects/info/commit-graph", check=False).split()
+        chain = git(repo, "rev-parse", "--git-path", "objects/info/commit-graphs", check=False).split()
+    else:
+        names, chain = [str(objects / "info" / "commit-graph")], [str(objects / "info" / "commit-graphs")]
     files = [Path(repo, n) for n in names] + (sorted(Path(repo, chain[0]).glob("*.graph")) if chain else [])
     for file in files:
         try:
@@ -417,29 +430,6 @@ def has_path_filters(repo: Path) -> bool:
         if any(table[i : i + 4] == b"BIDX" for i in range(0, len(table), 12)):
             return True
     return False
-
-
-def _changes(stream: object) -> Iterator[tuple[int, str | None, dict[str, str]]]:
-    """(committer time, first parent, {path: blob before the change}) per commit of a ``log --raw -z`` stream."""
-    for _, time, parent, old, _ in raw_records(stream):
-        yield time, parent, old
-
-
-def raw_records(stream: object) -> Iterator[tuple[str, int, str | None, dict[str, str], dict[str, str]]]:
-    """``_raw_record`` of each commit of a ``log --raw -z --format=%x01%H %ct %P`` stream, as it is read."""
-    rest = b""
-    reader = stream.read  # type: ignore[attr-defined]
-    while True:
-        chunk = reader(1 << 16)
-        records = (rest + chunk).split(b"\x01")
-        rest = records.pop() if chunk else b""
-        for record in records:
-            if record:
-                yield _raw_record(record)
-        if not chunk:
-            if rest:
-                yield _raw_record(rest)
-            return
 
 
 def _raw_record(record: bytes) -> tuple[str, int, str | None, dict[str, str], dict[str, str]]:

@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aptool.base.history import BlobHistory, Range
-from aptool.base.lines import FirstParents, Line, Pair, Tag, first_holder_walk, holding, lines_at
+from aptool.base.lines import FirstParents, Line, Pair, first_holder_walk, holding, lines_at
+from aptool.base.refs import Tag
 
 
 @dataclass(frozen=True)
@@ -81,11 +82,13 @@ def on_lines(
     for line in lines:  # a tip committed before the cut-off is the line's commit then: no walk
         if times.get(line.tip, limit + 1) <= limit:
             at[line.tip] = line.tip
+    known = known if known is not None else FirstParents()
     at.update(lines_at(repo, sorted({line.tip for line in lines} - at.keys()), limit, known))
     for line in lines:
         start = at[line.tip]
         if start is not None and start not in starts:
             starts[start] = line
+    times.update((s, known.known[s][0]) for s in starts if s not in times and s in known.known)  # read by the walk
     missing = [s for s in starts if s not in times]
     times.update(history.times(missing) if history is not None else _times(repo, missing))
     found: list[Choice] = []

@@ -29,14 +29,14 @@ def index(
     from aptool.git.repo import open_repository
 
     with open_repository(repo) as found:
-        repo = found.cwd
+        repo, common_dir = found.cwd, found.common_dir
     started = time.perf_counter()
     progress = IndexProgress()
-    try:
-        built = BlobIndex(repo, searchable_tips(repo), progress)
+    try:  # built beside the old index and renamed over it: runs reading it meanwhile read a whole index
+        built = BlobIndex(repo, searchable_tips(repo), progress, common_dir=common_dir)
     finally:
         progress.close()
-    where = index_file(repo)
+    where = index_file(repo, common_dir)
     size = where.stat().st_size if where is not None and where.exists() else 0
     answer: dict[str, object] = {
         "index": str(where) if where is not None else None,

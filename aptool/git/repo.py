@@ -143,7 +143,12 @@ def open_repository(path: Path | str) -> Repository:
     path = Path(path).expanduser()
     if not path.is_dir():
         raise RepositoryError(f"not a git repository: {path.resolve()} does not exist")
-    proc = run(path, "rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository")
+    asked = ("rev-parse", "--path-format=absolute", "--git-dir", "--git-common-dir", "--is-bare-repository")
+    proc = run(path, *asked, "--show-toplevel")  # in a work tree, the usual case: one process
+    answer = proc.stdout.decode("utf-8", "replace").splitlines()
+    if proc.returncode == 0 and len(answer) == 4 and answer[2] != "true" and answer[3]:
+        return Repository(path, Path(answer[3]), Path(answer[0]), Path(answer[1]))
+    proc = run(path, *asked)  # bare, inside the .git directory, or no repository
     if proc.returncode != 0:
         said = last_line(proc)
         why = "" if "not a git repository" in said else f" ({said.removeprefix('fatal: ')})"
