@@ -129,3 +129,24 @@ def test_btrfs_open_coded_locks_are_only_the_balance_flag() -> None:
     assert "btrfs_fs_info.flags[BTRFS_FS_BALANCE_RUNNING]" in kept  # set under balance_mutex, dropped
     assert "btrfs_fs_info.flags[BTRFS_FS_CLEANER_RUNNING]" not in kept  # its region only tries cleaner_mutex
     assert "extent_buffer.bflags[EXTENT_BUFFER_WRITEBACK]" not in kept  # waited for as I/O: a writeback state
+
+
+def test_btrfs_a_zeroed_path_asks_for_no_commit_root_sem() -> None:
+    # find_parent_nodes' path comes from btrfs_alloc_path() (kmem_cache_zalloc) and nothing on the way
+    # writes need_commit_sem: btrfs_next_old_leaf's down_read(&fs_info->commit_root_sem) is not taken
+    from aptool.model.values import encode
+
+    found = graph("fs/btrfs")
+    model, analysis = found.model, found.analysis
+    fresh = analysis.objects.fresh(model.function("find_parent_nodes").id, "path")
+    assert fresh is not None and "need_commit_sem" not in fresh and "search_commit_root" in fresh
+    # send's path asks for it (alloc_path_for_send), so a walk with it still takes the semaphore
+    sent = analysis.objects.returned(model.function("alloc_path_for_send").id)
+    assert sent is not None and "need_commit_sem" in sent
+    leaf = model.function("btrfs_next_old_leaf").id
+    assert "need_commit_sem" in found.functions[leaf].preserved["path"]  # cleared, then restored
+    take = analysis.keys[("take", "btrfs_fs_info.commit_root_sem", "rwsem-read", None, False, None)]
+    assert analysis.reach(leaf, ((1, encode(sent)),), None) >> take & 1
+    assert not analysis.reach(leaf, ((1, encode(fresh)),), None) >> take & 1
+    assert analysis.reach(leaf, (), None) >> take & 1  # a path from nobody knows where
+    assert ("btrfs_delayed_node.mutex", "btrfs_fs_info.commit_root_sem") not in pairs(found)

@@ -64,6 +64,7 @@ class Event:
     args: list[str] = field(default_factory=list)  # calls: each argument's lock class ("" when not a lock)
     guessed: bool = False  # a call through a pointer whose struct type is unknown: targets by field name only
     clear_flags: list[str] = field(default_factory=list)  # waits: flags the condition waits to be clear
+    objects: list[str] = field(default_factory=list)  # calls: per argument, the variable passed (``v``, ``&v``) or ""
 
 
 @dataclass
@@ -119,6 +120,14 @@ class Function:
     # "STRUCT.field" -> the functions stored into that field of a struct on this function's own stack
     # (``struct walk_control wc = { .process_func = f }``, ``wc.process_func = g``)
     local_stores: dict[str, list[str]] = field(default_factory=dict)
+    # variable -> the fields this function may leave non-zero in the object it points to ("*": it escapes)
+    field_stores: dict[str, list[str]] = field(default_factory=dict)
+    # the same, for writes the walk does not follow as ``assign`` events: ``|=``, ``++``, ``&v->f`` passed,
+    # ``v->f.g = x``, ``v->f[i] = x``
+    field_updates: dict[str, list[str]] = field(default_factory=dict)
+    # local -> what each assignment gives it: "call:NAME", "{}" (an initialiser list), "null", "other"
+    assigned_from: dict[str, list[str]] = field(default_factory=dict)
+    returns: list[str] = field(default_factory=list)  # per return: "call:NAME", "var:NAME", "null", "other"
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on."""

@@ -35,6 +35,17 @@ from aptool.model.primitives import (
     LockOp,
 )
 from aptool.model.resolve import Resolver, container_of_type, strip
+from aptool.model.stores import (
+    ESCAPES,
+    READERS,
+    address_of_field,
+    assigned_shape,
+    field_base,
+    initialiser_stores,
+    is_zero,
+    passed_object,
+    returned_shape,
+)
 from aptool.model.syntax import text_of
 
 _LOOPS = ("for_statement", "while_statement")
@@ -104,6 +115,10 @@ class FunctionBuilder:
         self.passed: set[tuple[str, str]] = set()
         self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
         self.local_stores: dict[str, list[str]] = {}  # the same, into a struct on the function's stack
+        self.field_stores: dict[str, list[str]] = {}  # variable -> fields written non-zero (see stores.py)
+        self.field_updates: dict[str, list[str]] = {}  # the same, not by a plain ``v->f = x``
+        self.assigned_from: dict[str, list[str]] = {}
+        self.returns: list[str] = []
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
@@ -131,6 +146,10 @@ class FunctionBuilder:
             body=nodes,
             annotations=self._annotations() + self.asserted,
             local_stores=self.local_stores,
+            field_stores=self.field_stores,
+            field_updates=self.field_updates,
+            assigned_from=self.assigned_from,
+            returns=self.returns,
         )
         _keep_tested_assignments(function)
         for warning in self.warnings:
@@ -175,6 +194,7 @@ class FunctionBuilder:
                 _store_result(nodes, names[0])
                 nodes.append(self._assigned(value, names[0], value))
                 self._remember_load(names[0], value)
+                self._note_value(names[0], value)
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -254,9 +274,7 @@ class FunctionBuilder:
         if kind == "switch_statement":
             return self._switch(node)
         if kind == "return_statement":
-            value = node.named_children[0] if node.named_children else None
-            releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
-            return self._expression(value) + releases + [Node("return", line)]
+            return self._return(node, line)
         if kind == "goto_statement":
             return [Node("goto", line, label=text_of(node.child_by_field_name("label")))]
         if kind == "labeled_statement":
@@ -287,6 +305,14 @@ class FunctionBuilder:
                 found += self._statement(child) if is_statement else self._expression(child)
             return found
         return self._expression(node)
+
+    def _return(self, node: TSNode, line: int) -> list[Node]:
+        value = node.named_children[0] if node.named_children else None
+        self.returns.append(returned_shape(value, self.resolver.variables))
+        if value is not None and passed_object(value, self.params):  # a local returned is the caller's now
+            self._escape(value)
+        releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
+        return self._expression(value) + releases + [Node("return", line)]
 
     def _if(self, node: TSNode) -> list[Node]:
         line = node.start_point[0] + 1
@@ -411,6 +437,8 @@ class FunctionBuilder:
             if left is not None and right is not None:
                 nodes += self._assign(node, left, right)
             return nodes
+        if kind == "update_expression":  # v->f++
+            self._note_write(node.child_by_field_name("argument") or node, None, "++")
         if kind == "field_expression" and testing:
             nodes = self._expression(node.child_by_field_name("argument"))
             return nodes + self._candidate("flag-test", node, node, None, None, "")
@@ -435,7 +463,57 @@ class FunctionBuilder:
         if name not in known:
             known.append(name)
 
+    # --- what is written into objects (see stores.py) ----------------------------------------
+
+    def _stored(self, variable: str, name: str, plain: bool = False) -> None:
+        for table in (self.field_stores,) if plain else (self.field_stores, self.field_updates):
+            known = table.setdefault(variable, [])
+            if name not in known:
+                known.append(name)
+
+    def _escape(self, value: TSNode | None) -> None:
+        """A variable's object stored elsewhere or returned: reachable from elsewhere, anything may write it."""
+        if value is not None and value.type != "initializer_list":
+            variable = passed_object(value, self.resolver.variables)
+            if variable:
+                self._stored(variable, ESCAPES)
+
+    def _note_value(self, name: str, value: TSNode) -> None:
+        """``name = value`` for a local: what it is assigned from, and what its initialiser writes."""
+        self.assigned_from.setdefault(name, []).append(assigned_shape(value))
+        if value.type == "initializer_list":
+            for written in initialiser_stores(value):
+                self._stored(name, written)
+        else:
+            self._escape(value)
+
+    def _note_write(self, left: TSNode, right: TSNode | None, operator: str) -> None:
+        """``v->f = x``: the field ``f`` of ``v``'s object, unless ``x`` is a literal zero."""
+        if left.type == "pointer_expression" and passed_object(left, self.resolver.variables):  # *v = ...
+            self._stored(passed_object(left, self.resolver.variables), ESCAPES)
+        base = field_base(left)
+        if base is not None and base[0] in self.resolver.variables and (operator != "=" or not is_zero(right)):
+            target = strip(left)
+            inner = target.child_by_field_name("argument") if target.type == "field_expression" else None
+            plain = operator == "=" and inner is not None and strip(inner).type == "identifier"
+            self._stored(base[0], base[1], plain)
+
+    def _note_objects(self, callee: str | None, args: list[TSNode]) -> list[str]:
+        """A call's arguments: ``&v->f`` lets the callee write ``f`` (unless it only reads); per argument,
+        the variable whose object it passes (``v``, ``&v``), or ""."""
+        for arg in args:
+            written = address_of_field(arg) if callee not in READERS else None
+            if written is not None and written[0] in self.resolver.variables:
+                self._stored(*written)
+        return [passed_object(arg, self.resolver.variables) for arg in args]
+
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
+        operator = text_of(assignment.child_by_field_name("operator"))
+        if left.type == "identifier" and text_of(left) in self.resolver.variables:
+            self._note_value(text_of(left), right)
+        else:
+            self._note_write(left, right, operator)
+            self._escape(right)
         if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
             name = text_of(left)
             self._remember_load(name, right)
@@ -516,6 +594,7 @@ class FunctionBuilder:
             nodes += self._expression(arg, conditional_locks, testing)
             if name is not None:
                 self._note_passed(arg, name)
+        objects = self._note_objects(name, args)
         line = call.start_point[0] + 1
         if name is None:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
@@ -526,6 +605,7 @@ class FunctionBuilder:
                     "call", self.path, line, self._text(call), callee=callee, via_pointer=True, callee_struct=owner
                 )
                 event.args = self._arg_classes(args)
+                event.objects = objects
                 nodes.append(Node("event", line, event=event))
             return nodes
         if name in LOCK_OPS:
@@ -563,6 +643,7 @@ class FunctionBuilder:
         else:
             event = Event("call", self.path, line, self._text(call), callee=name)
         event.args = self._arg_classes(args)
+        event.objects = objects
         self.active = True
         return nodes + [Node("event", line, event=event)]
 
