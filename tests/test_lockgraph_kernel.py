@@ -150,3 +150,20 @@ def test_btrfs_a_zeroed_path_asks_for_no_commit_root_sem() -> None:
     assert not analysis.reach(leaf, ((1, encode(fresh)),), None) >> take & 1
     assert analysis.reach(leaf, (), None) >> take & 1  # a path from nobody knows where
     assert ("btrfs_delayed_node.mutex", "btrfs_fs_info.commit_root_sem") not in pairs(found)
+
+
+def test_btrfs_recording_a_root_under_commit_is_behind_a_done_once_guard() -> None:
+    # btrfs_commit_transaction holds reloc_mutex and reaches btrfs_record_root_in_trans, which returns early
+    # when root->last_trans == trans->transid and otherwise takes reloc_mutex and sets last_trans
+    # (record_root_in_trans): the walk keeps the self dependency, recursive-locking leaves it out
+    from aptool.checks import recursive_locking
+    from aptool.checks.context import CheckContext
+
+    found = graph("fs/btrfs")
+    context = CheckContext(found.model)
+    context.__dict__["lockset"] = found  # the walk this module already made
+    (edge,) = [e for e in found.edges if e.is_self and e.held == "btrfs_fs_info.reloc_mutex"]
+    assert edge.held_at.function == "btrfs_commit_transaction"
+    assert edge.chain[-1].function == "btrfs_record_root_in_trans"
+    assert context.done_once(edge.chain, edge.held_at)
+    assert not any("reloc_mutex" in name for f in recursive_locking.check(context) for name in f.locks)

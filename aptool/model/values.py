@@ -183,6 +183,28 @@ class Objects:
                     return _ALL
         return frozenset(written)
 
+    def writes(self, fid: str, name: str) -> frozenset[str]:
+        """The fields of ``name``'s object that ``fid`` or a callee it hands the object to writes
+        somewhere (positive evidence only: an escape adds nothing)."""
+        found: set[str] = set()
+        seen = {(fid, name)}
+        stack = [(fid, name)]
+        while stack:
+            current, variable = stack.pop()
+            function = self.model.functions[current]
+            found.update(f for f in function.field_stores.get(variable, ()) if f != ESCAPES)
+            for event, objects in self.calls_with_objects(current):
+                for position, passed_name in enumerate(objects):
+                    if passed_name != variable:
+                        continue
+                    for target in event.targets:
+                        callee = self.model.functions.get(target)
+                        params = list(callee.params) if callee is not None else []
+                        if position < len(params) and (target, params[position]) not in seen:
+                            seen.add((target, params[position]))
+                            stack.append((target, params[position]))
+        return frozenset(found)
+
     # --- fresh objects ----------------------------------------------------------------------------
 
     def returned(self, fid: str) -> frozenset[str] | None:
