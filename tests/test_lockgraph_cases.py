@@ -353,7 +353,7 @@ def test_fresh_objects_as_the_model_records_them() -> None:
     assert model.function("next_item").field_updates["path"] == ["slot"]  # path->slot++
     assert model.function("next_leaf").field_stores["path"] == ["keep", "need_sem"]
     calls = [e for e in model.function("walk_stack").events() if e.kind == "call"]
-    assert [e.objects for e in calls] == [["fs", "path"]]  # &path
+    assert [e.objects for e in calls] == [("fs", "path")]  # &path
 
 
 def test_the_same_answer_on_every_run(tmp_path: Path) -> None:

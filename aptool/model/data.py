@@ -64,7 +64,7 @@ class Event:
     args: list[str] = field(default_factory=list)  # calls: each argument's lock class ("" when not a lock)
     guessed: bool = False  # a call through a pointer whose struct type is unknown: targets by field name only
     clear_flags: list[str] = field(default_factory=list)  # waits: flags the condition waits to be clear
-    objects: list[str] = field(default_factory=list)  # calls: per argument, the variable passed (``v``, ``&v``) or ""
+    objects: tuple[str, ...] = ()  # calls: per argument, the pointer variable passed (``v``, ``&v``) or ""
 
 
 @dataclass

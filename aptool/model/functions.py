@@ -194,7 +194,7 @@ class FunctionBuilder:
                 _store_result(nodes, names[0])
                 nodes.append(self._assigned(value, names[0], value))
                 self._remember_load(names[0], value)
-                self._note_value(names[0], value)
+                self._note_value(names[0], value, _is_pointer(declarator))
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -473,24 +473,28 @@ class FunctionBuilder:
 
     def _escape(self, value: TSNode | None) -> None:
         """A variable's object stored elsewhere or returned: reachable from elsewhere, anything may write it."""
-        if value is not None and value.type != "initializer_list":
+        if value is not None and value.type in _NAMING:
             variable = passed_object(value, self.resolver.variables)
             if variable:
                 self._stored(variable, ESCAPES)
 
-    def _note_value(self, name: str, value: TSNode) -> None:
-        """``name = value`` for a local: what it is assigned from, and what its initialiser writes."""
-        self.assigned_from.setdefault(name, []).append(assigned_shape(value))
+    def _note_value(self, name: str, value: TSNode, pointer: bool) -> None:
+        """``name = value`` for a pointer (what it is assigned from; the object it copies escapes) or a
+        struct initialised by a list (what the list writes)."""
         if value.type == "initializer_list":
+            self.assigned_from.setdefault(name, []).append("{}")
             for written in initialiser_stores(value):
                 self._stored(name, written)
-        else:
+        elif pointer:
+            self.assigned_from.setdefault(name, []).append(assigned_shape(value))
             self._escape(value)
 
     def _note_write(self, left: TSNode, right: TSNode | None, operator: str) -> None:
         """``v->f = x``: the field ``f`` of ``v``'s object, unless ``x`` is a literal zero."""
         if left.type == "pointer_expression" and passed_object(left, self.resolver.variables):  # *v = ...
             self._stored(passed_object(left, self.resolver.variables), ESCAPES)
+        if left.type not in ("field_expression", "subscript_expression", "parenthesized_expression"):
+            return
         base = field_base(left)
         if base is not None and base[0] in self.resolver.variables and (operator != "=" or not is_zero(right)):
             target = strip(left)
@@ -498,30 +502,38 @@ class FunctionBuilder:
             plain = operator == "=" and inner is not None and strip(inner).type == "identifier"
             self._stored(base[0], base[1], plain)
 
-    def _note_objects(self, callee: str | None, args: list[TSNode]) -> list[str]:
+    def _note_objects(self, callee: str | None, args: list[TSNode]) -> tuple[str, ...]:
         """A call's arguments: ``&v->f`` lets the callee write ``f`` (unless it only reads); per argument,
         the variable whose object it passes (``v``, ``&v``), or ""."""
+        variables = self.resolver.variables
+        objects = []
         for arg in args:
-            written = address_of_field(arg) if callee not in READERS else None
-            if written is not None and written[0] in self.resolver.variables:
-                self._stored(*written)
-        return [passed_object(arg, self.resolver.variables) for arg in args]
+            kind = arg.type
+            if kind == "identifier":  # the common case, cheaply: only a pointer passes an object
+                name = text_of(arg)
+                objects.append(name if name in self.resolver.pointers else "")
+                continue
+            if kind in ("pointer_expression", "cast_expression", "parenthesized_expression"):
+                written = address_of_field(arg) if callee not in READERS else None
+                if written is not None and written[0] in variables:
+                    self._stored(*written)
+                objects.append(passed_object(arg, variables))
+            else:
+                objects.append("")
+        return tuple(objects) if any(objects) else ()
 
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
-        operator = text_of(assignment.child_by_field_name("operator"))
-        if left.type == "identifier" and text_of(left) in self.resolver.variables:
-            self._note_value(text_of(left), right)
-        else:
-            self._note_write(left, right, operator)
-            self._escape(right)
-        if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
-            name = text_of(left)
+        if left.type == "identifier" and (name := text_of(left)) in self.resolver.variables:  # a local, a parameter
+            self._note_value(name, right, name in self.resolver.pointers)
             self._remember_load(name, right)
             found = container_of_type(right)
             if found:
                 self.resolver.variables[name] = found
                 (self.locals if name in self.locals else self.params)[name] = found
             return [self._assigned(assignment, name, right)]
+        operator = text_of(assignment.child_by_field_name("operator"))
+        self._note_write(left, right, operator)
+        self._escape(right)
         target = strip(left)
         if target.type != "field_expression":
             return []
@@ -541,7 +553,6 @@ class FunctionBuilder:
             if owner and other:
                 name = text_of(target.child_by_field_name("field"))
                 self.stores.append((f"{owner}.{name}", f"&{other}.{text_of(stored.child_by_field_name('field'))}"))
-        operator = text_of(assignment.child_by_field_name("operator"))
         value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
         written = [self._assigned(assignment, _squash(text_of(target)), right)] if operator == "=" else []
         return self._candidate("flag-write", assignment, strip(left), value, None, "") + written
@@ -918,6 +929,7 @@ def _store_result(nodes: list[Node], variable: str) -> None:
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_NAMING = frozenset({"identifier", "pointer_expression", "cast_expression", "parenthesized_expression"})
 
 
 def _keep_tested_assignments(function: Function) -> None:

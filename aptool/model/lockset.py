@@ -40,6 +40,7 @@ Public API (every shape is a dataclass here):
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
@@ -616,18 +617,20 @@ def _merge(states: Iterable[_State]) -> _State:
         dropped |= s.dropped
         pending |= s.pending
     assumed = frozenset.intersection(*(s.assumed for s in listed)) if listed else frozenset()
-    facts = frozenset.intersection(*(_written(s.facts, listed) for s in listed)) if listed else frozenset()
+    written = {f[0] for s in listed for f in s.facts if f[1] == REASSIGNED}
+    if written:
+        facts = frozenset.intersection(*(_written(s.facts, written) for s in listed))
+    else:
+        facts = frozenset.intersection(*(s.facts for s in listed)) if listed else frozenset()
     return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending), facts)
 
 
-def _written(facts: frozenset[_Fact], listed: list[_State]) -> frozenset[_Fact]:
-    """``facts`` as a state about to be merged with ``listed`` sees them: a variable some other state
-    wrote (``(name, REASSIGNED, True)``) is written here too, with its entry value as the value now --
-    so what all of them say of its value now survives the merge, and no merged path claims the
-    entry value of a variable one of them changed."""
-    written = {f[0] for s in listed for f in s.facts if f[1] == REASSIGNED} - {
-        f[0] for f in facts if f[1] == REASSIGNED
-    }
+def _written(facts: frozenset[_Fact], reassigned: set[str]) -> frozenset[_Fact]:
+    """``facts`` as a state about to be merged sees them: a variable some other state wrote (one of
+    ``reassigned``) is written here too, with its entry value as the value now -- so what all of them
+    say of its value now survives the merge, and no merged path claims the entry value of a variable
+    one of them changed."""
+    written = reassigned - {f[0] for f in facts if f[1] == REASSIGNED}
     if not written:
         return facts
     extra = {(name, REASSIGNED, True) for name in written}
@@ -854,6 +857,7 @@ class _Analysis:
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
+        self.tested = ""  # every condition of the function, spaces squashed: what its branches can ask
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
@@ -997,6 +1001,7 @@ class _Analysis:
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
         self.names = names
+        self.tested = _tested_text(function)
         states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
         merged: set[int] = set()
         work = [entry]
@@ -1087,7 +1092,10 @@ class _Analysis:
         if name not in self.names and _WORD.match(name):
             return state  # a local no branch around a lock tests: nothing to remember
         value = _normal(event.value) if event.value else None
-        if tested_field(name, params) is not None:  # p->f = x: what the entry value said of it stays true of it
+        if ("->" in name or "." in name) and tested_field(name, params) is not None:
+            if name not in self.tested:
+                return state  # no branch of the function asks: nothing to remember
+            # p->f = x: what the entry value said of it stays true of the entry value
             facts = frozenset(f for f in state.facts if f[0] != "=" + name) | {(name, REASSIGNED, True)}
             if value is not None:
                 facts = facts | {("=" + name, value, True)}
@@ -1376,15 +1384,18 @@ class _Analysis:
     ) -> tuple[tuple[int, str, int | None], ...]:
         """A fresh local (``path = btrfs_alloc_path()``) given to a parameter whose fields the callee
         tests: passed as a fresh object (:data:`FRESH`, its value worked out when asked for)."""
-        done = {index for index, _, _ in passes}
         extra = [
             (index, FRESH, None)
-            for index in sorted(summary.sensitive - done)
-            if index < len(event.objects)
-            and event.objects[index] in function.locals
-            and self.objects.fresh(function.id, event.objects[index]) is not None
+            for index, name in enumerate(event.objects)
+            if name
+            and index in summary.sensitive
+            and name in function.locals
+            and self.objects.fresh(function.id, name) is not None
         ]
-        return tuple(sorted(passes + tuple(extra))) if extra else passes
+        if not extra:
+            return passes
+        done = {index for index, _, _ in passes}
+        return tuple(sorted(passes + tuple(e for e in extra if e[0] not in done)))
 
     def fresh_value(self, link: _Link, index: int, known: frozenset[str]) -> str | None:
         """The value a fresh object has when ``link``'s callee gets it as parameter ``index``: the
@@ -1403,9 +1414,9 @@ class _Analysis:
                 written = self.objects.fresh(caller, name)
             self.fresh_values[key] = None if written is None or "*" in written else encode(written)
         value = self.fresh_values[key]
-        if value is None:
-            return None
-        return encode(known | decode(value)) if known else value  # type: ignore[operator]
+        if value is None or not known:
+            return value
+        return _joined(value, known)
 
     def calls(
         self, summary: FunctionLocks, consts: _Consts, given: dict[str, str]
@@ -1593,13 +1604,12 @@ class _Analysis:
         sensitive: set[int] = set()
         params = {name: index for index, name in enumerate(function.params)}
         fields: dict[str, set[str]] = {}
-        for facts in [facts for variants in result.own.values() for _, facts, _ in variants] + [
-            link.facts for link in result.links.values()
-        ]:
+        said = {facts for variants in result.own.values() for _, facts, _ in variants}
+        for facts in said | {link.facts for link in result.links.values()}:
             for fact in facts:
                 if fact[0] in params:
                     sensitive.add(params[fact[0]])
-                elif fact[1] != REASSIGNED and (tested := tested_field(fact[0], params)) is not None:
+                elif "->" in fact[0] and fact[1] != REASSIGNED and (tested := tested_field(fact[0], params)):
                     sensitive.add(params[tested[0]])  # if (path->need_commit_sem): a fresh object decides
                     fields.setdefault(tested[0], set()).add(fact[0])
         for link in result.links.values():
@@ -1749,10 +1759,10 @@ def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
     for index, value in consts:
         if index >= len(names):
             continue
-        written = decode(value)
-        if written is None:
+        if not value.startswith(FRESH):
             given[names[index]] = value
             continue
+        written = decode(value) or frozenset()
         for tested in summary.fields.get(names[index], ()):
             found = tested_field(tested, summary.function.params)
             if found is not None and found[1] not in written:
@@ -1760,10 +1770,30 @@ def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
     return given
 
 
+@functools.lru_cache(maxsize=4096)
+def _joined(value: str, known: frozenset[str]) -> str:
+    """A fresh object's value with the fields ``known`` from further up added."""
+    return encode(known | (decode(value) or frozenset()))
+
+
+def _tested_text(function: Function) -> str:
+    """Every branch, loop and switch condition of ``function``, spaces dropped, in one string."""
+    found: list[str] = []
+    stack = [function.body]
+    while stack:
+        for node in stack.pop():
+            if node.condition:
+                found.append(node.condition)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return re.sub(r"\s+", "", "\n".join(found))
+
+
 def _zero_candidates(function: Function, events: list[Event]) -> dict[str, set[str]]:
     """Per parameter, the fields the function writes non-zero only by plain assignments the walk follows
     (``p->f = x``, an ``assign`` event): the ones :meth:`_Analysis.zero_kept` can follow."""
-    if not function.field_stores:
+    if not any(name in function.params for name in function.field_stores):
         return {}
     followed: dict[str, set[str]] = {}
     for event in events:
@@ -1771,9 +1801,13 @@ def _zero_candidates(function: Function, events: list[Event]) -> dict[str, set[s
             found = tested_field(event.callee, function.params)
             if found is not None and event.callee == f"{found[0]}->{found[1]}":
                 followed.setdefault(found[0], set()).add(found[1])
+    if not followed:
+        return {}
+    tested = _tested_text(function)  # a field no branch tests is not restored
     candidates: dict[str, set[str]] = {}
     for name, written in function.field_stores.items():
         found_fields = followed.get(name, set()) & set(written) - set(function.field_updates.get(name, ()))
+        found_fields = {f for f in found_fields if f"{name}->{f}" in tested}
         if found_fields:
             candidates[name] = found_fields
     return candidates

@@ -46,6 +46,9 @@ READERS = frozenset(
 )
 
 
+_WRAPPED = frozenset({"pointer_expression", "cast_expression", "parenthesized_expression"})
+
+
 def field_base(node: TSNode | None) -> tuple[str, str] | None:
     """``v->a.b[i]`` -> (``v``, ``a``): the variable and the first field of a field access, or None."""
     if node is None:
@@ -66,20 +69,26 @@ def field_base(node: TSNode | None) -> tuple[str, str] | None:
     return text_of(current), first
 
 
+_LITERALS = frozenset({"number_literal", "null", "false", "identifier"})  # NULL may parse as an identifier
+
+
 def is_zero(value: TSNode | None) -> bool:
     """A literal zero, ``NULL`` or ``false`` (through casts and parentheses)."""
-    return value is not None and text_of(strip(value)).strip() in ZERO_LITERALS
+    if value is None:
+        return False
+    target = strip(value)
+    return target.type in _LITERALS and text_of(target).strip() in ZERO_LITERALS
 
 
 def assigned_shape(value: TSNode | None) -> str:
     """What a local is assigned from: ``call:NAME``, ``{}`` (an initialiser list), ``null`` or ``other``."""
     if value is None:
         return "other"
-    if is_zero(value):
-        return "null"
     if value.type == "initializer_list":
         return "{}"
     target = strip(value)
+    if target.type in _LITERALS and text_of(target).strip() in ZERO_LITERALS:
+        return "null"
     if target.type == "call_expression":
         function = target.child_by_field_name("function")
         if function is not None and function.type == "identifier":
@@ -118,9 +127,10 @@ def initialiser_stores(value: TSNode) -> list[str]:
 
 def passed_object(arg: TSNode, variables: set[str] | dict[str, str]) -> str:
     """``v``, ``&v`` or ``(void *)v`` with ``v`` a local or parameter: ``v``; else ``""``."""
-    target = strip(arg)
-    if target.type == "identifier" and text_of(target) in variables:
-        return text_of(target)
+    target = strip(arg) if arg.type in _WRAPPED else arg
+    if target.type == "identifier":
+        name = text_of(target)
+        return name if name in variables else ""
     return ""
 
 

@@ -20,6 +20,7 @@ p->f = 1; }``: it restores what it found), is not counted for that callee (``pre
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from aptool.model.data import CodeModel, Event
@@ -54,6 +55,7 @@ def encode(fields: frozenset[str]) -> str:
     return FRESH + ",".join(sorted(fields))
 
 
+@functools.lru_cache(maxsize=4096)
 def decode(value: str) -> frozenset[str] | None:
     """The fields that may be non-zero, or None for a value that is not a fresh object."""
     if not value.startswith(FRESH):
@@ -63,11 +65,17 @@ def decode(value: str) -> frozenset[str] | None:
 
 def tested_field(name: str, params: dict[str, int] | dict[str, str]) -> tuple[str, str] | None:
     """``path->need_commit_sem`` (or ``p->a.b``) with ``path`` a parameter: (parameter, first field)."""
+    parts = _field_parts(name)
+    return parts if parts is not None and parts[0] in params else None
+
+
+@functools.lru_cache(maxsize=65536)
+def _field_parts(name: str) -> tuple[str, str] | None:
+    """``p->a.b`` -> (``p``, ``a``); None for a plain name."""
     for separator in ("->", "."):
         base, found, rest = name.partition(separator)
-        if found and base in params and rest:
-            first = rest.replace("->", ".").split(".", 1)[0]
-            return base, first
+        if found and rest:
+            return base, rest.replace("->", ".").split(".", 1)[0]
     return None
 
 
@@ -90,9 +98,10 @@ class Objects:
         self.preserved = preserved
         self._stores: dict[tuple[str, int], frozenset[str]] = {}
         self._returned: dict[str, frozenset[str] | None] = {}
-        self._calls: dict[str, list[tuple[Event, list[str]]]] = {}
+        self._calls: dict[str, list[tuple[Event, tuple[str, ...]]]] = {}
+        self._fresh: dict[tuple[str, str], frozenset[str] | None] = {}
 
-    def calls_with_objects(self, fid: str) -> list[tuple[Event, list[str]]]:
+    def calls_with_objects(self, fid: str) -> list[tuple[Event, tuple[str, ...]]]:
         found = self._calls.get(fid)
         if found is None:
             found = [(e, e.objects) for e in self.events[fid] if e.kind == "call" and any(e.objects)]
@@ -244,6 +253,12 @@ class Objects:
     def fresh(self, fid: str, name: str) -> frozenset[str] | None:
         """When local ``name`` of ``fid`` is assigned once, a fresh object: the fields that may be
         non-zero by the time anything tests them (everything ``fid`` and its callees write into it)."""
+        key = (fid, name)
+        if key not in self._fresh:
+            self._fresh[key] = self._fresh_object(fid, name)
+        return self._fresh[key]
+
+    def _fresh_object(self, fid: str, name: str) -> frozenset[str] | None:
         function = self.model.functions[fid]
         shapes = [shape for shape in function.assigned_from.get(name, ()) if shape != "null"]
         if len(shapes) != 1 or name in function.params:  # NULL first (or after the free) is no other object
