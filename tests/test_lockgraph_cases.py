@@ -338,10 +338,8 @@ def test_a_fresh_object_decides_the_branches_on_its_fields() -> None:
         "fs.escaped",  # handed to a function outside the model first
         "fs.twice",  # the callee asks for it on its way out: the second call takes it
     }  # not fs.fresh (twice, through a callee that restores the field), fs.stack, fs.calloc
-    leaf = found.functions[fid(found, "next_leaf")]
-    assert leaf.preserved == {"path": frozenset({"need_sem"})}  # it restores what it found
-    sticky = found.functions[fid(found, "next_leaf_sticky")]
-    assert sticky.preserved == {}
+    assert found.analysis.preserved_of(fid(found, "next_leaf")) == {"path": frozenset({"need_sem"})}  # restored
+    assert found.analysis.preserved_of(fid(found, "next_leaf_sticky")) == {}
 
 
 def test_fresh_objects_as_the_model_records_them() -> None:

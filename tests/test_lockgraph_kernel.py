@@ -144,7 +144,7 @@ def test_btrfs_a_zeroed_path_asks_for_no_commit_root_sem() -> None:
     sent = analysis.objects.returned(model.function("alloc_path_for_send").id)
     assert sent is not None and "need_commit_sem" in sent
     leaf = model.function("btrfs_next_old_leaf").id
-    assert "need_commit_sem" in found.functions[leaf].preserved["path"]  # cleared, then restored
+    assert "need_commit_sem" in analysis.preserved_of(leaf)["path"]  # cleared, then restored
     take = analysis.keys[("take", "btrfs_fs_info.commit_root_sem", "rwsem-read", None, False, None)]
     assert analysis.reach(leaf, ((1, encode(sent)),), None) >> take & 1
     assert not analysis.reach(leaf, ((1, encode(fresh)),), None) >> take & 1

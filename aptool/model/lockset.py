@@ -225,7 +225,7 @@ class FunctionLocks:
     links: dict[tuple[str, frozenset[str], frozenset[_Fact]], _Link] = field(default_factory=dict)  # first calls
     locked_calls: list[_Link] = field(default_factory=list)  # calls made holding something
     fields: dict[str, frozenset[str]] = field(default_factory=dict)  # parameter -> its fields branches test
-    preserved: dict[str, frozenset[str]] = field(default_factory=dict)  # parameter -> fields left zero if zero
+    preserved: dict[str, frozenset[str]] | None = None  # parameter -> fields left zero if zero (on demand)
     sensitive: frozenset[int] = frozenset()  # parameters whose constant value changes what is reached
     mask: int = 0  # every key reachable from here
     _events: list[HeldEvent] | None = None
@@ -858,6 +858,7 @@ class _Analysis:
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.tested = ""  # every condition of the function, spaces squashed: what its branches can ask
+        self.asked: set[str] = set()  # the fields of parameters some branch walked so far tests
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
@@ -1029,7 +1030,6 @@ class _Analysis:
                     if _join(states.setdefault(succ, {}), after, succ in merged, merged, succ) and succ not in queued:
                         queued.add(succ)
                         work.append(succ)
-        result.preserved = self.zero_kept(function, cfg, entry)  # before finish: callers look it up
         self.finish(function, result, exits)
         return result
 
@@ -1307,7 +1307,11 @@ class _Analysis:
         among those it writes non-zero itself (``if (p->f) { p->f = 0; ... p->f = 1; }`` restores what
         it found): a walk of its graph from the entry fact ``p->f == 0``, following only the values of
         that field and of the locals the function gives constants."""
-        candidates = _zero_candidates(function, self.events[function.id])
+        candidates = {
+            name: found & self.asked
+            for name, found in _zero_candidates(function, self.events[function.id]).items()
+            if found & self.asked  # a field no branch seen so far asks about: keeping it zero decides nothing
+        }
         if not candidates:
             return {}
         params = {name: index for index, name in enumerate(function.params)}
@@ -1372,8 +1376,18 @@ class _Analysis:
         return state
 
     def preserved_of(self, fid: str) -> dict[str, frozenset[str]]:
+        """:meth:`zero_kept` of a function already walked, worked out the first time a fresh object asks."""
         result = self.results.get(fid)
-        return result.preserved if result is not None else {}
+        if result is None:
+            return {}  # not walked yet (a recursion): nothing is known to be kept
+        if result.preserved is None:
+            saved = self.tested
+            self.tested = _tested_text(result.function)
+            try:
+                result.preserved = self.zero_kept(result.function, *build_cfg(result.function))
+            finally:
+                self.tested = saved
+        return result.preserved
 
     def fresh_passes(
         self,
@@ -1616,6 +1630,8 @@ class _Analysis:
             sensitive.update(param for _, _, param in link.passes if param is not None)
         result.sensitive = frozenset(sensitive)
         result.fields = {name: frozenset(found) for name, found in fields.items()}
+        for found in fields.values():
+            self.asked.update(part[1] for name in found if (part := tested_field(name, params)) is not None)
 
         self.results[function.id] = result  # reach() looks it up
         result.mask = self.reach(function.id, (), None)
