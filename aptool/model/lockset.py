@@ -864,6 +864,7 @@ class _Analysis:
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
         self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
         self.objects = Objects(model, self.events, self.preserved_of)  # fresh objects passed down (values.py)
+        self.fresh_types = self.objects.fresh_types()
         self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
 
@@ -1623,7 +1624,12 @@ class _Analysis:
             for fact in facts:
                 if fact[0] in params:
                     sensitive.add(params[fact[0]])
-                elif "->" in fact[0] and fact[1] != REASSIGNED and (tested := tested_field(fact[0], params)):
+                elif (
+                    "->" in fact[0]
+                    and fact[1] != REASSIGNED
+                    and (tested := tested_field(fact[0], params))
+                    and function.params[tested[0]] in self.fresh_types  # a type no one makes fresh: never given
+                ):
                     sensitive.add(params[tested[0]])  # if (path->need_commit_sem): a fresh object decides
                     fields.setdefault(tested[0], set()).add(fact[0])
         for link in result.links.values():

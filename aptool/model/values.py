@@ -216,6 +216,20 @@ class Objects:
 
     # --- fresh objects ----------------------------------------------------------------------------
 
+    def fresh_types(self) -> frozenset[str]:
+        """The types of the locals some function makes fresh (before anything writes them): only a
+        parameter of one of these types can be given a fresh object."""
+        found: set[str] = set()
+        for fid, function in self.model.functions.items():
+            for name, shapes in function.assigned_from.items():
+                made = [shape for shape in shapes if shape != "null"]
+                if len(made) != 1 or name not in function.locals:
+                    continue
+                kind, _, callee = made[0].partition(":")
+                if kind == "{}" or (kind == "call" and self.from_call(fid, callee) is not None):
+                    found.add(function.locals[name])
+        return frozenset(found)
+
     def returned(self, fid: str) -> frozenset[str] | None:
         """When every ``return`` of ``fid`` gives a fresh object (or NULL): the fields that may be
         non-zero in it; else None."""
