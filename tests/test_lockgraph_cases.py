@@ -337,6 +337,7 @@ def test_a_fresh_object_decides_the_branches_on_its_fields() -> None:
         "fs.built",  # the allocating helper sets it before returning the object
         "fs.escaped",  # handed to a function outside the model first
         "fs.twice",  # the callee asks for it on its way out: the second call takes it
+        "fs.linked",  # linked into a list by its embedded node: anyone may write it
     }  # not fs.fresh (twice, through a callee that restores the field), fs.stack, fs.calloc
     assert found.analysis.preserved_of(fid(found, "next_leaf")) == {"path": frozenset({"need_sem"})}  # restored
     assert found.analysis.preserved_of(fid(found, "next_leaf_sticky")) == {}

@@ -37,6 +37,7 @@ from aptool.model.primitives import (
 from aptool.model.resolve import Resolver, container_of_type, strip
 from aptool.model.stores import (
     ESCAPES,
+    LINKING,
     READERS,
     address_of_field,
     assigned_shape,
@@ -516,7 +517,7 @@ class FunctionBuilder:
             if kind in ("pointer_expression", "cast_expression", "parenthesized_expression"):
                 written = address_of_field(arg) if callee not in READERS else None
                 if written is not None and written[0] in variables:
-                    self._stored(*written)
+                    self._stored(written[0], ESCAPES if callee in LINKING else written[1])
                 objects.append(passed_object(arg, variables))
             else:
                 objects.append("")

@@ -49,6 +49,31 @@ READERS = frozenset(
 _WRAPPED = frozenset({"pointer_expression", "cast_expression", "parenthesized_expression"})
 
 
+# Calls that link an object into a shared structure by an embedded node (``list_add(&p->list, head)``):
+# from then on anyone who walks that structure may write any of its fields.
+LINKING = frozenset(
+    {
+        "list_add",
+        "list_add_tail",
+        "list_add_rcu",
+        "list_add_tail_rcu",
+        "list_move",
+        "list_move_tail",
+        "hlist_add_head",
+        "hlist_add_head_rcu",
+        "hlist_add_before",
+        "hlist_add_behind",
+        "llist_add",
+        "rb_link_node",
+        "rb_link_node_rcu",
+        "rb_add",
+        "rb_find_add",
+        "rb_add_cached",
+        "rb_find_add_rcu",
+    }
+)
+
+
 def field_base(node: TSNode | None) -> tuple[str, str] | None:
     """``v->a.b[i]`` -> (``v``, ``a``): the variable and the first field of a field access, or None."""
     if node is None:

@@ -2,9 +2,11 @@ struct mutex { int x; };
 struct rw_semaphore { int x; };
 struct fs {
 	struct rw_semaphore commit_sem;
-	struct mutex fresh, asked, given, stack, designated, calloc, built, escaped, twice;
+	struct mutex fresh, asked, given, stack, designated, calloc, built, escaped, twice, linked;
+	struct list_head paths;
 };
-struct path { int need_sem; int keep; int slot; };
+struct list_head { struct list_head *next, *prev; };
+struct path { int need_sem; int keep; int slot; struct list_head list; };
 
 /* Takes the commit semaphore only for a path whose owner asked for it, and leaves the request as it was. */
 static int next_leaf(struct fs *fs, struct path *path)
@@ -168,4 +170,15 @@ void walk_twice(struct fs *fs)
 	next_leaf_sticky(fs, path);
 	mutex_unlock(&fs->twice);
 	free_path(path);
+}
+
+/* Linked into a list by its embedded node first: whoever walks the list may write it.  linked -> commit_sem. */
+void walk_linked(struct fs *fs)
+{
+	struct path *path = alloc_path();
+
+	list_add(&path->list, &fs->paths);
+	mutex_lock(&fs->linked);
+	next_item(fs, path);
+	mutex_unlock(&fs->linked);
 }
