@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -863,7 +864,10 @@ class _Analysis:
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
         self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
-        self.objects = Objects(model, self.events, self.preserved_of)  # fresh objects passed down (values.py)
+        # fresh objects passed down (values.py); asking back through a weak reference keeps the walk free of
+        # reference cycles (it is freed by reference counting when the checks are done)
+        asked = weakref.WeakMethod(self.preserved_of)
+        self.objects = Objects(model, self.events, lambda fid: method(fid) if (method := asked()) else {})
         self.fresh_types = self.objects.fresh_types()
         self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
