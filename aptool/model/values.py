@@ -100,6 +100,7 @@ class Objects:
         self._returned: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, list[tuple[Event, tuple[str, ...]]]] = {}
         self._fresh: dict[tuple[str, str], frozenset[str] | None] = {}
+        self._callees: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
 
     def calls_with_objects(self, fid: str) -> list[tuple[Event, tuple[str, ...]]]:
         found = self._calls.get(fid)
@@ -258,7 +259,13 @@ class Objects:
         """The fresh object a call of ``callee`` in ``fid`` returns, or None."""
         if callee in ZEROING:
             return frozenset()
-        targets = {t for e in self.events[fid] if e.kind == "call" and e.callee == callee for t in e.targets}
+        by_callee = self._callees.get(fid)
+        if by_callee is None:
+            by_callee = self._callees[fid] = {}
+            for event in self.events[fid]:
+                if event.kind == "call" and event.callee:
+                    by_callee.setdefault(event.callee, set()).update(event.targets)
+        targets = by_callee.get(callee, set())
         if len(targets) != 1:
             return None
         (target,) = targets
