@@ -325,6 +325,36 @@ def test_constant_arguments_prune_the_callee_paths_they_rule_out() -> None:
     assert reserve.sensitive == frozenset({1})
 
 
+def test_a_fresh_object_decides_the_branches_on_its_fields() -> None:
+    """A zeroed object (kmem_cache_zalloc through a helper, kcalloc, ``= {}``) reaches ``if (path->need_sem)``
+    with the field zero unless something on the way wrote it: no commit_sem under that caller's lock."""
+    found = graph("own-fresh-objects.c")
+    to_commit = {held for held, _, acquired, _ in edges(found) if acquired == "fs.commit_sem"}
+    assert to_commit == {
+        "fs.asked",  # a helper asked for it before the walk
+        "fs.given",  # the caller's path: anything may have been asked
+        "fs.designated",  # = { .need_sem = 1 }
+        "fs.built",  # the allocating helper sets it before returning the object
+        "fs.escaped",  # handed to a function outside the model first
+        "fs.twice",  # the callee asks for it on its way out: the second call takes it
+        "fs.linked",  # linked into a list by its embedded node: anyone may write it
+    }  # not fs.fresh (twice, through a callee that restores the field), fs.stack, fs.calloc
+    assert found.analysis.preserved_of(fid(found, "next_leaf")) == {"path": frozenset({"need_sem"})}  # restored
+    assert found.analysis.preserved_of(fid(found, "next_leaf_sticky")) == {}
+
+
+def test_fresh_objects_as_the_model_records_them() -> None:
+    model = model_of("own-fresh-objects.c")
+    assert model.function("walk_fresh").assigned_from["path"] == ["null", "call:alloc_path"]
+    assert model.function("alloc_path").returns == ["call:kmem_cache_zalloc"]
+    assert model.function("alloc_asking_path").returns == ["call:ERR_PTR", "var:path"]
+    assert model.function("walk_designated").field_stores["path"] == ["need_sem"]  # .keep = 0 writes no value
+    assert model.function("next_item").field_updates["path"] == ["slot"]  # path->slot++
+    assert model.function("next_leaf").field_stores["path"] == ["keep", "need_sem"]
+    calls = [e for e in model.function("walk_stack").events() if e.kind == "call"]
+    assert [e.objects for e in calls] == [("fs", "path")]  # &path
+
+
 def test_the_same_answer_on_every_run(tmp_path: Path) -> None:
     """Sets iterate in a different order under each hash seed; the edges and their chains must not."""
     script = (

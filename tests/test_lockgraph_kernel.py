@@ -150,3 +150,41 @@ def test_btrfs_pinned_tree_and_inode_io_tree_are_different_locks() -> None:
     ring = ("btrfs_block_group.lock", "btrfs_free_space_ctl.tree_lock", "extent_io_tree.lock", "btrfs_space_info.lock")
     assert ring in cycles(context.graph, context.flags)  # lockdep's classes alone make the cycle
     assert not any("extent_io_tree.lock" in c for c in cycles(context.graph, context.flags, places))
+
+
+def test_btrfs_a_zeroed_path_asks_for_no_commit_root_sem() -> None:
+    # find_parent_nodes' path comes from btrfs_alloc_path() (kmem_cache_zalloc) and nothing on the way
+    # writes need_commit_sem: btrfs_next_old_leaf's down_read(&fs_info->commit_root_sem) is not taken
+    from aptool.model.values import encode
+
+    found = graph("fs/btrfs")
+    model, analysis = found.model, found.analysis
+    fresh = analysis.objects.fresh(model.function("find_parent_nodes").id, "path")
+    assert fresh is not None and "need_commit_sem" not in fresh and "search_commit_root" in fresh
+    # send's path asks for it (alloc_path_for_send), so a walk with it still takes the semaphore
+    sent = analysis.objects.returned(model.function("alloc_path_for_send").id)
+    assert sent is not None and "need_commit_sem" in sent
+    leaf = model.function("btrfs_next_old_leaf").id
+    assert "need_commit_sem" in analysis.preserved_of(leaf)["path"]  # cleared, then restored
+    take = analysis.keys[("take", "btrfs_fs_info.commit_root_sem", "rwsem-read", None, False, None)]
+    assert analysis.reach(leaf, ((1, encode(sent)),), None) >> take & 1
+    assert not analysis.reach(leaf, ((1, encode(fresh)),), None) >> take & 1
+    assert analysis.reach(leaf, (), None) >> take & 1  # a path from nobody knows where
+    assert ("btrfs_delayed_node.mutex", "btrfs_fs_info.commit_root_sem") not in pairs(found)
+
+
+def test_btrfs_recording_a_root_under_commit_is_behind_a_done_once_guard() -> None:
+    # btrfs_commit_transaction holds reloc_mutex and reaches btrfs_record_root_in_trans, which returns early
+    # when root->last_trans == trans->transid and otherwise takes reloc_mutex and sets last_trans
+    # (record_root_in_trans): the walk keeps the self dependency, recursive-locking leaves it out
+    from aptool.checks import recursive_locking
+    from aptool.checks.context import CheckContext
+
+    found = graph("fs/btrfs")
+    context = CheckContext(found.model)
+    context.__dict__["lockset"] = found  # the walk this module already made
+    (edge,) = [e for e in found.edges if e.is_self and e.held == "btrfs_fs_info.reloc_mutex"]
+    assert edge.held_at.function == "btrfs_commit_transaction"
+    assert edge.chain[-1].function == "btrfs_record_root_in_trans"
+    assert context.done_once(edge.chain, edge.held_at)
+    assert not any("reloc_mutex" in name for f in recursive_locking.check(context) for name in f.locks)

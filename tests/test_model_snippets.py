@@ -617,6 +617,10 @@ def test_json_is_the_dataclasses(tmp_path: Path) -> None:
         "entry",
         "local_stores",
         "field_writes",
+        "field_stores",
+        "field_updates",
+        "assigned_from",
+        "returns",
     }
     event = function["body"][0]["event"]
     assert event["kind"] == "acquire" and event["lock"] == "outer.s" and event["lock_kind"] == "spin"

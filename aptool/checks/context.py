@@ -17,6 +17,7 @@ import networkx as nx
 from aptool.checks.findings import Chain, Location
 from aptool.model.data import CodeModel, Node, Site
 
+_FIELD_TEST = re.compile(r"\b([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)")
 _WARNING = re.compile(r"\b(?:WARN_ON|WARN_ON_ONCE|WARN|WARN_ONCE|BUG_ON|ASSERT)\s*\(")
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class CheckContext:
         self.uncertain = uncertain  # also report what rests on a pointer call resolved by field name alone
         self._warned: dict[str, set[int]] = {}
         self._chosen: dict[str, set[int]] = {}
+        self._guards: dict[str, list[int]] = {}
 
     @cached_property
     def lockset(self) -> LockSet:
@@ -91,6 +93,41 @@ class CheckContext:
             lambda item: item.kind in ("if", "switch") and bool(value.search(item.condition or "")),
             then_only=False,
         )
+
+    def done_once(self, chain: Sequence[Site], holder: Site) -> bool:
+        """Whether a function on ``chain`` other than the holder's goes on toward the acquisition only past a
+        *done-once guard*: an early ``if (... x->f ...) return`` on a field of one of its parameters that it
+        (or a callee it hands ``x`` to) writes itself (``if (root->last_trans == trans->transid) return 0;
+        mutex_lock(&reloc_mutex); record_root_in_trans()`` sets ``last_trans``).  Its region runs once per
+        value of that field; whether the holder reaches it before or after that run is the object's state
+        at run time, which the walk does not know."""
+        for site in chain[1:]:
+            if (site.function, site.file) == (holder.function, holder.file):
+                continue  # the holder's own region: run before it wrote the field
+            fid = self.function_ids.get((site.function, site.file))
+            if fid is None:
+                continue
+            if fid not in self._guards:
+                self._guards[fid] = self._guard_lines(fid)
+            if any(line < site.line for line in self._guards[fid]):
+                return True
+        return False
+
+    def _guard_lines(self, fid: str) -> list[int]:
+        """The lines of ``fid``'s top-level ``if (... x->f ...) return ...;`` whose field it writes."""
+        function = self.model.functions[fid]
+        found = []
+        for item in function.body:
+            if item.kind != "if" or not item.branches or not item.condition:
+                continue
+            then = item.branches[0]
+            if not then or then[-1].kind != "return" or any(branch for branch in item.branches[1:]):
+                continue
+            for name, field_name in _FIELD_TEST.findall(item.condition):
+                if name in function.params and field_name in self.lockset.analysis.objects.writes(fid, name):
+                    found.append(item.line)
+                    break
+        return found
 
     def on_warning_path(self, chain: Iterable[Site]) -> bool:
         """Whether a call or event of ``chain`` sits under ``if (WARN_ON(...))`` or the like: a path the code

@@ -34,8 +34,13 @@ def check(context: CheckContext) -> Iterator[RecursiveLocking]:
             continue  # rests on a pointer call resolved by field name alone
         if _readers_may_pass(edge):
             continue
-        if len(edge.chain) > 1 and (context.on_warning_path(edge.chain) or context.chosen_by_caller(edge.chain)):
-            continue  # under if (WARN_ON(...)), or the callee takes it only when its caller's argument says so
+        if len(edge.chain) > 1 and (
+            context.on_warning_path(edge.chain)
+            or context.chosen_by_caller(edge.chain)
+            or context.done_once(edge.chain, edge.held_at)
+        ):
+            continue  # under if (WARN_ON(...)); the callee takes it only when its caller's argument, or the
+            # state of its object behind a done-once guard, says so
         name = node(edge.acquired, edge.acquired_subclass)
         known = best.get(name)
         if known is None or len(edge.chain) < len(known.chain):

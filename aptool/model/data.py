@@ -66,6 +66,7 @@ class Event:
     clear_flags: list[str] = field(default_factory=list)  # waits: flags the condition waits to be clear
     # calls: each argument's place; acquire: the place of the lock's struct (see aptool.model.places)
     places: list[str] = field(default_factory=list)
+    objects: tuple[str, ...] = ()  # calls: per argument, the pointer variable passed (``v``, ``&v``) or ""
 
 
 @dataclass
@@ -125,6 +126,14 @@ class Function:
     # (aptool.model.places): ``tree->private_data = private_data`` is ("extent_io_tree.private_data",
     # "=tree", "=private_data")
     field_writes: list[tuple[str, str, str]] = field(default_factory=list)
+    # variable -> the fields this function may leave non-zero in the object it points to ("*": it escapes)
+    field_stores: dict[str, list[str]] = field(default_factory=dict)
+    # the same, for writes the walk does not follow as ``assign`` events: ``|=``, ``++``, ``&v->f`` passed,
+    # ``v->f.g = x``, ``v->f[i] = x``
+    field_updates: dict[str, list[str]] = field(default_factory=dict)
+    # local -> what each assignment gives it: "call:NAME", "{}" (an initialiser list), "null", "other"
+    assigned_from: dict[str, list[str]] = field(default_factory=dict)
+    returns: list[str] = field(default_factory=list)  # per return: "call:NAME", "var:NAME", "null", "other"
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on."""

@@ -36,6 +36,18 @@ from aptool.model.primitives import (
     LockOp,
 )
 from aptool.model.resolve import Resolver, container_of_type, strip
+from aptool.model.stores import (
+    ESCAPES,
+    LINKING,
+    READERS,
+    address_of_field,
+    assigned_shape,
+    field_base,
+    initialiser_stores,
+    is_zero,
+    passed_object,
+    returned_shape,
+)
 from aptool.model.syntax import text_of
 
 _LOOPS = ("for_statement", "while_statement")
@@ -105,6 +117,10 @@ class FunctionBuilder:
         self.passed: set[tuple[str, str]] = set()
         self.stores: list[tuple[str, str]] = []  # (field, identifier) of assignments and initialisers
         self.local_stores: dict[str, list[str]] = {}  # the same, into a struct on the function's stack
+        self.field_stores: dict[str, list[str]] = {}  # variable -> fields written non-zero (see stores.py)
+        self.field_updates: dict[str, list[str]] = {}  # the same, not by a plain ``v->f = x``
+        self.assigned_from: dict[str, list[str]] = {}
+        self.returns: list[str] = []
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
@@ -135,6 +151,10 @@ class FunctionBuilder:
             annotations=self._annotations() + self.asserted,
             local_stores=self.local_stores,
             field_writes=writes,
+            field_stores=self.field_stores,
+            field_updates=self.field_updates,
+            assigned_from=self.assigned_from,
+            returns=self.returns,
         )
         _keep_tested_assignments(function)
         for warning in self.warnings:
@@ -180,6 +200,7 @@ class FunctionBuilder:
                 nodes.append(self._assigned(value, names[0], value))
                 self._remember_load(names[0], value)
                 self.places.assigned(names[0], value, self.resolver)
+                self._note_value(names[0], value, _is_pointer(declarator))
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -259,9 +280,7 @@ class FunctionBuilder:
         if kind == "switch_statement":
             return self._switch(node)
         if kind == "return_statement":
-            value = node.named_children[0] if node.named_children else None
-            releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
-            return self._expression(value) + releases + [Node("return", line)]
+            return self._return(node, line)
         if kind == "goto_statement":
             return [Node("goto", line, label=text_of(node.child_by_field_name("label")))]
         if kind == "labeled_statement":
@@ -292,6 +311,14 @@ class FunctionBuilder:
                 found += self._statement(child) if is_statement else self._expression(child)
             return found
         return self._expression(node)
+
+    def _return(self, node: TSNode, line: int) -> list[Node]:
+        value = node.named_children[0] if node.named_children else None
+        self.returns.append(returned_shape(value, self.resolver.variables))
+        if value is not None and passed_object(value, self.params):  # a local returned is the caller's now
+            self._escape(value)
+        releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
+        return self._expression(value) + releases + [Node("return", line)]
 
     def _if(self, node: TSNode) -> list[Node]:
         line = node.start_point[0] + 1
@@ -416,6 +443,8 @@ class FunctionBuilder:
             if left is not None and right is not None:
                 nodes += self._assign(node, left, right)
             return nodes
+        if kind == "update_expression":  # v->f++
+            self._note_write(node.child_by_field_name("argument") or node, None, "++")
         if kind == "field_expression" and testing:
             nodes = self._expression(node.child_by_field_name("argument"))
             return nodes + self._candidate("flag-test", node, node, None, None, "")
@@ -440,9 +469,68 @@ class FunctionBuilder:
         if name not in known:
             known.append(name)
 
+    # --- what is written into objects (see stores.py) ----------------------------------------
+
+    def _stored(self, variable: str, name: str, plain: bool = False) -> None:
+        for table in (self.field_stores,) if plain else (self.field_stores, self.field_updates):
+            known = table.setdefault(variable, [])
+            if name not in known:
+                known.append(name)
+
+    def _escape(self, value: TSNode | None) -> None:
+        """A variable's object stored elsewhere or returned: reachable from elsewhere, anything may write it."""
+        if value is not None and value.type in _NAMING:
+            variable = passed_object(value, self.resolver.variables)
+            if variable:
+                self._stored(variable, ESCAPES)
+
+    def _note_value(self, name: str, value: TSNode, pointer: bool) -> None:
+        """``name = value`` for a pointer (what it is assigned from; the object it copies escapes) or a
+        struct initialised by a list (what the list writes)."""
+        if value.type == "initializer_list":
+            self.assigned_from.setdefault(name, []).append("{}")
+            for written in initialiser_stores(value):
+                self._stored(name, written)
+        elif pointer:
+            self.assigned_from.setdefault(name, []).append(assigned_shape(value))
+            self._escape(value)
+
+    def _note_write(self, left: TSNode, right: TSNode | None, operator: str) -> None:
+        """``v->f = x``: the field ``f`` of ``v``'s object, unless ``x`` is a literal zero."""
+        if left.type == "pointer_expression" and passed_object(left, self.resolver.variables):  # *v = ...
+            self._stored(passed_object(left, self.resolver.variables), ESCAPES)
+        if left.type not in ("field_expression", "subscript_expression", "parenthesized_expression"):
+            return
+        base = field_base(left)
+        if base is not None and base[0] in self.resolver.variables and (operator != "=" or not is_zero(right)):
+            target = strip(left)
+            inner = target.child_by_field_name("argument") if target.type == "field_expression" else None
+            plain = operator == "=" and inner is not None and strip(inner).type == "identifier"
+            self._stored(base[0], base[1], plain)
+
+    def _note_objects(self, callee: str | None, args: list[TSNode]) -> tuple[str, ...]:
+        """A call's arguments: ``&v->f`` lets the callee write ``f`` (unless it only reads); per argument,
+        the variable whose object it passes (``v``, ``&v``), or ""."""
+        variables = self.resolver.variables
+        objects = []
+        for arg in args:
+            kind = arg.type
+            if kind == "identifier":  # the common case, cheaply: only a pointer passes an object
+                name = text_of(arg)
+                objects.append(name if name in self.resolver.pointers else "")
+                continue
+            if kind in ("pointer_expression", "cast_expression", "parenthesized_expression"):
+                written = address_of_field(arg) if callee not in READERS else None
+                if written is not None and written[0] in variables:
+                    self._stored(written[0], ESCAPES if callee in LINKING else written[1])
+                objects.append(passed_object(arg, variables))
+            else:
+                objects.append("")
+        return tuple(objects) if any(objects) else ()
+
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
-        if left.type == "identifier" and text_of(left) in self.resolver.variables:  # a local or a parameter
-            name = text_of(left)
+        if left.type == "identifier" and (name := text_of(left)) in self.resolver.variables:  # a local, a parameter
+            self._note_value(name, right, name in self.resolver.pointers)
             self._remember_load(name, right)
             plain = text_of(assignment.child_by_field_name("operator")) == "="
             self.places.assigned(name, right if plain else None, self.resolver)
@@ -451,6 +539,9 @@ class FunctionBuilder:
                 self.resolver.variables[name] = found
                 (self.locals if name in self.locals else self.params)[name] = found
             return [self._assigned(assignment, name, right)]
+        operator = text_of(assignment.child_by_field_name("operator"))
+        self._note_write(left, right, operator)
+        self._escape(right)
         target = strip(left)
         if target.type != "field_expression":
             return []
@@ -472,7 +563,6 @@ class FunctionBuilder:
             if owner and other:
                 name = text_of(target.child_by_field_name("field"))
                 self.stores.append((f"{owner}.{name}", f"&{other}.{text_of(stored.child_by_field_name('field'))}"))
-        operator = text_of(assignment.child_by_field_name("operator"))
         value = {"|=": "set", "&=": "clear"}.get(operator, _squash(text_of(right)))
         written = [self._assigned(assignment, _squash(text_of(target)), right)] if operator == "=" else []
         return self._candidate("flag-write", assignment, strip(left), value, None, "") + written
@@ -526,6 +616,7 @@ class FunctionBuilder:
             if name is not None:
                 self._note_passed(arg, name)
         self.places.passed(name, args)
+        objects = self._note_objects(name, args)
         line = call.start_point[0] + 1
         if name is None:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
@@ -537,6 +628,7 @@ class FunctionBuilder:
                 )
                 event.args = self._arg_classes(args)
                 event.places = [place_of(a, self.resolver) for a in args]
+                event.objects = objects
                 nodes.append(Node("event", line, event=event))
             return nodes
         if name in LOCK_OPS:
@@ -575,6 +667,7 @@ class FunctionBuilder:
             event = Event("call", self.path, line, self._text(call), callee=name)
         event.args = self._arg_classes(args)
         event.places = [place_of(a, self.resolver) for a in args]
+        event.objects = objects
         self.active = True
         return nodes + [Node("event", line, event=event)]
 
@@ -851,6 +944,7 @@ def _store_result(nodes: list[Node], variable: str) -> None:
 
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
+_NAMING = frozenset({"identifier", "pointer_expression", "cast_expression", "parenthesized_expression"})
 
 
 def _keep_tested_assignments(function: Function) -> None:

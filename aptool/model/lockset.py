@@ -40,7 +40,9 @@ Public API (every shape is a dataclass here):
 
 from __future__ import annotations
 
+import functools
 import re
+import weakref
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -50,6 +52,7 @@ from aptool.model.classes import instance_classes
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
+from aptool.model.values import FRESH, Objects, decode, encode, tested_field
 
 MAX_STATES = 12  # distinct states kept per program point before they are merged into one
 MAX_REACHED = 400  # reached events kept per function summary (the shortest chain of each kind is kept first)
@@ -222,6 +225,8 @@ class FunctionLocks:
     own: dict[int, list[tuple[frozenset[str], frozenset[_Fact], HeldEvent]]] = field(default_factory=dict)
     links: dict[tuple[str, frozenset[str], frozenset[_Fact]], _Link] = field(default_factory=dict)  # first calls
     locked_calls: list[_Link] = field(default_factory=list)  # calls made holding something
+    fields: dict[str, frozenset[str]] = field(default_factory=dict)  # parameter -> its fields branches test
+    preserved: dict[str, frozenset[str]] | None = None  # parameter -> fields left zero if zero (on demand)
     sensitive: frozenset[int] = frozenset()  # parameters whose constant value changes what is reached
     mask: int = 0  # every key reachable from here
     _events: list[HeldEvent] | None = None
@@ -613,8 +618,25 @@ def _merge(states: Iterable[_State]) -> _State:
         dropped |= s.dropped
         pending |= s.pending
     assumed = frozenset.intersection(*(s.assumed for s in listed)) if listed else frozenset()
-    facts = frozenset.intersection(*(s.facts for s in listed)) if listed else frozenset()
+    written = {f[0] for s in listed for f in s.facts if f[1] == REASSIGNED}
+    if written:
+        facts = frozenset.intersection(*(_written(s.facts, written) for s in listed))
+    else:
+        facts = frozenset.intersection(*(s.facts for s in listed)) if listed else frozenset()
     return _State(frozenset(held), frozenset(dropped), assumed, frozenset(pending), facts)
+
+
+def _written(facts: frozenset[_Fact], reassigned: set[str]) -> frozenset[_Fact]:
+    """``facts`` as a state about to be merged sees them: a variable some other state wrote (one of
+    ``reassigned``) is written here too, with its entry value as the value now -- so what all of them
+    say of its value now survives the merge, and no merged path claims the entry value of a variable
+    one of them changed."""
+    written = reassigned - {f[0] for f in facts if f[1] == REASSIGNED}
+    if not written:
+        return facts
+    extra = {(name, REASSIGNED, True) for name in written}
+    extra |= {("=" + f[0], f[1], f[2]) for f in facts if f[0] in written}
+    return facts | extra
 
 
 _SUBCLASS_NAMES = {"SINGLE_DEPTH_NESTING": "1", "0": None}
@@ -836,10 +858,18 @@ class _Analysis:
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
+        self.tested = ""  # every condition of the function, spaces squashed: what its branches can ask
+        self.asked: set[str] = set()  # the fields of parameters some branch walked so far tests
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
         self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
+        # fresh objects passed down (values.py); asking back through a weak reference keeps the walk free of
+        # reference cycles (it is freed by reference counting when the checks are done)
+        asked = weakref.WeakMethod(self.preserved_of)
+        self.objects = Objects(model, self.events, lambda fid: method(fid) if (method := asked()) else {})
+        self.fresh_types = self.objects.fresh_types()
+        self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
 
     def bindings(self) -> None:
@@ -977,6 +1007,7 @@ class _Analysis:
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
         self.names = names
+        self.tested = _tested_text(function)
         states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
         merged: set[int] = set()
         work = [entry]
@@ -1066,6 +1097,16 @@ class _Analysis:
         if name not in self.names and _WORD.match(name):
             return state  # a local no branch around a lock tests: nothing to remember
         value = _normal(event.value) if event.value else None
+        if ("->" in name or "." in name) and tested_field(name, params) is not None:
+            if name not in self.tested:
+                return state  # no branch of the function asks: nothing to remember
+            # p->f = x: what the entry value said of it stays true of the entry value
+            facts = frozenset(f for f in state.facts if f[0] != "=" + name) | {(name, REASSIGNED, True)}
+            if value is not None:
+                facts = facts | {("=" + name, value, True)}
+            if facts == state.facts:
+                return state
+            return _State(state.held, state.dropped, state.assumed, state.pending, facts)
         facts = frozenset(f for f in state.facts if f[0] != name and f[0] != "=" + name)
         if name in params:
             facts = facts | {(name, REASSIGNED, True)}
@@ -1171,9 +1212,10 @@ class _Analysis:
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
                 after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
-            link = _Link(
-                site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary, state.facts)
-            )
+            passes = _passes(event, params, summary, state.facts)
+            if event.objects and summary.sensitive:
+                passes = self.fresh_passes(function, event, summary, passes)
+            link = _Link(site, event, target, state.dropped, held_now, state.facts, passes)
             first = (target, state.dropped, state.facts) not in result.links
             if first:
                 result.links[(target, state.dropped, state.facts)] = link
@@ -1249,10 +1291,151 @@ class _Analysis:
         found = []
         for index, constant, param in link.passes:
             if param is None:
+                if constant == FRESH:
+                    constant = self.fresh_value(link, index, frozenset()) or ""
+                    if not constant:
+                        continue
                 found.append((index, constant))
             elif param in given:
-                found.append((index, given[param]))
+                value = given[param]
+                if value.startswith(FRESH):  # a fresh object passed on: what this caller writes into it too
+                    value = self.fresh_value(link, index, decode(value) or frozenset()) or ""
+                    if not value:
+                        continue
+                found.append((index, value))
         return tuple(sorted(found))
+
+    # --- fresh objects (values.py) ----------------------------------------------------------
+
+    def zero_kept(self, function: Function, cfg: _Cfg, entry: int) -> dict[str, frozenset[str]]:
+        """Per parameter, the fields the function leaves zero on every exit when they were zero on entry,
+        among those it writes non-zero itself (``if (p->f) { p->f = 0; ... p->f = 1; }`` restores what
+        it found): a walk of its graph from the entry fact ``p->f == 0``, following only the values of
+        that field and of the locals the function gives constants."""
+        candidates = {
+            name: found & self.asked
+            for name, found in _zero_candidates(function, self.events[function.id]).items()
+            if found & self.asked  # a field no branch seen so far asks about: keeping it zero decides nothing
+        }
+        if not candidates:
+            return {}
+        params = {name: index for index, name in enumerate(function.params)}
+        constants = {e.callee for e in self.events[function.id] if e.kind == "assign" and e.value and e.callee}
+        names = set(params) | {name for name in constants if name in function.locals}
+        saved = (self.said, self.names)
+        self.said, self.names = {}, names
+        try:
+            kept = {
+                name: frozenset(f for f in sorted(found) if self.keeps_zero(cfg, entry, params, f"{name}->{f}"))
+                for name, found in candidates.items()
+            }
+        finally:
+            self.said, self.names = saved
+        return {name: found for name, found in kept.items() if found}
+
+    def keeps_zero(self, cfg: _Cfg, entry: int, params: dict[str, int], full: str) -> bool:
+        """Whether every exit has ``full`` (``p->f``) zero when the walk starts from ``p->f == 0``."""
+        variable, _, field_name = full.partition("->")
+        start = _State(frozenset(), facts=frozenset({(full, "0", True)}))
+        states: dict[int, dict[_State, None]] = {entry: {start: None}}
+        done: dict[int, set[_State]] = {}
+        merged: set[int] = set()
+        work = [entry]
+        while work:
+            index = work.pop()
+            step = cfg.steps[index]
+            finished = done.setdefault(index, set())
+            current = [s for s in states.get(index, ()) if s not in finished]
+            finished.update(current)
+            for state in current:
+                if step.op == "exit":
+                    if (full, REASSIGNED, True) in state.facts and ("=" + full, "0", True) not in state.facts:
+                        return False
+                    continue
+                if step.op == "event" and step.event is not None:
+                    after = self.keeps_zero_step(step.event, state, params, variable, field_name, full)
+                    outgoing = [(succ, after) for succ in step.succ]
+                else:
+                    outgoing = self.follow(step, state, self.names)
+                for succ, following in outgoing:
+                    if _join(states.setdefault(succ, {}), following, succ in merged, merged, succ):
+                        work.append(succ)
+        return True
+
+    def keeps_zero_step(
+        self, event: Event, state: _State, params: dict[str, int], variable: str, field_name: str, full: str
+    ) -> _State:
+        """One event of :meth:`keeps_zero`: an assignment, or a call that may write the field."""
+        if event.kind == "assign":
+            return self.assigned(state, event, params)
+        if event.kind != "call" or variable not in event.objects:
+            return state
+        for position, name in enumerate(event.objects):
+            if name != variable:
+                continue
+            for target in event.targets or ["?"]:
+                written = self.objects.stores(target, position) if target in self.model.functions else {"*"}
+                if field_name in written or "*" in written:
+                    facts = frozenset(f for f in state.facts if f[0] != "=" + full) | {(full, REASSIGNED, True)}
+                    return _State(state.held, state.dropped, state.assumed, state.pending, facts)
+        return state
+
+    def preserved_of(self, fid: str) -> dict[str, frozenset[str]]:
+        """:meth:`zero_kept` of a function already walked, worked out the first time a fresh object asks."""
+        result = self.results.get(fid)
+        if result is None:
+            return {}  # not walked yet (a recursion): nothing is known to be kept
+        if result.preserved is None:
+            saved = self.tested
+            self.tested = _tested_text(result.function)
+            try:
+                result.preserved = self.zero_kept(result.function, *build_cfg(result.function))
+            finally:
+                self.tested = saved
+        return result.preserved
+
+    def fresh_passes(
+        self,
+        function: Function,
+        event: Event,
+        summary: FunctionLocks,
+        passes: tuple[tuple[int, str, int | None], ...],
+    ) -> tuple[tuple[int, str, int | None], ...]:
+        """A fresh local (``path = btrfs_alloc_path()``) given to a parameter whose fields the callee
+        tests: passed as a fresh object (:data:`FRESH`, its value worked out when asked for)."""
+        extra = [
+            (index, FRESH, None)
+            for index, name in enumerate(event.objects)
+            if name
+            and index in summary.sensitive
+            and name in function.locals
+            and self.objects.fresh(function.id, name) is not None
+        ]
+        if not extra:
+            return passes
+        done = {index for index, _, _ in passes}
+        return tuple(sorted(passes + tuple(e for e in extra if e[0] not in done)))
+
+    def fresh_value(self, link: _Link, index: int, known: frozenset[str]) -> str | None:
+        """The value a fresh object has when ``link``'s callee gets it as parameter ``index``: the
+        fields that may be non-zero (``known`` from further up, and everything the caller and the
+        callees it gives the object to write into it), or None when any may be."""
+        caller = f"{link.site.file}:{link.site.function}"
+        name = link.event.objects[index] if index < len(link.event.objects) else ""
+        if not name or caller not in self.model.functions:
+            return None
+        key = (id(link.event), name, index)
+        if key not in self.fresh_values:
+            function = self.model.functions[caller]
+            if name in function.params:
+                written: frozenset[str] | None = self.objects.written_by(caller, name)
+            else:
+                written = self.objects.fresh(caller, name)
+            self.fresh_values[key] = None if written is None or "*" in written else encode(written)
+        value = self.fresh_values[key]
+        if value is None or not known:
+            return value
+        return _joined(value, known)
 
     def calls(
         self, summary: FunctionLocks, consts: _Consts, given: dict[str, str]
@@ -1439,12 +1622,27 @@ class _Analysis:
         result.effect = Effect(tuple((must or {}).values()), frozenset(dropped - set(must or {})))
         sensitive: set[int] = set()
         params = {name: index for index, name in enumerate(function.params)}
-        for variants in result.own.values():
-            sensitive.update(params[f[0]] for _, facts, _ in variants for f in facts if f[0] in params)
+        fields: dict[str, set[str]] = {}
+        said = {facts for variants in result.own.values() for _, facts, _ in variants}
+        for facts in said | {link.facts for link in result.links.values()}:
+            for fact in facts:
+                if fact[0] in params:
+                    sensitive.add(params[fact[0]])
+                elif (
+                    "->" in fact[0]
+                    and fact[1] != REASSIGNED
+                    and (tested := tested_field(fact[0], params))
+                    and function.params[tested[0]] in self.fresh_types  # a type no one makes fresh: never given
+                ):
+                    sensitive.add(params[tested[0]])  # if (path->need_commit_sem): a fresh object decides
+                    fields.setdefault(tested[0], set()).add(fact[0])
         for link in result.links.values():
-            sensitive.update(params[f[0]] for f in link.facts if f[0] in params)
             sensitive.update(param for _, _, param in link.passes if param is not None)
         result.sensitive = frozenset(sensitive)
+        result.fields = {name: frozenset(found) for name, found in fields.items()}
+        for found in fields.values():
+            self.asked.update(part[1] for name in found if (part := tested_field(name, params)) is not None)
+
         self.results[function.id] = result  # reach() looks it up
         result.mask = self.reach(function.id, (), None)
 
@@ -1578,8 +1776,64 @@ def _ordered(held: Iterable[Held]) -> list[Held]:
 
 
 def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
-    """The constants a function is called with, by parameter name."""
+    """The constants a function is called with, by parameter name; for a fresh object, each field its
+    branches test that is still zero (``path->need_commit_sem``: ``0``), not the object itself."""
     if not consts:
         return {}
     names = list(summary.function.params)
-    return {names[index]: value for index, value in consts if index < len(names)}
+    given: dict[str, str] = {}
+    for index, value in consts:
+        if index >= len(names):
+            continue
+        if not value.startswith(FRESH):
+            given[names[index]] = value
+            continue
+        written = decode(value) or frozenset()
+        for tested in summary.fields.get(names[index], ()):
+            found = tested_field(tested, summary.function.params)
+            if found is not None and found[1] not in written:
+                given[tested] = "0"
+    return given
+
+
+@functools.lru_cache(maxsize=4096)
+def _joined(value: str, known: frozenset[str]) -> str:
+    """A fresh object's value with the fields ``known`` from further up added."""
+    return encode(known | (decode(value) or frozenset()))
+
+
+def _tested_text(function: Function) -> str:
+    """Every branch, loop and switch condition of ``function``, spaces dropped, in one string."""
+    found: list[str] = []
+    stack = [function.body]
+    while stack:
+        for node in stack.pop():
+            if node.condition:
+                found.append(node.condition)
+            stack.extend(node.branches)
+            if node.body:
+                stack.append(node.body)
+    return re.sub(r"\s+", "", "\n".join(found))
+
+
+def _zero_candidates(function: Function, events: list[Event]) -> dict[str, set[str]]:
+    """Per parameter, the fields the function writes non-zero only by plain assignments the walk follows
+    (``p->f = x``, an ``assign`` event): the ones :meth:`_Analysis.zero_kept` can follow."""
+    if not any(name in function.params for name in function.field_stores):
+        return {}
+    followed: dict[str, set[str]] = {}
+    for event in events:
+        if event.kind == "assign" and event.callee:
+            found = tested_field(event.callee, function.params)
+            if found is not None and event.callee == f"{found[0]}->{found[1]}":
+                followed.setdefault(found[0], set()).add(found[1])
+    if not followed:
+        return {}
+    tested = _tested_text(function)  # a field no branch tests is not restored
+    candidates: dict[str, set[str]] = {}
+    for name, written in function.field_stores.items():
+        found_fields = followed.get(name, set()) & set(written) - set(function.field_updates.get(name, ()))
+        found_fields = {f for f in found_fields if f"{name}->{f}" in tested}
+        if found_fields:
+            candidates[name] = found_fields
+    return candidates
