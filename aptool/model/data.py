@@ -121,10 +121,22 @@ class Function:
     local_stores: dict[str, list[str]] = field(default_factory=dict)
 
     def events(self) -> list[Event]:
-        """Every event in source order, whatever branch it is on."""
+        """Every event in source order, whatever branch it is on (a list callers only read).
+
+        Once the skeleton is final (:meth:`freeze_events`) the list is made once and handed out
+        again: the walk, the checks and the simulator each ask for it, a dozen times per function."""
+        frozen: list[Event] | None = self.__dict__.get("_events")
+        if frozen is not None:
+            return frozen
         found: list[Event] = []
         _collect(self.body, found)
         return found
+
+    def freeze_events(self) -> None:
+        """Say that ``body`` will not change again (the model is built): :meth:`events` keeps its answer.
+        Not a field: the JSON dump, equality and ``dataclasses.replace`` never see it."""
+        self.__dict__["_events"] = None
+        self.__dict__["_events"] = self.events()
 
 
 def _collect(nodes: list[Node], found: list[Event]) -> None:

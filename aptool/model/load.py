@@ -320,7 +320,9 @@ def build_from_sources(
         lost += done.lost
     targets = pointer_targets(stores, NameIndex(functions))
     resolve_calls(functions, targets)
-    flags = mark_flags(functions, candidates)
+    flags = mark_flags(functions, candidates)  # the last step that changes a body
+    for function in functions.values():
+        function.freeze_events()
     mark_entries(functions, targets, passed)
     model = CodeModel(
         files=sorted(sources),

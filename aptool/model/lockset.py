@@ -43,7 +43,7 @@ from __future__ import annotations
 import re
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aptool.gcpause import paused
 from aptool.model.classes import instance_classes
@@ -594,8 +594,11 @@ class _Pending:
     success: str  # "zero" or "nonzero"
 
 
-@dataclass(frozen=True)
-class _State:
+class _State(NamedTuple):
+    """What a path holds at a point of the walk.  A named tuple, not a dataclass: the walk hashes and
+    compares states over a million times on a large directory, and a tuple does both in C (with the
+    same hash and equality a frozen dataclass of these fields has)."""
+
     held: frozenset[Held]
     dropped: frozenset[str] = frozenset()
     assumed: frozenset[tuple[str, bool]] = frozenset()
@@ -837,6 +840,8 @@ class _Analysis:
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
+        self.downs: dict[tuple[str, _Consts, str | None, bool], list[tuple[int, int, _Link, tuple[str, _Consts]]]] = {}
+        self.itself: dict[tuple[str, str | None], int] = {}  # (function, avoid) -> keys it does itself, see ways_down
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
         self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
@@ -1281,7 +1286,7 @@ class _Analysis:
         if start in memo:
             return memo[start]
         stack = [start]
-        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts]]] = {}
+        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts, str | None]]] = {}
         while stack:
             node = stack[-1]
             if node in memo:
@@ -1289,10 +1294,11 @@ class _Analysis:
                 continue
             node_fid, node_consts, _ = node
             summary = self.results[node_fid]
-            if node not in pending:
-                pending[node] = self.children(summary, node_consts, lock)
-                missing = [(t, c, lock) for t, c in pending[node] if (t, c, lock) not in memo]
-                missing = [m for m in missing if m not in pending]
+            below = pending.get(node)
+            if below is None:  # each callee once: a function calls the same one from many places
+                children = self.children(summary, node_consts, lock)
+                below = pending[node] = list(dict.fromkeys((t, c, lock) for t, c in children))
+                missing = [m for m in below if m not in memo and m not in pending]
                 if missing:
                     stack.extend(missing)
                     continue
@@ -1303,9 +1309,10 @@ class _Analysis:
                     if (lock is None or lock not in dropped) and _consistent(facts, given):
                         mask |= 1 << bit
                         break
-            for target, target_consts in pending.pop(node):
-                mask |= memo.get((target, target_consts, lock), 0) & ~self.param_mask  # 0: a recursion
-            memo[node] = mask
+            callees = 0
+            for child in pending.pop(node):
+                callees |= memo.get(child, 0)  # 0: a recursion
+            memo[node] = mask | callees & ~self.param_mask
             stack.pop()
         return memo[start]
 
@@ -1342,18 +1349,12 @@ class _Analysis:
                 memo[node] = found = own
                 break
             step: tuple[_Link, tuple[str, _Consts]] | None = None
-            for link, child in self.calls(current, node_consts, given):
-                if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
-                    continue
-                mask = self.reached_masks.get((child[0], child[1], avoid))
-                if mask is None:
-                    mask = self.reach(child[0], child[1], avoid)
+            for mask, itself, link, child in self.ways_down(current, node_consts, given, avoid, certain):
                 if not mask & flag:
                     continue
                 if step is None:
                     step = (link, child)
-                below = self.results[child[0]].own.get(bit)
-                if below and any(avoid is None or avoid not in d for d, _, _ in below):
+                if itself & flag:
                     step = (link, child)  # the callee does it itself: the shortest way down
                     break
             if step is None:
@@ -1378,6 +1379,35 @@ class _Analysis:
                     found,
                 )
             memo[key] = found
+        return found
+
+    def ways_down(
+        self, summary: FunctionLocks, consts: _Consts, given: dict[str, str], avoid: str | None, certain: bool
+    ) -> list[tuple[int, int, _Link, tuple[str, _Consts]]]:
+        """The calls :meth:`witness` may go down from a function called with ``consts``, in source order:
+        per call, the keys its callee reaches without releasing ``avoid`` and those it does itself so,
+        with the call and the callee.  Made once per function, constants, ``avoid`` and ``certain``:
+        every key asked of that node scans the same list."""
+        way = (summary.function.id, consts, avoid, certain)
+        found = self.downs.get(way)
+        if found is not None:
+            return found
+        found = []
+        for link, child in self.calls(summary, consts, given):
+            if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
+                continue
+            mask = self.reached_masks.get((child[0], child[1], avoid))
+            if mask is None:
+                mask = self.reach(child[0], child[1], avoid)
+            itself = self.itself.get((child[0], avoid))
+            if itself is None:
+                itself = 0
+                for bit, variants in self.results[child[0]].own.items():
+                    if any(avoid is None or avoid not in d for d, _, _ in variants):
+                        itself |= 1 << bit
+                self.itself[(child[0], avoid)] = itself
+            found.append((mask, itself, link, child))
+        self.downs[way] = found
         return found
 
     def reached(self, summary: FunctionLocks) -> list[HeldEvent]:
