@@ -57,6 +57,9 @@ MAX_REACHED = 400  # reached events kept per function summary (the shortest chai
 _Fact = tuple[str, str, bool]  # (variable, constant, equal): what a branch or an assignment says of it
 REASSIGNED = "\x00"  # the value of the fact (parameter, REASSIGNED, True): no longer what the caller passed
 _Consts = tuple[tuple[int, str], ...]  # parameter index -> the constant a caller passes, sorted
+_Reach = tuple[str, _Consts, str | None]  # a function, the constants it is called with, the lock to keep
+# a function's callees with constants: those some call reaches releasing nothing, the others with what each releases
+_Callees = tuple[list[tuple[str, _Consts]], list[tuple[tuple[str, _Consts], list[frozenset[str]]]]]
 
 # Lock kinds.  Real locks order with each other; context kinds only say what the code runs in.
 SPINNING_KINDS = frozenset({"spin", "rwlock-read", "rwlock-write"})
@@ -837,8 +840,13 @@ class _Analysis:
         self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
         self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
+        self.callees_of: dict[
+            tuple[str, _Consts],
+            tuple[list[tuple[str, _Consts]], list[tuple[tuple[str, _Consts], list[frozenset[str]]]]],
+        ] = {}  # see children()
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
+        self.sites: dict[int, Site] = {}  # id of an event -> its site, in the function walked (see site())
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
         self.downs: dict[tuple[str, _Consts, str | None, bool], list[tuple[int, int, _Link, tuple[str, _Consts]]]] = {}
         self.itself: dict[tuple[str, str | None], int] = {}  # (function, avoid) -> keys it does itself, see ways_down
@@ -974,6 +982,14 @@ class _Analysis:
         works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
         return _State(held | works, facts=_bookkeeping(self.events[function.id]))
 
+    def site(self, function: Function, event: Event) -> Site:
+        """``event``'s site in ``function`` (the one walked), made once: the walk comes back to an event
+        once per state that reaches it."""
+        site = self.sites.get(id(event))
+        if site is None:
+            site = self.sites[id(event)] = _site(function, event)
+        return site
+
     def walk(self, function: Function) -> FunctionLocks:
         """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
         result = FunctionLocks(function)
@@ -981,6 +997,7 @@ class _Analysis:
         params = {name: index for index, name in enumerate(function.params)}
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
+        self.sites = {}
         self.names = names
         states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
         merged: set[int] = set()
@@ -1006,7 +1023,17 @@ class _Analysis:
                 else:
                     outgoing = self.follow(step, state, names)
                 for succ, after in outgoing:
-                    if _join(states.setdefault(succ, {}), after, succ in merged, merged, succ) and succ not in queued:
+                    known = states.get(succ)
+                    if known is None:
+                        known = states[succ] = {}
+                    if succ in merged or len(known) >= MAX_STATES:
+                        if not _join(known, after, succ in merged, merged, succ):
+                            continue
+                    elif after in known:
+                        continue
+                    else:
+                        known[after] = None  # what _join does below the bound, without the call
+                    if succ not in queued:
                         queued.add(succ)
                         work.append(succ)
         self.finish(function, result, exits)
@@ -1104,13 +1131,14 @@ class _Analysis:
         result: FunctionLocks,
         seen: set[tuple[int, frozenset[Held]]],
     ) -> list[_State]:
-        site = _site(function, event)
+        site = self.site(function, event)
         mark = (id(event), state.held)
         lock = event.lock
         param = params.get(lock) if lock is not None and not event.resolved else None
-        own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
+        own: HeldEvent | None = None
         if mark not in seen:
             seen.add(mark)
+            own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             result.own_events.append(own)
         kind = event.kind
         if kind == "assign":
@@ -1124,12 +1152,16 @@ class _Analysis:
                 held = state.held.difference(released)
                 dropped = state.dropped | {lock or ""} if any(h.declared for h in released) else state.dropped
                 return [_State(held, dropped, state.assumed, state.pending, state.facts)]
+            if own is None:
+                own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             result.releases_unheld.append(own)
             return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending, state.facts)]
         if kind == "call":
             return self.call(function, params, event, state, result)
         taken = self.takes(event)
         if kind in ("sleep", "wait") and not taken:
+            if own is None:
+                own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             self.record(
                 result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own, state.facts
             )
@@ -1162,7 +1194,7 @@ class _Analysis:
     def call(
         self, function: Function, params: dict[str, int], event: Event, state: _State, result: FunctionLocks
     ) -> list[_State]:
-        site = _site(function, event)
+        site = self.site(function, event)
         after: list[_State] = []
         held_now = state.held
         for target in event.targets:
@@ -1274,9 +1306,29 @@ class _Analysis:
             self.call_cache[key] = found
         return found
 
-    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
-        calls = self.calls(summary, consts, _given(summary, consts))
-        return [child for link, child in calls if lock is None or lock not in link.dropped]
+    def children(
+        self, summary: FunctionLocks, consts: _Consts, lock: str | None
+    ) -> list[tuple[str, _Consts, str | None]]:
+        """The callees (with their constants) a function called with ``consts`` reaches on some call that
+        does not release ``lock`` first, each once, as :meth:`reach` keys them (in no particular order:
+        a mask is the same whatever order its callees' are or-ed in)."""
+        key = (summary.function.id, consts)
+        found = self.callees_of.get(key)
+        if found is None:
+            free: dict[tuple[str, _Consts], None] = {}  # reached by a call that releases nothing
+            guarded: dict[tuple[str, _Consts], list[frozenset[str]]] = {}  # only by calls that release locks
+            for link, child in self.calls(summary, consts, _given(summary, consts)):
+                if link.dropped:
+                    guarded.setdefault(child, []).append(link.dropped)
+                else:
+                    free[child] = None
+            found = self.callees_of[key] = (list(free), [(c, d) for c, d in guarded.items() if c not in free])
+        free_list, guarded_list = found
+        children = [(t, c, lock) for t, c in free_list]
+        children += [
+            (t, c, lock) for (t, c), drops in guarded_list if lock is None or any(lock not in d for d in drops)
+        ]
+        return children
 
     def reach(self, fid: str, consts: _Consts, lock: str | None) -> int:
         """Keys reachable from ``fid`` called with the constants ``consts`` (on paths that do not release
@@ -1286,7 +1338,7 @@ class _Analysis:
         if start in memo:
             return memo[start]
         stack = [start]
-        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts, str | None]]] = {}
+        pending: dict[_Reach, list[_Reach]] = {}
         while stack:
             node = stack[-1]
             if node in memo:
@@ -1295,9 +1347,8 @@ class _Analysis:
             node_fid, node_consts, _ = node
             summary = self.results[node_fid]
             below = pending.get(node)
-            if below is None:  # each callee once: a function calls the same one from many places
-                children = self.children(summary, node_consts, lock)
-                below = pending[node] = list(dict.fromkeys((t, c, lock) for t, c in children))
+            if below is None:
+                below = pending[node] = self.children(summary, node_consts, lock)
                 missing = [m for m in below if m not in memo and m not in pending]
                 if missing:
                     stack.extend(missing)
