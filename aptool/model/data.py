@@ -123,8 +123,9 @@ class Function:
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on (a list callers only read).
 
-        Once the skeleton is final (:meth:`freeze_events`) the list is made once and handed out
-        again: the walk, the checks and the simulator each ask for it, a dozen times per function."""
+        Once the skeleton is built (:meth:`freeze_events`) the list is made once and handed out
+        again: the model's last steps, the walk, the checks and the simulator each ask for it, a
+        dozen times per function."""
         frozen: list[Event] | None = self.__dict__.get("_events")
         if frozen is not None:
             return frozen
@@ -133,8 +134,9 @@ class Function:
         return found
 
     def freeze_events(self) -> None:
-        """Say that ``body`` will not change again (the model is built): :meth:`events` keeps its answer.
-        Not a field: the JSON dump, equality and ``dataclasses.replace`` never see it."""
+        """List ``body``'s events now and keep the list: :meth:`events` answers with it from then on.  Call
+        it once the body is built, and again after changing it.  Not a field: the JSON dump, equality
+        and ``dataclasses.replace`` never see it."""
         self.__dict__["_events"] = None
         self.__dict__["_events"] = self.events()
 

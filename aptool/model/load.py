@@ -318,11 +318,11 @@ def build_from_sources(
         stores[path] = entry.stores + done.stores
         errors += done.errors
         lost += done.lost
+    for function in functions.values():  # built: only mark_flags changes a body now, and lists it again
+        function.freeze_events()
     targets = pointer_targets(stores, NameIndex(functions))
     resolve_calls(functions, targets)
-    flags = mark_flags(functions, candidates)  # the last step that changes a body
-    for function in functions.values():
-        function.freeze_events()
+    flags = mark_flags(functions, candidates)
     mark_entries(functions, targets, passed)
     model = CodeModel(
         files=sorted(sources),
