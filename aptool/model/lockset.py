@@ -1208,13 +1208,15 @@ class _Analysis:
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
                 after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
+            first = (target, state.dropped, state.facts) not in result.links
+            if not first and not held_now:
+                continue  # the same call again, holding nothing: its link would add nothing
             link = _Link(
                 site, event, target, state.dropped, held_now, state.facts, _passes(event, params, summary, state.facts)
             )
-            first = (target, state.dropped, state.facts) not in result.links
             if first:
                 result.links[(target, state.dropped, state.facts)] = link
-            if summary.mask & self.param_mask and (first or held_now):
+            if summary.mask & self.param_mask:
                 self.resolve_parameters(params, link, summary, result)
             if held_now:
                 result.locked_calls.append(link)
