@@ -136,10 +136,24 @@ class Function:
     returns: list[str] = field(default_factory=list)  # per return: "call:NAME", "var:NAME", "null", "other"
 
     def events(self) -> list[Event]:
-        """Every event in source order, whatever branch it is on."""
+        """Every event in source order, whatever branch it is on (a list callers only read).
+
+        Once the skeleton is built (:meth:`freeze_events`) the list is made once and handed out
+        again: the model's last steps, the walk, the checks and the simulator each ask for it, a
+        dozen times per function."""
+        frozen: list[Event] | None = self.__dict__.get("_events")
+        if frozen is not None:
+            return frozen
         found: list[Event] = []
         _collect(self.body, found)
         return found
+
+    def freeze_events(self) -> None:
+        """List ``body``'s events now and keep the list: :meth:`events` answers with it from then on.  Call
+        it once the body is built, and again after changing it.  Not a field: the JSON dump, equality
+        and ``dataclasses.replace`` never see it."""
+        self.__dict__["_events"] = None
+        self.__dict__["_events"] = self.events()
 
 
 def _collect(nodes: list[Node], found: list[Event]) -> None:

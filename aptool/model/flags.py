@@ -81,10 +81,12 @@ def mark_flags(functions: dict[str, Function], candidates: list[Candidate]) -> d
             written.kind = "flag-clear" if (written.value or "") in CLEARING_VALUES else "flag-set"
         kept.add(id(candidate.node))
     dropped = {id(c.node) for c in candidates} - kept
+    dropped_events = {id(c.node.event) for c in candidates if id(c.node) in dropped}
     set_to_flag: set[str] = set()
     for function in functions.values():
-        if dropped:
+        if dropped_events and any(id(event) in dropped_events for event in function.events()):
             function.body = _without(function.body, dropped)
+            function.freeze_events()  # its body changed: list its events again
         for event in function.events():
             site = _site(function, event.line, event.text)
             if event.kind in ("flag-set", "flag-clear", "flag-test") and event.lock in flags:

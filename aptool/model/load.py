@@ -318,6 +318,8 @@ def build_from_sources(
         stores[path] = entry.stores + done.stores
         errors += done.errors
         lost += done.lost
+    for function in functions.values():  # built: only mark_flags changes a body now, and lists it again
+        function.freeze_events()
     targets = pointer_targets(stores, NameIndex(functions))
     resolve_calls(functions, targets)
     flags = mark_flags(functions, candidates)
@@ -355,7 +357,8 @@ def _build_file(
     errors: list[ParseError] = []
     kept: list[tuple[int, int, str]] = []
     kept_bodies: set[int] = set()
-    for definition in _delimit(unit, definitions):
+    bodies = function_bodies(unit.source)
+    for definition in _delimit(unit, definitions, bodies):
         start, body = definition.start_byte, definition.child_by_field_name("body")
         head_end = body.start_byte if body is not None else definition.end_byte
         annotations = [a for a in unit.annotations if start <= a.offset < head_end]
@@ -376,7 +379,7 @@ def _build_file(
         ParseError(path, line, f"nested {depth} levels deep (over {MAX_TREE_DEPTH}): the construct was skipped")
         for line, depth in unit.too_deep
     ]
-    lost = _lost(path, unit, kept_bodies)
+    lost = _lost(path, unit, kept_bodies, bodies)
     return FileBuild(list(functions.values()), candidates, passed, stores, errors, lost)
 
 
@@ -409,15 +412,15 @@ def header_declarations(data: bytes) -> Declarations:
     return decls
 
 
-def _delimit(unit: Parsed, definitions: list[TSNode]) -> list[TSNode]:
+def _delimit(unit: Parsed, definitions: list[TSNode], bodies: list[int]) -> list[TSNode]:
     """The function definitions of a file, with the ones an error merged taken apart again.
 
     tree-sitter can swallow a function into the ERROR before it, or make one
     "definition" of a broken head and the next function's body.  A definition
     whose head has an error and contains a function body is dropped; every
-    function body no good definition opens is parsed on its own (``salvage``).
+    function body no good definition opens is parsed on its own (``salvage``).  ``bodies``: the
+    offsets of the file's function bodies (:func:`function_bodies`).
     """
-    bodies = function_bodies(unit.source)
     good = []
     for definition in definitions:
         body = _body_start(definition)
@@ -452,10 +455,11 @@ def _parse_errors(path: str, unit: Parsed, kept: list[tuple[int, int, str]]) -> 
     return found
 
 
-def _lost(path: str, unit: Parsed, kept_bodies: set[int]) -> list[Site]:
-    """Function bodies (a ``{`` in column 0, or ending a ``name(...) {`` line) that open no kept definition."""
+def _lost(path: str, unit: Parsed, kept_bodies: set[int], bodies: list[int]) -> list[Site]:
+    """Function bodies (a ``{`` in column 0, or ending a ``name(...) {`` line: ``bodies``, their offsets)
+    that open no kept definition."""
     found = []
-    for offset in function_bodies(unit.source):
+    for offset in bodies:
         if offset in kept_bodies:
             continue
         head = unit.source[max(0, offset - 400) : offset]

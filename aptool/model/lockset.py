@@ -45,7 +45,7 @@ import re
 import weakref
 from collections.abc import Generator, Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aptool.gcpause import paused
 from aptool.model.classes import instance_classes
@@ -60,6 +60,9 @@ MAX_REACHED = 400  # reached events kept per function summary (the shortest chai
 _Fact = tuple[str, str, bool]  # (variable, constant, equal): what a branch or an assignment says of it
 REASSIGNED = "\x00"  # the value of the fact (parameter, REASSIGNED, True): no longer what the caller passed
 _Consts = tuple[tuple[int, str], ...]  # parameter index -> the constant a caller passes, sorted
+_Reach = tuple[str, _Consts, str | None]  # a function, the constants it is called with, the lock to keep
+# a function's callees with constants: those some call reaches releasing nothing, the others with what each releases
+_Callees = tuple[list[tuple[str, _Consts]], list[tuple[tuple[str, _Consts], list[frozenset[str]]]]]
 
 # Lock kinds.  Real locks order with each other; context kinds only say what the code runs in.
 SPINNING_KINDS = frozenset({"spin", "rwlock-read", "rwlock-write"})
@@ -599,8 +602,11 @@ class _Pending:
     success: str  # "zero" or "nonzero"
 
 
-@dataclass(frozen=True)
-class _State:
+class _State(NamedTuple):
+    """What a path holds at a point of the walk.  A named tuple, not a dataclass: the walk hashes and
+    compares states over a million times on a large directory, and a tuple does both in C (with the
+    same hash and equality a frozen dataclass of these fields has)."""
+
     held: frozenset[Held]
     dropped: frozenset[str] = frozenset()
     assumed: frozenset[tuple[str, bool]] = frozenset()
@@ -856,11 +862,18 @@ class _Analysis:
         self.emitted: dict[tuple[str, str | None], int] = {}  # held (class, subclass) -> keys with a certain edge
         self.reached_masks: dict[tuple[str, _Consts, str | None], int] = {}  # see reach()
         self.call_cache: dict[tuple[str, _Consts], list[tuple[_Link, tuple[str, _Consts]]]] = {}
+        self.callees_of: dict[
+            tuple[str, _Consts],
+            tuple[list[tuple[str, _Consts]], list[tuple[tuple[str, _Consts], list[frozenset[str]]]]],
+        ] = {}  # see children()
         self.said: dict[tuple[str, bool], list[_Fact]] = {}
         self.names: set[str] = set()  # the variables whose values the walk of a function remembers
         self.tested = ""  # every condition of the function, spaces squashed: what its branches can ask
         self.asked: set[str] = set()  # the fields of parameters some branch walked so far tests
+        self.sites: dict[int, Site] = {}  # id of an event -> its site, in the function walked (see site())
         self.witnesses: dict[tuple[str, _Consts, int, str | None, bool], HeldEvent | None] = {}
+        self.downs: dict[tuple[str, _Consts, str | None, bool], list[tuple[int, int, _Link, tuple[str, _Consts]]]] = {}
+        self.itself: dict[tuple[str, str | None], int] = {}  # (function, avoid) -> keys it does itself, see ways_down
         self.events = {fid: function.events() for fid, function in model.functions.items()}  # read once
         self.narrowed = _narrowed_calls(model, self.events)  # pointer calls a caller's stack object may decide
         self.instances = instance_classes(model, self.events)  # instances an init helper keys apart
@@ -999,6 +1012,14 @@ class _Analysis:
         works = frozenset(Held(work, "work", site, declared=True) for work in self.works.get(function.id, ()))
         return _State(held | works, facts=_bookkeeping(self.events[function.id]))
 
+    def site(self, function: Function, event: Event) -> Site:
+        """``event``'s site in ``function`` (the one walked), made once: the walk comes back to an event
+        once per state that reaches it."""
+        site = self.sites.get(id(event))
+        if site is None:
+            site = self.sites[id(event)] = _site(function, event)
+        return site
+
     def walk(self, function: Function) -> FunctionLocks:
         """Walk one function's control-flow graph to a fixed point; its summary, exits and edges."""
         result = FunctionLocks(function)
@@ -1006,6 +1027,7 @@ class _Analysis:
         params = {name: index for index, name in enumerate(function.params)}
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
+        self.sites = {}
         self.names = names
         self.tested = _tested_text(function)
         states: dict[int, dict[_State, None]] = {entry: {self.entry_state(function): None}}
@@ -1032,7 +1054,17 @@ class _Analysis:
                 else:
                     outgoing = self.follow(step, state, names)
                 for succ, after in outgoing:
-                    if _join(states.setdefault(succ, {}), after, succ in merged, merged, succ) and succ not in queued:
+                    known = states.get(succ)
+                    if known is None:
+                        known = states[succ] = {}
+                    if succ in merged or len(known) >= MAX_STATES:
+                        if not _join(known, after, succ in merged, merged, succ):
+                            continue
+                    elif after in known:
+                        continue
+                    else:
+                        known[after] = None  # what _join does below the bound, without the call
+                    if succ not in queued:
                         queued.add(succ)
                         work.append(succ)
         self.finish(function, result, exits)
@@ -1140,13 +1172,14 @@ class _Analysis:
         result: FunctionLocks,
         seen: set[tuple[int, frozenset[Held]]],
     ) -> list[_State]:
-        site = _site(function, event)
+        site = self.site(function, event)
         mark = (id(event), state.held)
         lock = event.lock
         param = params.get(lock) if lock is not None and not event.resolved else None
-        own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
+        own: HeldEvent | None = None
         if mark not in seen:
             seen.add(mark)
+            own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             result.own_events.append(own)
         kind = event.kind
         if kind == "assign":
@@ -1160,12 +1193,16 @@ class _Analysis:
                 held = state.held.difference(released)
                 dropped = state.dropped | {lock or ""} if any(h.declared for h in released) else state.dropped
                 return [_State(held, dropped, state.assumed, state.pending, state.facts)]
+            if own is None:
+                own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             result.releases_unheld.append(own)
             return [_State(state.held, state.dropped | {lock or ""}, state.assumed, state.pending, state.facts)]
         if kind == "call":
             return self.call(function, params, event, state, result)
         taken = self.takes(event)
         if kind in ("sleep", "wait") and not taken:
+            if own is None:
+                own = HeldEvent(event, function.id, lock, site, state.held, state.dropped, param=param)
             self.record(
                 result, ("sleep", lock, f"{kind}:{event.callee}", None, False, param), state.dropped, own, state.facts
             )
@@ -1198,7 +1235,7 @@ class _Analysis:
     def call(
         self, function: Function, params: dict[str, int], event: Event, state: _State, result: FunctionLocks
     ) -> list[_State]:
-        site = _site(function, event)
+        site = self.site(function, event)
         after: list[_State] = []
         held_now = state.held
         for target in event.targets:
@@ -1212,14 +1249,16 @@ class _Analysis:
                 for h in effect.held:
                     held = held | {Held(h.lock, h.kind, site, h.subclass, h.context, h.trylock, via=event.callee)}
                 after.append(_State(held, dropped, state.assumed, state.pending, state.facts))
+            first = (target, state.dropped, state.facts) not in result.links
+            if not first and not held_now:
+                continue  # the same call again, holding nothing: its link would add nothing
             passes = _passes(event, params, summary, state.facts)
             if event.objects and summary.sensitive:
                 passes = self.fresh_passes(function, event, summary, passes)
             link = _Link(site, event, target, state.dropped, held_now, state.facts, passes)
-            first = (target, state.dropped, state.facts) not in result.links
             if first:
                 result.links[(target, state.dropped, state.facts)] = link
-            if summary.mask & self.param_mask and (first or held_now):
+            if summary.mask & self.param_mask:
                 self.resolve_parameters(params, link, summary, result)
             if held_now:
                 result.locked_calls.append(link)
@@ -1452,9 +1491,29 @@ class _Analysis:
             self.call_cache[key] = found
         return found
 
-    def children(self, summary: FunctionLocks, consts: _Consts, lock: str | None) -> list[tuple[str, _Consts]]:
-        calls = self.calls(summary, consts, _given(summary, consts))
-        return [child for link, child in calls if lock is None or lock not in link.dropped]
+    def children(
+        self, summary: FunctionLocks, consts: _Consts, lock: str | None
+    ) -> list[tuple[str, _Consts, str | None]]:
+        """The callees (with their constants) a function called with ``consts`` reaches on some call that
+        does not release ``lock`` first, each once, as :meth:`reach` keys them (in no particular order:
+        a mask is the same whatever order its callees' are or-ed in)."""
+        key = (summary.function.id, consts)
+        found = self.callees_of.get(key)
+        if found is None:
+            free: dict[tuple[str, _Consts], None] = {}  # reached by a call that releases nothing
+            guarded: dict[tuple[str, _Consts], list[frozenset[str]]] = {}  # only by calls that release locks
+            for link, child in self.calls(summary, consts, _given(summary, consts)):
+                if link.dropped:
+                    guarded.setdefault(child, []).append(link.dropped)
+                else:
+                    free[child] = None
+            found = self.callees_of[key] = (list(free), [(c, d) for c, d in guarded.items() if c not in free])
+        free_list, guarded_list = found
+        children = [(t, c, lock) for t, c in free_list]
+        children += [
+            (t, c, lock) for (t, c), drops in guarded_list if lock is None or any(lock not in d for d in drops)
+        ]
+        return children
 
     def reach(self, fid: str, consts: _Consts, lock: str | None) -> int:
         """Keys reachable from ``fid`` called with the constants ``consts`` (on paths that do not release
@@ -1464,7 +1523,7 @@ class _Analysis:
         if start in memo:
             return memo[start]
         stack = [start]
-        pending: dict[tuple[str, _Consts, str | None], list[tuple[str, _Consts]]] = {}
+        pending: dict[_Reach, list[_Reach]] = {}
         while stack:
             node = stack[-1]
             if node in memo:
@@ -1472,10 +1531,10 @@ class _Analysis:
                 continue
             node_fid, node_consts, _ = node
             summary = self.results[node_fid]
-            if node not in pending:
-                pending[node] = self.children(summary, node_consts, lock)
-                missing = [(t, c, lock) for t, c in pending[node] if (t, c, lock) not in memo]
-                missing = [m for m in missing if m not in pending]
+            below = pending.get(node)
+            if below is None:
+                below = pending[node] = self.children(summary, node_consts, lock)
+                missing = [m for m in below if m not in memo and m not in pending]
                 if missing:
                     stack.extend(missing)
                     continue
@@ -1486,9 +1545,10 @@ class _Analysis:
                     if (lock is None or lock not in dropped) and _consistent(facts, given):
                         mask |= 1 << bit
                         break
-            for target, target_consts in pending.pop(node):
-                mask |= memo.get((target, target_consts, lock), 0) & ~self.param_mask  # 0: a recursion
-            memo[node] = mask
+            callees = 0
+            for child in pending.pop(node):
+                callees |= memo.get(child, 0)  # 0: a recursion
+            memo[node] = mask | callees & ~self.param_mask
             stack.pop()
         return memo[start]
 
@@ -1525,18 +1585,12 @@ class _Analysis:
                 memo[node] = found = own
                 break
             step: tuple[_Link, tuple[str, _Consts]] | None = None
-            for link, child in self.calls(current, node_consts, given):
-                if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
-                    continue
-                mask = self.reached_masks.get((child[0], child[1], avoid))
-                if mask is None:
-                    mask = self.reach(child[0], child[1], avoid)
+            for mask, itself, link, child in self.ways_down(current, node_consts, given, avoid, certain):
                 if not mask & flag:
                     continue
                 if step is None:
                     step = (link, child)
-                below = self.results[child[0]].own.get(bit)
-                if below and any(avoid is None or avoid not in d for d, _, _ in below):
+                if itself & flag:
                     step = (link, child)  # the callee does it itself: the shortest way down
                     break
             if step is None:
@@ -1561,6 +1615,35 @@ class _Analysis:
                     found,
                 )
             memo[key] = found
+        return found
+
+    def ways_down(
+        self, summary: FunctionLocks, consts: _Consts, given: dict[str, str], avoid: str | None, certain: bool
+    ) -> list[tuple[int, int, _Link, tuple[str, _Consts]]]:
+        """The calls :meth:`witness` may go down from a function called with ``consts``, in source order:
+        per call, the keys its callee reaches without releasing ``avoid`` and those it does itself so,
+        with the call and the callee.  Made once per function, constants, ``avoid`` and ``certain``:
+        every key asked of that node scans the same list."""
+        way = (summary.function.id, consts, avoid, certain)
+        found = self.downs.get(way)
+        if found is not None:
+            return found
+        found = []
+        for link, child in self.calls(summary, consts, given):
+            if (avoid is not None and avoid in link.dropped) or (certain and link.event.guessed):
+                continue
+            mask = self.reached_masks.get((child[0], child[1], avoid))
+            if mask is None:
+                mask = self.reach(child[0], child[1], avoid)
+            itself = self.itself.get((child[0], avoid))
+            if itself is None:
+                itself = 0
+                for bit, variants in self.results[child[0]].own.items():
+                    if any(avoid is None or avoid not in d for d, _, _ in variants):
+                        itself |= 1 << bit
+                self.itself[(child[0], avoid)] = itself
+            found.append((mask, itself, link, child))
+        self.downs[way] = found
         return found
 
     def reached(self, summary: FunctionLocks) -> list[HeldEvent]:

@@ -213,7 +213,9 @@ def parse_file(source: bytes) -> Parsed:
     deep = [
         (node, depth)
         for node in tree.root_node.children
-        if node.type != "function_definition" and (depth := deepest(node)) > MAX_TREE_DEPTH
+        if node.type != "function_definition"
+        and node.descendant_count > MAX_TREE_DEPTH  # fewer nodes cannot nest deeper: not walked
+        and (depth := deepest(node)) > MAX_TREE_DEPTH
     ]
     if deep:
         data = bytearray(cleaned)

@@ -289,60 +289,73 @@ def compile_thread(
 def _fold(compiler: _Compiler, function: Function, entry: int) -> Program:
     """Drop the silent junctions: each step's successors become the steps they lead to."""
     raw = compiler.raw
-    closures: dict[int, list[int]] = {}
+    is_step = [node.step is not None for node in raw]
+    succs = [node.succ for node in raw]
+    closures: dict[int, dict[int, None]] = {}  # a junction -> the steps it leads to (an ordered set)
 
-    def closure(start: int) -> list[int]:
-        if raw[start].step is not None:
-            return [start]
-        if start in closures:
-            return closures[start]
-        found: dict[int, None] = {}  # an ordered set
+    def closure(start: int) -> dict[int, None]:
+        """The steps junction ``start`` leads to: a depth-first walk over junctions (each one entered
+        once; one folded before gives its own steps), the end when there are none."""
+        found: dict[int, None] = {}
         seen = {start}
         todo = [start]
         while todo:
             index = todo.pop()
-            if raw[index].step is not None:
+            if is_step[index]:
                 found[index] = None
                 continue
-            if index != start and index in closures:  # a junction already folded: take its steps
-                found.update(dict.fromkeys(closures[index]))
-                continue
-            for succ in reversed(raw[index].succ):
+            if index != start:
+                known = closures.get(index)
+                if known is not None:  # a junction already folded: take its steps
+                    found.update(known)
+                    continue
+            for succ in reversed(succs[index]):
                 if succ not in seen:
                     seen.add(succ)
                     todo.append(succ)
-        closures[start] = list(found) or [0]
-        return closures[start]
+        closures[start] = found = found or {0: None}
+        return found
+
+    def following(targets: list[int]) -> list[int]:
+        """``targets`` with each junction replaced by the steps it leads to."""
+        found: list[int] = []
+        for target in targets:
+            if is_step[target]:
+                found.append(target)
+            else:
+                found.extend(closures.get(target) or closure(target))
+        return found
 
     numbering: dict[int, int] = {0: 0}
     order = [0]
-    todo = list(closure(entry))
-    for index in todo:
+    starts = following([entry])
+    for index in starts:
         if index not in numbering:
             numbering[index] = len(order)
             order.append(index)
-    following: list[tuple[list[int], list[int]]] = []  # per step of ``order``: its successors and failures
+    folded: list[tuple[list[int], list[int]]] = []  # per step of ``order``: its successors and failures
+    fails_at = compiler.fails
     head = 0
     while head < len(order):
         index = order[head]
         head += 1
-        nexts = [n for s in raw[index].succ for n in closure(s)]
-        fail_at = compiler.fails.get(index)
-        fails = closure(fail_at) if fail_at is not None else []
-        following.append((nexts, fails))
+        nexts = following(succs[index])
+        fail_at = fails_at.get(index)
+        fails = following([fail_at]) if fail_at is not None else []
+        folded.append((nexts, fails))
         for n in (*nexts, *fails):
             if n not in numbering:
                 numbering[n] = len(order)
                 order.append(n)
     steps: list[Step] = []
     number = numbering.__getitem__
-    for index, (nexts, fails) in zip(order, following, strict=True):
+    for index, (nexts, fails) in zip(order, folded, strict=True):
         step = raw[index].step
         assert step is not None
         steps.append(
             Step(step.kind, step.event, step.site, step.chain, _unique(map(number, nexts)), _unique(map(number, fails)))
         )
-    start = _unique(map(number, closure(entry)))
+    start = _unique(map(number, starts))
     return Program(function, steps, start, compiler.truncated)
 
 

@@ -87,9 +87,10 @@ def _make_stepper(machine: Machine) -> tuple[Moves, Persistent]:  # noqa: C901
     shifts = [t * width for t in threads]
     # per thread and step, as the hot loop reads it, made on first use (a search visits few steps)
     tables: list[list[tuple[Any, ...] | None]] = [[None] * len(ops) for ops in machine.ops]
+    all_ops = machine.ops  # not the machine: it keeps these closures, and a cycle would outlive the search
 
     def fill(t: int, pc: int) -> tuple[Any, ...]:
-        entry = tables[t][pc] = _entry(machine.ops[t][pc], shifts[t])
+        entry = tables[t][pc] = _entry(all_ops[t][pc], shifts[t])
         return entry
 
     future = machine.future
