@@ -75,6 +75,23 @@ def test_the_lines_read_from_the_index_are_the_lines_git_walks(tmp_path: Path) -
         assert any(by_git.merged(repo.path, on_lines).values()) or since >= times[-2]
 
 
+# Paths a mail may name: a form feed and U+2028 (str.splitlines() splits at both), a newline
+# (git's --batch-check protocol cannot carry it), and undecodable bytes.
+ODD_PATHS = ["form\x0cfeed.c", "line\u2028sep.c", "new\nline.c"]
+
+
+def test_odd_paths_get_one_answer_each(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", {name: f"/* {index} */\n" for index, name in enumerate(ODD_PATHS)})
+    head = run_git(repo, "rev-parse", "HEAD").strip()
+    present = [run_git(repo, "rev-parse", f"HEAD:{name}").strip() for name in ODD_PATHS]
+    asked = ODD_PATHS + ["absent\x0cfile.c", "absent\nfile.c", "plain.c", "bad\udcffbyte.c"]
+    specs = [(head, path) for path in asked]
+    with BlobLookup(repo) as lookup:
+        found = lookup.blobs(specs)
+    assert found == present + ["", "", "", ""]
+    assert BlobLookup(repo).objects([f"{head}:{name}" for name in ODD_PATHS]) == [(b, "blob") for b in present]
+
+
 def test_the_refs_are_read_in_one_listing(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "repo", {"a.c": "int a;\n"})
     first = run_git(repo, "rev-parse", "HEAD").strip()

@@ -101,9 +101,26 @@ def once(repo: Path, specs: list[tuple[str, str]]) -> list[str]:
 
 
 def _once(repo: Path, names: list[str]) -> list[str]:
-    # A path from mail may carry undecodable bytes as surrogates: git is asked for those bytes.
-    text = "".join(f"{name}\n" for name in names).encode("utf-8", "surrogateescape")
-    return git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text).splitlines()
+    """git's answer line per name, in order.
+
+    A path from mail may carry undecodable bytes as surrogates: git is asked
+    for those bytes.  git's answers are split at ``\n`` only (a path may hold a
+    form feed or U+2028, which :meth:`str.splitlines` would also split at),
+    and a name holding a newline, which the protocol cannot carry, is asked
+    on its own command line.
+    """
+    plain = [name for name in names if "\n" not in name]
+    text = "".join(f"{name}\n" for name in plain).encode("utf-8", "surrogateescape")
+    out = git(repo, "cat-file", "--batch-check=%(objectname) %(objecttype)", input=text) if plain else ""
+    answers = iter(out.split("\n"))
+    return [next(answers) if "\n" not in name else _alone(repo, name) for name in names]
+
+
+def _alone(repo: Path, name: str) -> str:
+    """``<id> <type>`` for one object name that holds a newline, ``missing`` where git has none."""
+    found = git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", name, check=False).strip()
+    kind = git(repo, "cat-file", "-t", found, check=False).strip() if found else ""
+    return f"{found} {kind}" if found and kind else "missing"
 
 
 def _blob(line: str) -> str:
