@@ -386,3 +386,19 @@ def test_stale_scratch_worktrees_go_live_ones_stay(upstream: Upstream, user: Pat
     shutil.rmtree(user.parent / "mine")
     apply_plan(plan_for(upstream, user, branch="again"))
     assert str(user.parent / "mine") in git(user, "worktree", "list", "--porcelain")
+
+
+@pytest.mark.parametrize("odd", ["bad\udcffbyte.c", "new\nline.c"], ids=["undecodable", "newline"])
+def test_a_scratch_worktree_takes_any_path_a_mail_names(tmp_path: Path, odd: str) -> None:
+    # The paths come from a patch's headers: undecodable bytes arrive as surrogates, and a quoted
+    # git path may hold a newline, which no sparse-checkout line can match; the worktree still has
+    # the patch's files, and nothing is left behind.
+    from aptool.apply.worktree import ScratchWorktree
+
+    repo_path = make_repo(tmp_path / "repo", {"a.c": "int a;\n", "b.c": "int b;\n"})
+    repo = open_repository(repo_path)
+    head = run_git(repo_path, "rev-parse", "HEAD").strip()
+    with ScratchWorktree(repo, head, ["a.c", odd]) as scratch:
+        assert (scratch.path / "a.c").read_text() == "int a;\n"
+        where = scratch.path
+    assert not where.exists()

@@ -122,6 +122,11 @@ HOSTILE: dict[str, Make] = {
         set_header(s[1], "References", " ".join(f"<r{n}@example.org>" for n in range(50_000)) + " <fz-0@example.org>"),
         s[2],
     ],
+    "comments nested 1,000 deep in From": lambda s: [
+        s[0],
+        raw_header(s[1], "From", b"Eve <e@example.org>" + b"(\x9a\x0b" * 1000),
+        s[2],
+    ],
     "a reply loop": lambda s: [
         set_header(set_header(s[0], "In-Reply-To", "<fz-2@example.org>"), "References", "<fz-2@example.org>"),
         s[1],

@@ -195,8 +195,11 @@ class ScratchWorktree:
         assert self.admin is not None
         info = self.admin / "info"
         info.mkdir(exist_ok=True)
-        patterns = ["/*"] if paths is None else [_sparse_pattern(p) for p in paths]
-        (info / "sparse-checkout").write_text("\n".join(patterns) + "\n")
+        # A pattern is one line of the file: a path holding a line break cannot be one, so its
+        # worktree has every file.  Undecodable bytes from mail are written back as those bytes.
+        whole = paths is None or any("\n" in p or "\r" in p for p in paths)
+        patterns = ["/*"] if whole or paths is None else [_sparse_pattern(p) for p in paths]
+        (info / "sparse-checkout").write_bytes(("\n".join(patterns) + "\n").encode("utf-8", "surrogateescape"))
         isolation.check(self.path, "read-tree", "-m", "-u", "HEAD", env=self.env)
 
     def widen(self) -> None:

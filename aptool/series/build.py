@@ -446,7 +446,8 @@ def hostile_trailer(text: str) -> str | None:
 
 # What the standard library and b4 raise on values they cannot hold: a Date in the year
 # 10000 (ValueError), ``Message-ID: <@>`` (IndexError in the header parser), unknown charsets.
-UNREADABLE = (ValueError, LookupError, OverflowError, TypeError, AttributeError)
+# A header nesting comments thousands deep exhausts the standard library's recursive parser.
+UNREADABLE = (ValueError, LookupError, OverflowError, TypeError, AttributeError, RecursionError)
 
 
 def _unreadable(raw: bytes, err: Exception, problems: dict[str, str]) -> None:
