@@ -207,7 +207,6 @@ class Effect:
 
 
 @dataclass
-@dataclass
 class FunctionLocks:
     """Everything the walk knows about one function.
 
