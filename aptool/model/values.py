@@ -121,19 +121,27 @@ class Objects:
         name = names[index]
         written = set(function.field_stores.get(name, ()))
         written -= self.preserved(fid).get(name, frozenset())
+        passed, escapes = self._handed(fid, name)
+        if escapes:
+            written.add(ESCAPES)
+        return frozenset(written), passed
+
+    def _handed(self, fid: str, name: str) -> tuple[list[tuple[str, int]], bool]:
+        """The (callee, parameter) pairs of the model ``fid`` hands ``name``'s object to, and whether it
+        also goes where anything may write it: a call outside the model or through an unknown pointer
+        (freeing it is no write)."""
         passed: list[tuple[str, int]] = []
+        escapes = False
         for event, objects in self.calls_with_objects(fid):
             for position, passed_name in enumerate(objects):
                 if passed_name != name:
                     continue
                 if not event.targets:
-                    if event.via_pointer or event.callee not in FREEING:
-                        written.add(ESCAPES)
+                    escapes = escapes or event.via_pointer or event.callee not in FREEING
                     continue
                 passed.extend((target, position) for target in event.targets if target in self.model.functions)
-                if any(target not in self.model.functions for target in event.targets):
-                    written.add(ESCAPES)
-        return frozenset(written), passed
+                escapes = escapes or any(target not in self.model.functions for target in event.targets)
+        return passed, escapes
 
     def stores(self, fid: str, index: int) -> frozenset[str]:
         """The fields of the object passed as parameter ``index`` that ``fid`` or its callees may leave
@@ -175,22 +183,13 @@ class Objects:
         """The fields of ``name``'s object that ``fid`` writes itself or has its callees write, anywhere."""
         function = self.model.functions[fid]
         written = set(function.field_stores.get(name, ()))
-        if ESCAPES in written:
+        passed, escapes = self._handed(fid, name)
+        if escapes or ESCAPES in written:
             return _ALL
-        for event, objects in self.calls_with_objects(fid):
-            for position, passed_name in enumerate(objects):
-                if passed_name != name:
-                    continue
-                if not event.targets:
-                    if event.via_pointer or event.callee not in FREEING:
-                        return _ALL
-                    continue
-                for target in event.targets:
-                    if target not in self.model.functions:
-                        return _ALL
-                    written |= self.stores(target, position)
-                if ESCAPES in written:
-                    return _ALL
+        for target, position in passed:
+            written |= self.stores(target, position)
+            if ESCAPES in written:
+                return _ALL
         return frozenset(written)
 
     def writes(self, fid: str, name: str) -> frozenset[str]:
