@@ -10,7 +10,6 @@ asked for, the answer is the series all the same and the message is named as lef
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,7 +17,8 @@ import pytest
 
 from tests.inbox_server import public_inbox_available, start_inbox
 from tests.mailmaker import commit_files, format_series, make_repo, reply, run_git, set_header, split_mail, write_mbox
-from tests.test_mail_variants import CONTROLS, text
+from tests.test_mail_variants import aptool as run_as_user
+from tests.test_mail_variants import text
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUND = 60.0
@@ -46,26 +46,7 @@ def series(tmp_path_factory: pytest.TempPathFactory) -> Series:
 
 
 def aptool(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
-    try:
-        proc = subprocess.run(
-            [sys.executable, "-m", "aptool", *map(str, args)],
-            capture_output=True,
-            text=True,
-            errors="surrogateescape",
-            cwd=cwd,
-            timeout=BOUND,
-        )
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"aptool {' '.join(map(str, args))[:120]} ran over {BOUND} s (a hang)")
-    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
-    raw = sorted({repr(c) for c in proc.stdout + proc.stderr if c in CONTROLS and c not in "\n\t"})
-    assert not raw, f"raw control characters printed: {raw}"
-    if proc.returncode == 2:
-        lines = proc.stderr.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("aptool: "), proc.stderr[-2000:]
-    else:
-        assert proc.returncode in (0, 1), proc.stderr[-2000:]
-    return proc
+    return run_as_user(*args, cwd=cwd, bound=BOUND)
 
 
 def raw_header(mail: bytes, name: str, value: bytes) -> bytes:

@@ -80,23 +80,30 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
     return World(tmp_path_factory.mktemp("variants"))
 
 
-def aptool(*args: str | Path, code: int | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """``python -m aptool ARGS`` as a user runs it: no traceback, no raw control character, one error line."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "aptool", *map(str, args)],
-        capture_output=True,
-        text=True,
-        errors="surrogateescape",
-        cwd=cwd,
-        timeout=120,
-    )
+def aptool(
+    *args: str | Path, code: int | None = None, cwd: Path | None = None, bound: float = 120.0
+) -> subprocess.CompletedProcess[str]:
+    """``python -m aptool ARGS`` as a user runs it: no traceback, no raw control character, one error
+    line, an exit code of 0, 1 or 2 (``code`` when given), done within ``bound`` seconds."""
     shown = " ".join(map(str, args))[:200]
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "aptool", *map(str, args)],
+            capture_output=True,
+            text=True,
+            errors="surrogateescape",
+            cwd=cwd,
+            timeout=bound,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"aptool {shown} ran over {bound} s (a hang)")
     assert "Traceback" not in proc.stderr, f"aptool {shown}\n{proc.stderr[-3000:]}"
     raw = sorted({repr(c) for c in proc.stdout + proc.stderr if c in CONTROLS and c != "\n"} - {"'\\t'"})
     assert not raw, f"aptool {shown}: raw control characters {raw}"
     if proc.returncode == 2:
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("aptool: "), proc.stderr
+    assert proc.returncode in (0, 1, 2), f"aptool {shown}: exit {proc.returncode}\n{proc.stderr[-2000:]}"
     if code is not None:
         assert proc.returncode == code, f"aptool {shown}: exit {proc.returncode}\n{proc.stdout}{proc.stderr}"
     return proc
