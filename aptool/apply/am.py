@@ -16,14 +16,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import b4
-
 from aptool.apply import steps
 from aptool.apply.plan import ApplyFailure, link_for
 from aptool.apply.worktree import ScratchWorktree
 from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import content_crs, decode_mail
-from aptool.series.b4env import b4_settings
+from aptool.series.b4env import b4, b4_settings
 from aptool.series.data import Patch, Trailer
 from aptool.series.diff import diff_text
 

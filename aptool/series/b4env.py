@@ -6,6 +6,9 @@ for code-review trailers).  aptool asks its own archive, so every call into b4
 runs inside :func:`b4_settings`: b4's configuration read from the repository
 at hand (``b4.trailer-order``, ``b4.trailers-ignore-from``, ...) or b4's
 defaults, the network off, and whatever was there before put back afterwards.
+
+This is the one module that imports b4; the others take ``b4`` from here, so that b4's
+DKIM library (which aptool never asks b4 to use) loads only if something uses it.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import b4
+from aptool.deferred import defer_import
+
+defer_import("dkim")
+import b4  # noqa: E402  (after the deferral)
 
 _GLOBALS = ("MAIN_CONFIG", "USER_CONFIG", "SENDEMAIL_CONFIG", "can_network")
 

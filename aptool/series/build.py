@@ -15,15 +15,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-import b4
-
 from aptool.archive.base import Archive
 from aptool.archive.mail import parse_mail
 from aptool.archive.mailtext import MailText, decode_mail, decode_many, decoded_mail, normalize_line_ends
 from aptool.archive.msgid import message_id, references
 from aptool.archive.rawmail import bound_references, oversized_header, raw_message_id
 from aptool.errors import MailError
-from aptool.series.b4env import b4_settings
+from aptool.series.b4env import b4, b4_settings
 from aptool.series.data import (
     Cover,
     Dependency,
