@@ -508,3 +508,78 @@ def test_own_instances_a_local_whose_address_escapes_is_not_known(tmp_path: Path
     model = build_model([source])
     passed = {name: [e.places for e in model.function(name).events() if e.callee == "take"] for name in "fgh"}
     assert passed == {"f": [[""]], "g": [[""]], "h": [["d.a"]]}
+
+
+# --- bits never set on the objects of a container (containers.py, predicates.py) -------------------
+
+
+def test_a_bit_never_set_on_a_containers_objects_decides_the_branch() -> None:
+    found = graph("own-container-bits.c")
+    to_refs = {held for held, _, acquired, _ in edges(found) if acquired == "fs.refs"}
+    assert to_refs == {
+        "fs.shared",  # marked shared before it went into the tree
+        "fs.later",  # marked shared through the variable that inserted it, after
+        "fs.handed",  # the tree's address went to a function outside the model
+        "fs.beside",  # a shared root went into the list next to one of its elements
+        "fs.says_nothing",  # the predicate may return 1 without the bit
+        "fs.fresh_set",  # a zeroed root, the bit set before the call
+        "fs.moved",  # the callee tests another root (the parent of the one passed)
+    }  # not fs.global, fs.direct (the global tree), fs.slot (a pointer field), fs.fresh (zeroed, untouched)
+
+
+def test_a_global_root_that_may_reach_the_setter_may_be_shared(tmp_path: Path) -> None:
+    # get_root() returns a global root before it marks one: without that early return, the global roots
+    # reach init_fs_root() too, and the bit may be set on them
+    text = (DATA / "own-container-bits.c").read_text()
+    early = "\troot = lookup_global(fs, id);\n\tif (root)\n\t\treturn root;\n"
+    assert early in text
+    changed = tmp_path / "own-container-bits.c"
+    changed.write_text(text.replace(early, "\troot = lookup_global(fs, id);\n\tif (!root)\n"))
+    found = analyse(build_model([changed]), flags_as_locks=True)
+    to_refs = {held for held, _, acquired, _ in edges(found) if acquired == "fs.refs"}
+    # the setter's root now comes from a container as well: from anywhere, as far as the origins tell,
+    # so no container's roots are known to be without the bit
+    assert {"fs.global", "fs.direct", "fs.slot"} <= to_refs
+
+
+def test_containers_as_the_model_records_them() -> None:
+    from aptool.model.containers import Containers
+    from aptool.model.lockset import _facts
+    from aptool.model.predicates import Predicates
+
+    model = model_of("own-container-bits.c")
+    lookup = model.function("lookup_global")
+    assert lookup.assigned_from == {"root": ["null", "in:fs.global_tree"], "node": ["in:fs.global_tree"]}
+    assert model.function("use_slot").assigned_from["root"] == ["in:fs.chunk_root"]
+    assert model.function("use_shared").assigned_from["root"] == ["in:fs.shared_tree"]  # rb_entry(rb_first(..))
+    assert ("fs.global_tree", "insert", "root", "root.rb_node", 0) in model.function("insert_global").field_uses
+    assert ("fs.chunk_root", "insert", "chunk_root", "", 0) in model.function("load_chunk_root").field_uses
+    assert ("fs.handed_tree", "write", "fs", "", 0) in model.function("load_handed").field_uses
+    assert ("root.list", "insert", "root", "root.list", 0) in model.function("add_next").field_uses
+    (set_bit,) = [u for u in model.function("init_fs_root").field_uses if u[1] == "set-bit"]
+    assert set_bit[:4] == ("root.state", "set-bit", "root", "ROOT_SHARED")
+    assert [n.label for n in model.function("root_shared").body if n.kind == "return"] == ["0"]
+
+    predicates = Predicates(model, _facts)
+    assert predicates.summary("root_shared") == ((0, "state:ROOT_SHARED"),)
+    assert predicates.summary("root_maybe_shared") == ()  # `||`: a 1 says nothing of the bit
+    assert predicates.implied("(root_shared(r) && x)", True, {"r"}) == [("r->state:ROOT_SHARED", "0", False)]
+    assert predicates.implied("!root_shared(r)", False, {"r"}) == [("r->state:ROOT_SHARED", "0", False)]
+    assert predicates.implied("!root_shared(r)", True, {"r"}) == []  # it returned 0: says nothing
+
+    containers = Containers(model, {f.id: f.events() for f in model.functions.values()})
+    assert containers.container_of(model.function("use_global").id, "root") == "fs.global_tree"
+    verdicts = {
+        tree: containers.never_set(tree, "root.state", "ROOT_SHARED")
+        for tree in ("fs.global_tree", "fs.chunk_root", "fs.shared_tree", "fs.later_tree", "fs.handed_tree")
+    }
+    assert verdicts == {
+        "fs.global_tree": True,
+        "fs.chunk_root": True,
+        "fs.shared_tree": False,
+        "fs.later_tree": False,
+        "fs.handed_tree": False,  # its address went elsewhere: its objects are not known
+    }
+    assert containers.never_set("fs.shared_tree", "root.state", "ROOT_DIRTY") is True  # set on global roots only
+    assert containers.never_set("fs.global_tree", "root.state", "ROOT_DIRTY") is False
+    assert containers.elements("fs.beside_list") is None  # an insertion next to an element

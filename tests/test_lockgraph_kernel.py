@@ -188,3 +188,27 @@ def test_btrfs_recording_a_root_under_commit_is_behind_a_done_once_guard() -> No
     assert edge.chain[-1].function == "btrfs_record_root_in_trans"
     assert context.done_once(edge.chain, edge.held_at)
     assert not any("reloc_mutex" in name for f in recursive_locking.check(context) for name in f.locks)
+
+
+def test_btrfs_the_free_space_tree_is_never_shareable() -> None:
+    # add_block_group_free_space holds free_space_lock over a COW of the free-space tree; the COW looks up
+    # extent refs (a delayed ref head's mutex) only for a block btrfs_block_can_be_shared() says may be
+    # shared, which needs BTRFS_ROOT_SHAREABLE: set by btrfs_init_fs_root (on a root btrfs_get_root_ref
+    # reads after its lookups came back empty) and by relocation, never on a root of the global roots'
+    # rb-tree (btrfs_global_root) or in fs_info->chunk_root
+    found = graph("fs/btrfs")
+    model, analysis = found.model, found.analysis
+    containers = analysis.containers
+    shareable = ("btrfs_root.state", "BTRFS_ROOT_SHAREABLE")
+    assert containers.never_set("btrfs_fs_info.global_root_tree", *shareable)
+    assert containers.never_set("btrfs_fs_info.chunk_root", *shareable)
+    assert not containers.never_set("btrfs_fs_info.fs_roots_radix", *shareable)  # subvolume roots are
+    assert containers.container_of(model.function("add_new_free_space_info").id, "root") == (
+        "btrfs_fs_info.global_root_tree"
+    )
+    assert analysis.predicates.summary("btrfs_block_can_be_shared") == ((0, "state:BTRFS_ROOT_SHAREABLE"),)
+    table = pairs(found)
+    assert ("btrfs_block_group.free_space_lock", "btrfs_delayed_ref_head.mutex") not in table
+    assert ("btrfs_fs_info.chunk_mutex", "btrfs_delayed_ref_head.mutex") not in table  # the chunk tree
+    # a subvolume's COW still looks them up: under its own locks, the order is kept
+    assert ("btrfs_delayed_ref_head.mutex", "btrfs_block_group.free_space_lock") in table

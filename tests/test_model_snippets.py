@@ -621,6 +621,7 @@ def test_json_is_the_dataclasses(tmp_path: Path) -> None:
         "field_updates",
         "assigned_from",
         "returns",
+        "field_uses",
     }
     event = function["body"][0]["event"]
     assert event["kind"] == "acquire" and event["lock"] == "outer.s" and event["lock_kind"] == "spin"

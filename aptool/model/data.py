@@ -67,6 +67,7 @@ class Event:
     # calls: each argument's place; acquire: the place of the lock's struct (see aptool.model.places)
     places: list[str] = field(default_factory=list)
     objects: tuple[str, ...] = ()  # calls: per argument, the pointer variable passed (``v``, ``&v``) or ""
+    shape: str | None = None  # assign of a pointer or struct: what it is given (Function.assigned_from's words)
 
 
 @dataclass
@@ -84,7 +85,9 @@ class Node:
       ``default`` the last arm is empty: no case matched;
     - ``loop``: ``body`` runs zero or more times; ``do``: one or more times;
     - ``break`` (leave the innermost loop or switch), ``continue``,
-      ``return``, ``goto`` (to ``label``), ``label``.
+      ``return`` (``label``: the value returned when it is a literal: ``1``, ``false``),
+      ``goto`` (to ``label``), ``label``;
+    - ``use``: a bit set in a field of a variable's object (``Function.field_uses``), where it happens.
     """
 
     kind: str
@@ -134,6 +137,11 @@ class Function:
     # local -> what each assignment gives it: "call:NAME", "{}" (an initialiser list), "null", "other"
     assigned_from: dict[str, list[str]] = field(default_factory=dict)
     returns: list[str] = field(default_factory=list)  # per return: "call:NAME", "var:NAME", "null", "other"
+    # (STRUCT.field, what, variable, detail, line) per use of a field that may add to what it holds: a
+    # bit set ("set-bit", detail: the bit; a ``use`` node marks its line), an insertion into the
+    # container it heads ("insert", variable: the element's, detail: STRUCT.member of its node), any
+    # other write or address taken ("write"); see aptool.model.containers
+    field_uses: list[tuple[str, str, str, str, int]] = field(default_factory=list)
 
     def events(self) -> list[Event]:
         """Every event in source order, whatever branch it is on (a list callers only read).

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
 
+from aptool.model.containers import BENIGN, ENTRY_OF, INSERTS, LOOKUPS, NO_BIT_SET, SET_BITS
 from aptool.model.data import Annotation, Event, Function, Node, ParseError
 from aptool.model.declarations import Declarations, declared_names, initialised_type, type_of_specifier
 from aptool.model.parse import Parsed, RawAnnotation, parse
@@ -121,6 +122,7 @@ class FunctionBuilder:
         self.field_updates: dict[str, list[str]] = {}  # the same, not by a plain ``v->f = x``
         self.assigned_from: dict[str, list[str]] = {}
         self.returns: list[str] = []
+        self.field_uses: list[tuple[str, str, str, str, int]] = []  # see Function.field_uses
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
@@ -155,6 +157,7 @@ class FunctionBuilder:
             field_updates=self.field_updates,
             assigned_from=self.assigned_from,
             returns=self.returns,
+            field_uses=list(dict.fromkeys(self.field_uses)),
         )
         _keep_tested_assignments(function)
         for warning in self.warnings:
@@ -197,10 +200,11 @@ class FunctionBuilder:
                 local_type = container_of_type(value) or type_name
                 nodes += self._expression(value)
                 _store_result(nodes, names[0])
-                nodes.append(self._assigned(value, names[0], value))
+                assigned = self._assigned(value, names[0], value)
+                nodes.append(assigned)
                 self._remember_load(names[0], value)
                 self.places.assigned(names[0], value, self.resolver)
-                self._note_value(names[0], value, _is_pointer(declarator))
+                assigned.event.shape = self._note_value(names[0], value, _is_pointer(declarator), type_name)  # type: ignore[union-attr]
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -318,7 +322,9 @@ class FunctionBuilder:
         if value is not None and passed_object(value, self.params):  # a local returned is the caller's now
             self._escape(value)
         releases = [self._release_of(e) for scope in reversed(self.scopes) for e in reversed(scope)]
-        return self._expression(value) + releases + [Node("return", line)]
+        literal = strip(value) if value is not None else None
+        returned = text_of(literal) if literal is not None and literal.type in _LITERAL_TYPES else None
+        return self._expression(value) + releases + [Node("return", line, label=returned)]
 
     def _if(self, node: TSNode) -> list[Node]:
         line = node.start_point[0] + 1
@@ -484,16 +490,123 @@ class FunctionBuilder:
             if variable:
                 self._stored(variable, ESCAPES)
 
-    def _note_value(self, name: str, value: TSNode, pointer: bool) -> None:
+    def _note_value(self, name: str, value: TSNode, pointer: bool, struct: str | None = None) -> str | None:
         """``name = value`` for a pointer (what it is assigned from; the object it copies escapes) or a
-        struct initialised by a list (what the list writes)."""
+        struct initialised by a list (what the list writes, and the pointers it stores in fields of
+        ``struct``); the shape recorded, if any."""
+        shape: str | None = None
         if value.type == "initializer_list":
-            self.assigned_from.setdefault(name, []).append("{}")
+            shape = "{}"
+            self.assigned_from.setdefault(name, []).append(shape)
             for written in initialiser_stores(value):
                 self._stored(name, written)
+            if struct:
+                self._note_initialised(name, struct, value)
         elif pointer:
-            self.assigned_from.setdefault(name, []).append(assigned_shape(value))
+            shape = self._contained(value) or assigned_shape(value)
+            self.assigned_from.setdefault(name, []).append(shape)
             self._escape(value)
+        self._note_alias(value)
+        return shape
+
+    def _note_initialised(self, name: str, struct: str, value: TSNode) -> None:
+        """``struct s v = { .root = root, .state = 1 }``: a pointer stored in a field, a field written."""
+        for pair in value.named_children:
+            designators = pair.children_by_field_name("designator") if pair.type == "initializer_pair" else []
+            stored = pair.child_by_field_name("value") if designators else None
+            if stored is None or is_zero(stored) or _empty_container(stored):
+                continue
+            key = f"{struct}.{text_of(designators[0]).lstrip('.').strip()}"
+            element = strip(stored)
+            if element.type == "identifier" and text_of(element) in self.resolver.pointers:
+                self.field_uses.append((key, "insert", text_of(element), "", 0))
+            else:
+                self.field_uses.append((key, "write", name, "", 0))
+
+    # --- what containers and bit words are given (see containers.py) --------------------------
+
+    def _field_key(self, node: TSNode) -> tuple[str, str] | None:
+        """``&x->f`` or ``x->f``: (``STRUCT.f``, ``x`` when it is a plain variable, else ""); None for
+        anything that is not a field."""
+        target = strip(node)
+        if target.type != "field_expression":
+            return None
+        owner = target.child_by_field_name("argument")
+        field_name = text_of(target.child_by_field_name("field"))
+        if owner is None or not field_name:
+            return None
+        struct = self.resolver.type_of(owner) or "?"
+        plain = strip(owner)
+        variable = text_of(plain) if plain.type == "identifier" and text_of(plain) in self.resolver.variables else ""
+        return f"{struct}.{field_name}", variable
+
+    def _contained(self, value: TSNode) -> str | None:
+        """``rb_find(key, &fs->tree, cmp)``, ``list_first_entry(&fs->list, ...)``, ``container_of`` of a
+        node that came from one, or a pointer field (``fs_info->chunk_root``, a container of one object):
+        ``in:STRUCT.field``, the container the object comes out of."""
+        target = strip(value)
+        if target.type == "field_expression" and not text_of(value).lstrip().startswith("&"):
+            key = self._field_key(target)  # root = fs_info->chunk_root: whatever was stored there
+            return f"in:{key[0]}" if key is not None and not key[0].startswith("?.") else None
+        if target.type != "call_expression":
+            return None
+        function = target.child_by_field_name("function")
+        name = text_of(function) if function is not None and function.type == "identifier" else ""
+        arguments = target.child_by_field_name("arguments")
+        args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
+        if name in LOOKUPS and len(args) > LOOKUPS[name]:
+            key = self._field_key(args[LOOKUPS[name]])
+            return f"in:{key[0]}" if key is not None and text_of(args[LOOKUPS[name]]).lstrip().startswith("&") else None
+        if name in ENTRY_OF and args:
+            node = strip(args[0])
+            if node.type == "call_expression":
+                return self._contained(node)
+            if node.type == "identifier":
+                shapes = set(self.assigned_from.get(text_of(node), ())) - {"null"}
+                if len(shapes) == 1 and next(iter(shapes)).startswith("in:"):
+                    return next(iter(shapes))
+        return None
+
+    def _note_alias(self, value: TSNode | None) -> None:
+        """``p = &x->f``: the field can be reached through ``p`` from now on, unseen."""
+        if value is not None and value.type == "pointer_expression" and text_of(value).lstrip().startswith("&"):
+            key = self._field_key(value)
+            if key is not None:
+                self.field_uses.append((key[0], "write", key[1], "", 0))
+
+    def _note_field_uses(self, name: str | None, args: list[TSNode], line: int) -> list[Node]:
+        """What a call does to the fields whose addresses it is given (``Function.field_uses``); a bit set
+        on a variable's object leaves a ``use`` node where it happens, for what reaches it."""
+        if name in INSERTS:
+            element, container = INSERTS[name]
+            if len(args) <= max(element, container):
+                return []
+            key = self._field_key(args[container])
+            if key is None:
+                return []  # a container on the stack, or one reached through a pointer taken earlier
+            node = self._field_key(args[element])
+            if node is not None:  # the element's embedded node: &x->rb_node
+                self.field_uses.append((key[0], "insert", node[1], node[0], 0))
+            else:  # the entry itself (an xarray's), or a node pointer whose object is not named
+                entry = strip(args[element])
+                by_entry = name.startswith(("xa", "__xa", "radix", "idr"))
+                variable = text_of(entry) if by_entry and entry.type == "identifier" else ""
+                known = variable if variable in self.resolver.variables else ""
+                self.field_uses.append((key[0], "insert", known, "", 0))
+            return []
+        if name in SET_BITS:
+            if len(args) > 1 and (key := self._field_key(args[1])) is not None:
+                self.field_uses.append((key[0], "set-bit", key[1], _squash(text_of(args[SET_BITS[name]])), line))
+                return [Node("use", line)] if key[1] else []
+            return []
+        if name is not None and (name in BENIGN or name in NO_BIT_SET or name in READERS or name in LOCK_OPS):
+            return []
+        for arg in args:
+            if arg.type == "pointer_expression" and text_of(arg).lstrip().startswith("&"):
+                key = self._field_key(arg)
+                if key is not None:
+                    self.field_uses.append((key[0], "write", key[1], "", 0))
+        return []
 
     def _note_write(self, left: TSNode, right: TSNode | None, operator: str) -> None:
         """``v->f = x``: the field ``f`` of ``v``'s object, unless ``x`` is a literal zero."""
@@ -501,6 +614,14 @@ class FunctionBuilder:
             self._stored(passed_object(left, self.resolver.variables), ESCAPES)
         if left.type not in ("field_expression", "subscript_expression", "parenthesized_expression"):
             return
+        key = self._field_key(left) if operator != "&=" else None
+        if key is not None and not (operator == "=" and (is_zero(right) or _empty_container(right))):
+            element = strip(right) if right is not None and operator == "=" else None
+            if element is not None and element.type == "identifier" and text_of(element) in self.resolver.pointers:
+                # x->root = root: the field holds one object at a time, a container of its own
+                self.field_uses.append((key[0], "insert", text_of(element), "", 0))
+            else:
+                self.field_uses.append((key[0], "write", key[1], "", 0))
         base = field_base(left)
         if base is not None and base[0] in self.resolver.variables and (operator != "=" or not is_zero(right)):
             target = strip(left)
@@ -530,7 +651,7 @@ class FunctionBuilder:
 
     def _assign(self, assignment: TSNode, left: TSNode, right: TSNode) -> list[Node]:
         if left.type == "identifier" and (name := text_of(left)) in self.resolver.variables:  # a local, a parameter
-            self._note_value(name, right, name in self.resolver.pointers)
+            shape = self._note_value(name, right, name in self.resolver.pointers)
             self._remember_load(name, right)
             plain = text_of(assignment.child_by_field_name("operator")) == "="
             self.places.assigned(name, right if plain else None, self.resolver)
@@ -538,10 +659,13 @@ class FunctionBuilder:
             if found:
                 self.resolver.variables[name] = found
                 (self.locals if name in self.locals else self.params)[name] = found
-            return [self._assigned(assignment, name, right)]
+            assigned = self._assigned(assignment, name, right)
+            assigned.event.shape = shape  # type: ignore[union-attr]
+            return [assigned]
         operator = text_of(assignment.child_by_field_name("operator"))
         self._note_write(left, right, operator)
         self._escape(right)
+        self._note_alias(right)
         target = strip(left)
         if target.type != "field_expression":
             return []
@@ -618,6 +742,7 @@ class FunctionBuilder:
         self.places.passed(name, args)
         objects = self._note_objects(name, args)
         line = call.start_point[0] + 1
+        nodes += self._note_field_uses(name, args, line)
         if name is None:
             if target is not None and target.type == "field_expression":  # ops->fn(...)
                 callee = text_of(target.child_by_field_name("field"))
@@ -945,6 +1070,19 @@ def _store_result(nodes: list[Node], variable: str) -> None:
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _NAMING = frozenset({"identifier", "pointer_expression", "cast_expression", "parenthesized_expression"})
+_LITERAL_TYPES = frozenset({"number_literal", "true", "false", "null"})
+_EMPTY = frozenset({"RB_ROOT", "RB_ROOT_CACHED", "LIST_HEAD_INIT", "HLIST_HEAD_INIT", "XARRAY_INIT", "IDR_INIT"})
+
+
+def _empty_container(value: TSNode | None) -> bool:
+    """``RB_ROOT``, ``LIST_HEAD_INIT(x)``, ``(struct rb_root) { }``: an assignment that empties a container."""
+    if value is None:
+        return False
+    target = strip(value)
+    if target.type == "initializer_list" or target.type == "compound_literal_expression":
+        return True
+    name = text_of(target.child_by_field_name("function")) if target.type == "call_expression" else text_of(target)
+    return name in _EMPTY
 
 
 def _keep_tested_assignments(function: Function) -> None:

@@ -43,14 +43,17 @@ from __future__ import annotations
 import functools
 import re
 import weakref
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 from aptool.gcpause import paused
 from aptool.model.classes import instance_classes
+from aptool.model.containers import CONTAINED, Containers
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
+from aptool.model.predicates import Predicates, bit_tests
+from aptool.model.predicates import split_top as _split
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 from aptool.model.values import FRESH, Objects, decode, encode, tested_field
 
@@ -385,9 +388,10 @@ class _Step:
 
 
 class _Cfg:
-    def __init__(self) -> None:
+    def __init__(self, uses: bool = False) -> None:
         self.steps: list[_Step] = []
         self.labels: dict[str, int] = {}
+        self.uses = uses  # keep the ``use`` nodes as steps (the container analysis asks what reaches them)
 
     def add(self, step: _Step) -> int:
         self.steps.append(step)
@@ -397,9 +401,10 @@ class _Cfg:
 _Request = tuple[list[Node], int, int, int]
 
 
-def build_cfg(function: Function) -> tuple[_Cfg, int]:
-    """The function's control-flow graph and its entry point, built without recursion."""
-    cfg = _Cfg()
+def build_cfg(function: Function, uses: bool = False) -> tuple[_Cfg, int]:
+    """The function's control-flow graph and its entry point, built without recursion; with ``uses``,
+    each ``use`` node is a step of its own (labelled ``use``)."""
+    cfg = _Cfg(uses)
     end = cfg.add(_Step("exit", line=function.end_line))
     stack: list[Generator[_Request, int, int]] = [_compile(cfg, function.body, end, end, end)]
     value: int | None = None
@@ -578,6 +583,8 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
             current = cfg.add(_Step("exit", line=node.line))
         elif kind == "goto":
             current = cfg.add(_Step("goto", line=node.line, label=node.label))
+        elif kind == "use" and cfg.uses:  # a field use the container analysis asks about (containers.py)
+            current = cfg.add(_Step("nop", succ=[current], line=node.line, label="use"))
         elif kind == "label":
             current = cfg.add(_Step("nop", succ=[current], line=node.line))
             if node.label is not None:
@@ -697,17 +704,6 @@ def _constant(text: str) -> bool:
     return bool(_CONSTANT.match(text))
 
 
-def _split(text: str, operator: str) -> list[str]:
-    """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
-    parts: list[str] = []
-    for piece in text.split(operator):
-        if parts and parts[-1].count("(") != parts[-1].count(")"):
-            parts[-1] += operator + piece  # inside parentheses: not a top-level operand
-        else:
-            parts.append(piece)
-    return parts
-
-
 def _normal(constant: str) -> str:
     """One spelling per value: ``NULL``, ``false`` and ``0UL`` are all ``0``; ``true`` is ``1``."""
     if constant in ("NULL", "false"):
@@ -746,6 +742,11 @@ def _facts(condition: str, truth: bool, params: set[str] | dict[str, Any]) -> li
         terms = [text]
     found: list[_Fact] = []
     for term in terms:
+        bit = bit_tests(term, params) if "test_bit" in term else None
+        if bit is not None:  # test_bit(B, &p->f): the bit as a field of its own, "p->f:B"
+            name, negated_bit = bit
+            found.append((name, "0", negated_bit if truth else not negated_bit))
+            continue
         match = _TERM.match(term)
         if match is None:
             continue
@@ -880,7 +881,12 @@ class _Analysis:
         # reference cycles (it is freed by reference counting when the checks are done)
         asked = weakref.WeakMethod(self.preserved_of)
         self.objects = Objects(model, self.events, lambda fid: method(fid) if (method := asked()) else {})
+        self.containers = Containers(model, self.events)  # objects out of lists and trees (containers.py)
+        self.predicates = Predicates(model, _facts)
         self.fresh_types = self.objects.fresh_types()
+        self.element_types: frozenset[str] | None = None  # containers.element_types(), when first asked
+        self.tested_bits: dict[str, set[tuple[str, str]]] = {}  # struct -> (field, bit) some branch tests
+        self.deciding: dict[tuple[str, str], tuple[int, bool]] = {}  # see decides()
         self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
 
@@ -1098,7 +1104,10 @@ class _Analysis:
         facts = state.facts
         said = self.said.get((text, truth))
         if said is None:
-            said = self.said[(text, truth)] = _facts(text, truth, names)
+            said = _facts(text, truth, names)
+            if "(" in text[1:-1]:  # if (btrfs_block_can_be_shared(root, buf)): what its non-zero return says
+                said = said + self.predicates.implied(text, truth, names)
+            self.said[(text, truth)] = said
         for name, value, equal in said:
             if (name, REASSIGNED, True) in facts:
                 name = "=" + name  # a parameter given a value of its own: not what the caller passed
@@ -1418,6 +1427,29 @@ class _Analysis:
                     return _State(state.held, state.dropped, state.assumed, state.pending, facts)
         return state
 
+    def decides(self, container: str, struct: str) -> bool:
+        """Whether an object of type ``struct`` out of ``container`` has a bit some branch walked so far
+        tests and that is never set on the container's objects: else passing it down decides nothing."""
+        tested = self.tested_bits.get(struct, set())
+        key = (container, struct)
+        known = self.deciding.get(key)
+        if known is None or known[0] != len(tested):
+            bits = sorted(tested)
+            known = (len(bits), any(self.containers.never_set(container, f"{struct}.{f}", b) for f, b in bits))
+            self.deciding[key] = known
+        return known[1]
+
+    def may_be_given(self, struct: str, bit: bool) -> bool:
+        """Whether a parameter of type ``struct`` can be given a value a test of its fields can use: some
+        function makes objects of that type fresh, or (for a test of a bit) gets them out of a container."""
+        if struct in self.fresh_types:
+            return True
+        if not bit:
+            return False
+        if self.element_types is None:
+            self.element_types = self.containers.element_types()
+        return struct in self.element_types
+
     def preserved_of(self, fid: str) -> dict[str, frozenset[str]]:
         """:meth:`zero_kept` of a function already walked, worked out the first time a fresh object asks."""
         result = self.results.get(fid)
@@ -1440,15 +1472,20 @@ class _Analysis:
         passes: tuple[tuple[int, str, int | None], ...],
     ) -> tuple[tuple[int, str, int | None], ...]:
         """A fresh local (``path = btrfs_alloc_path()``) given to a parameter whose fields the callee
-        tests: passed as a fresh object (:data:`FRESH`, its value worked out when asked for)."""
-        extra = [
-            (index, FRESH, None)
-            for index, name in enumerate(event.objects)
-            if name
-            and index in summary.sensitive
-            and name in function.locals
-            and self.objects.fresh(function.id, name) is not None
-        ]
+        tests: passed as a fresh object (:data:`FRESH`, its value worked out when asked for), or an
+        object out of a container (:data:`CONTAINED` and the container: the bits never set on its
+        objects are clear)."""
+        extra = []
+        for index, name in enumerate(event.objects):
+            if not name or index not in summary.sensitive or name not in function.locals:
+                continue
+            if self.objects.fresh(function.id, name) is not None:
+                extra.append((index, FRESH, None))
+            elif (container := self.containers.container_of(function.id, name)) is not None and self.decides(
+                container, function.locals[name]
+            ):
+                extra.append((index, CONTAINED + container, None))  # out of a list or tree: its bits
+        extra = [e for e in extra if e]
         if not extra:
             return passes
         done = {index for index, _, _ in passes}
@@ -1501,7 +1538,7 @@ class _Analysis:
         if found is None:
             free: dict[tuple[str, _Consts], None] = {}  # reached by a call that releases nothing
             guarded: dict[tuple[str, _Consts], list[frozenset[str]]] = {}  # only by calls that release locks
-            for link, child in self.calls(summary, consts, _given(summary, consts)):
+            for link, child in self.calls(summary, consts, _given(summary, consts, self.containers.never_set)):
                 if link.dropped:
                     guarded.setdefault(child, []).append(link.dropped)
                 else:
@@ -1538,7 +1575,7 @@ class _Analysis:
                     stack.extend(missing)
                     continue
             mask = 0
-            given = _given(summary, node_consts)
+            given = _given(summary, node_consts, self.containers.never_set)
             for bit, variants in summary.own.items():
                 for dropped, facts, _ in variants:
                     if (lock is None or lock not in dropped) and _consistent(facts, given):
@@ -1571,7 +1608,7 @@ class _Analysis:
                 break
             fid, node_consts = node[0], node[1]
             current = self.results[fid]
-            given = _given(current, node_consts)
+            given = _given(current, node_consts, self.containers.never_set)
             own = next(
                 (
                     event
@@ -1706,6 +1743,7 @@ class _Analysis:
         params = {name: index for index, name in enumerate(function.params)}
         fields: dict[str, set[str]] = {}
         said = {facts for variants in result.own.values() for _, facts, _ in variants}
+        moved: set[str] | None = None  # parameters given another object: tests of their fields are not the caller's
         for facts in said | {link.facts for link in result.links.values()}:
             for fact in facts:
                 if fact[0] in params:
@@ -1713,9 +1751,13 @@ class _Analysis:
                 elif (
                     "->" in fact[0]
                     and fact[1] != REASSIGNED
+                    and fact[0].partition("->")[0] not in (moved := moved if moved is not None else _moved(function))
                     and (tested := tested_field(fact[0], params))
-                    and function.params[tested[0]] in self.fresh_types  # a type no one makes fresh: never given
+                    and self.may_be_given(function.params[tested[0]], bit=":" in tested[1])
                 ):
+                    if ":" in tested[1]:
+                        field_name, _, bit = tested[1].partition(":")
+                        self.tested_bits.setdefault(function.params[tested[0]], set()).add((field_name, bit))
                     sensitive.add(params[tested[0]])  # if (path->need_commit_sem): a fresh object decides
                     fields.setdefault(tested[0], set()).add(fact[0])
         for link in result.links.values():
@@ -1723,7 +1765,9 @@ class _Analysis:
         result.sensitive = frozenset(sensitive)
         result.fields = {name: frozenset(found) for name, found in fields.items()}
         for found in fields.values():
-            self.asked.update(part[1] for name in found if (part := tested_field(name, params)) is not None)
+            self.asked.update(
+                part[1].partition(":")[0] for name in found if (part := tested_field(name, params)) is not None
+            )
 
         self.results[function.id] = result  # reach() looks it up
         result.mask = self.reach(function.id, (), None)
@@ -1857,9 +1901,16 @@ def _ordered(held: Iterable[Held]) -> list[Held]:
     return sorted(held, key=lambda h: (h.lock, h.subclass or "", h.kind, h.site.file, h.site.line, h.declared))
 
 
-def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
+def _moved(function: Function) -> set[str]:
+    """The variables ``function`` gives another value: a parameter's fields are then not the caller's."""
+    return set(function.assigned_from) | {e.callee or "" for e in function.events() if e.kind == "assign"}
+
+
+def _given(summary: FunctionLocks, consts: _Consts, never_set: Callable[[str, str, str], bool]) -> dict[str, str]:
     """The constants a function is called with, by parameter name; for a fresh object, each field its
-    branches test that is still zero (``path->need_commit_sem``: ``0``), not the object itself."""
+    branches test that is still zero (``path->need_commit_sem``: ``0``), not the object itself; for an
+    object out of a container, each bit its branches test that is never set on the container's objects
+    (``never_set(container, STRUCT.field, bit)``, containers.py)."""
     if not consts:
         return {}
     names = list(summary.function.params)
@@ -1867,13 +1918,24 @@ def _given(summary: FunctionLocks, consts: _Consts) -> dict[str, str]:
     for index, value in consts:
         if index >= len(names):
             continue
+        if value.startswith(CONTAINED):
+            container = value[len(CONTAINED) :]
+            struct = summary.function.params[names[index]]
+            for tested in summary.fields.get(names[index], ()):
+                found = tested_field(tested, summary.function.params)
+                if found is None or ":" not in found[1]:
+                    continue
+                field_name, _, bit = found[1].partition(":")
+                if never_set(container, f"{struct}.{field_name}", bit):
+                    given[tested] = "0"
+            continue
         if not value.startswith(FRESH):
             given[names[index]] = value
             continue
         written = decode(value) or frozenset()
         for tested in summary.fields.get(names[index], ()):
             found = tested_field(tested, summary.function.params)
-            if found is not None and found[1] not in written:
+            if found is not None and found[1].partition(":")[0] not in written:  # state:BIT: the word state
                 given[tested] = "0"
     return given
 
