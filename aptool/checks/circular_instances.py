@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
+from aptool.model.conditions import split_top, unparenthesised
 from aptool.model.data import CodeModel, Event
 from aptool.model.lockset import Held, LockSet
 
@@ -393,12 +394,10 @@ class _Nulls:
 
 def _tests(condition: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
     """The ``param->field`` a branch needs non-NULL: (on its then-arm, on its else-arm)."""
-    text = condition.strip()
-    while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-        text = text[1:-1].strip()
+    text = unparenthesised(condition)
     if "||" in text:
         return set(), set()
-    terms = [t.strip() for t in _split_and(text)]
+    terms = [t.strip() for t in split_top(text, "&&")]
     then: set[tuple[str, str]] = set()
     for term in terms:
         match = _FIELD_TEST.match(term)
@@ -413,25 +412,6 @@ def _tests(condition: str) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
 
 
 _FIELD_TEST = re.compile(r"^(!\s*)?\(?\s*(\w+)\s*->\s*(\w+)\s*\)?(?:\s*(==|!=)\s*NULL)?$")
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        if depth < 0:
-            return False
-    return depth == 0
-
-
-def _split_and(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for index, char in enumerate(text):
-        depth += (char == "(") - (char == ")")
-        if depth == 0 and text.startswith("&&", index):
-            parts.append(text[start:index])
-            start = index + 2
-    return [*parts, text[start:]]
 
 
 def _locks(event: Event) -> list[str]:

@@ -134,7 +134,8 @@ class Function:
     # the same, for writes the walk does not follow as ``assign`` events: ``|=``, ``++``, ``&v->f`` passed,
     # ``v->f.g = x``, ``v->f[i] = x``
     field_updates: dict[str, list[str]] = field(default_factory=dict)
-    # local -> what each assignment gives it: "call:NAME", "{}" (an initialiser list), "null", "other"
+    # local -> what each assignment gives it: "call:NAME", "{}" (an initialiser list), "null", "in:STRUCT.field"
+    # (an object out of that container, containers.py), "other"
     assigned_from: dict[str, list[str]] = field(default_factory=dict)
     returns: list[str] = field(default_factory=list)  # per return: "call:NAME", "var:NAME", "null", "other"
     # (STRUCT.field, what, variable, detail, line) per use of a field that may add to what it holds: a

@@ -49,11 +49,11 @@ from typing import Any, NamedTuple
 
 from aptool.gcpause import paused
 from aptool.model.classes import instance_classes
+from aptool.model.conditions import split_top as _split
 from aptool.model.containers import CONTAINED, Containers
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.predicates import Predicates, bit_tests
-from aptool.model.predicates import split_top as _split
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 from aptool.model.values import FRESH, Objects, decode, encode, tested_field
 

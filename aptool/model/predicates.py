@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
+from aptool.model.conditions import balanced, split_top, unparenthesised
 from aptool.model.data import CodeModel, Function, Node
 
 Fact = tuple[str, str, bool]  # (name, value, equal): what a branch arm says, as the walk keeps it
@@ -40,17 +41,6 @@ def bit_tests(term: str, params: Iterable[str]) -> tuple[str, bool] | None:
         return None
     negated, bit, owner, field_name = match.groups()
     return f"{owner}->{field_name}:{bit}", bool(negated)
-
-
-def split_top(text: str, operator: str) -> list[str]:
-    """``a && (b || c) && d`` -> ``[a, (b || c), d]``: the top-level operands of ``operator``."""
-    parts: list[str] = []
-    for piece in text.split(operator):
-        if parts and parts[-1].count("(") != parts[-1].count(")"):
-            parts[-1] += operator + piece  # inside parentheses: not a top-level operand
-        else:
-            parts.append(piece)
-    return parts
 
 
 class Predicates:
@@ -77,9 +67,7 @@ class Predicates:
         non-zero, each bit ``P`` says is set, of the variable passed (one of ``names``)."""
         if not any(self.summary(name) for name in _CALLED.findall(condition)):
             return []  # no call of a function with a summary: the common case, told apart at once
-        text = condition.strip()
-        while text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
-            text = text[1:-1].strip()
+        text = unparenthesised(condition)
         ors = split_top(text, "||") if "||" in text else [text]
         ands = split_top(text, "&&") if "&&" in text else [text]
         if len(ors) > 1 and len(ands) > 1:
@@ -97,7 +85,7 @@ class Predicates:
         found: list[Fact] = []
         for term, holds in holding:
             match = _CALL.match(_unwrapped(term))
-            if match is None or not _balanced(match.group(3)):
+            if match is None or not balanced(match.group(3)):
                 continue
             negated, name, arguments = match.groups()
             if holds == bool(negated):  # the call returned zero here: that says nothing
@@ -117,19 +105,10 @@ def _unwrapped(term: str) -> str:
         if text.startswith("!"):
             negated = "" if negated else "!"
             text = text[1:].strip()
-        elif text.startswith("(") and text.endswith(")") and _balanced(text[1:-1]):
+        elif text.startswith("(") and text.endswith(")") and balanced(text[1:-1]):
             text = text[1:-1].strip()
         else:
             return negated + text
-
-
-def _balanced(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += (char == "(") - (char == ")")
-        if depth < 0:
-            return False
-    return depth == 0
 
 
 def _summary(function: Function, facts: Facts) -> tuple[tuple[int, str], ...]:
