@@ -101,6 +101,11 @@ BENIGN = frozenset(
         "idr_is_empty",
     }
 )
+# Stores of a value into a field named (not its address): name -> (field argument, value argument).
+STORES: dict[str, tuple[int, int]] = {
+    **dict.fromkeys(("WRITE_ONCE", "smp_store_release", "smp_store_mb", "rcu_assign_pointer"), (0, 1)),
+    **dict.fromkeys(("RCU_INIT_POINTER", "atomic_set", "atomic_long_set", "xchg", "cmpxchg"), (0, 1)),
+}
 # Calls that write a bit of the word whose address they are given: name -> the bit argument.
 SET_BITS: dict[str, int] = dict.fromkeys(
     ("set_bit", "__set_bit", "test_and_set_bit", "__test_and_set_bit", "test_and_set_bit_lock"), 0
@@ -158,6 +163,7 @@ FieldUse = tuple[str, str, str, str, int]
 
 Origin = tuple[tuple[str, str], ...]  # (function id, variable) from the first name inwards
 _PARAMETER = "param"  # what a parameter holds on entry: whatever the callers pass
+_WORDS = re.compile(r"\b[A-Za-z_]\w*\b(?!\s*\()")  # a name not called: a function passed, maybe
 CONTAINED = "\x02"  # a value passed down the walk: an object out of the container named after it
 
 
@@ -177,6 +183,7 @@ class Containers:
         self._never_set: dict[tuple[str, str, str], bool] = {}
         self._uses: dict[str, list[tuple[str, FieldUse]]] | None = None
         self._targets: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
+        self._addressed: frozenset[str] | None = None
 
     # --- which container a variable's object comes out of -----------------------------------
 
@@ -200,11 +207,16 @@ class Containers:
             kind, _, rest = shape.partition(":")
             if kind == "in":
                 found.add(rest)
+            elif kind == "entry":  # container_of(node, ...): what the node variable holds, anywhere
+                nodes = set(function.assigned_from.get(rest, ())) - _NO_OBJECT
+                if len(nodes) != 1 or not next(iter(nodes)).startswith("in:") or self.taken(fid, rest):
+                    return None
+                found.add(next(iter(nodes))[3:])
             elif kind == "call" and (given := self._from_call(fid, rest)) is not None:
                 found.add(given)
             else:
                 return None
-        if len(found) != 1 or _address_taken(self.events[fid], name):
+        if len(found) != 1 or self.taken(fid, name):
             return None  # two containers, or a callee may set the variable (``&root`` handed on)
         return found.pop()
 
@@ -258,7 +270,7 @@ class Containers:
     def origins_at_line(self, fid: str, name: str, line: int) -> frozenset[Origin] | None:
         """The same where a ``use`` node of ``line`` is (a bit set), or None."""
         flow = self._flow(fid, name)
-        shapes = flow.at_use.get(line) if flow is not None else None
+        shapes = flow.at_use.get(line) if flow is not None and line not in flow.in_loops else None
         return self._from_shapes(fid, name, shapes if shapes is not None else self._all_shapes(fid, name))
 
     def _all_shapes(self, fid: str, name: str) -> frozenset[str]:
@@ -278,7 +290,7 @@ class Containers:
 
     def _origin(self, fid: str, name: str, shapes: frozenset[str]) -> frozenset[Origin] | None:
         function = self.model.functions[fid]
-        if not name or _address_taken(self.events[fid], name):
+        if not name or self.taken(fid, name):
             return None
         found: set[Origin] = set()
         for shape in shapes:
@@ -305,9 +317,10 @@ class Containers:
 
     def _passed(self, fid: str, index: int) -> frozenset[Origin] | None:
         """The origins of what every caller passes as parameter ``index`` of ``fid``."""
+        function = self.model.functions[fid]
         callers = self.callers().get(fid)
-        if not callers or self.model.functions[fid].entry is not None:
-            return None  # called from outside the model (a callback, a system call, an export)
+        if not callers or function.entry is not None or function.name in self.addressed():
+            return None  # called from outside the model (a callback, a system call), or through a pointer
         found: set[Origin] = set()
         for caller, event in callers:
             passed = event.objects[index] if index < len(event.objects) else ""
@@ -396,7 +409,7 @@ class Containers:
             found |= given
             members.add(member)
         # An insertion next to an element (``list_add(&x->list, &y->list)``) adds to y's container.
-        if any(self.uses().get(member) for member in members if member):
+        if any(self._uses_of(member) for member in members if member):
             return None
         self._elements[container] = frozenset(found)
         return self._elements[container]
@@ -415,7 +428,7 @@ class Containers:
             return False
         heads = {origin[0] for origin in inside}
         for fid, (_, what, variable, detail, line) in self._uses_of(field):
-            if what == "insert" or (what == "set-bit" and detail != bit):
+            if what in ("insert", "address") or (what == "set-bit" and detail not in (bit, "*")):
                 continue
             if not variable:
                 return False
@@ -431,6 +444,25 @@ class Containers:
         return True
 
     # --- indexes -------------------------------------------------------------------------------------
+
+    def taken(self, fid: str, name: str) -> bool:
+        """Whether ``&name`` is handed to a call or kept in another variable: then it may change unseen."""
+        function = self.model.functions[fid]
+        return ("", "address", name, "", 0) in function.field_uses or _address_taken(self.events[fid], name)
+
+    def addressed(self) -> frozenset[str]:
+        """The names of the functions whose address some code takes: stored in a field (an ops table)
+        or passed as an argument.  A call through that pointer may come from anywhere."""
+        if self._addressed is None:
+            found = {fid.rpartition(":")[2] for fids in self.model.pointer_targets.values() for fid in fids}
+            functions = {f.name for f in self.model.functions.values()}
+            for events in self.events.values():
+                for event in events:
+                    if event.kind == "call" and "(" in event.text:
+                        arguments = event.text[event.text.index("(") :]
+                        found.update(word for word in _WORDS.findall(arguments) if word in functions)
+            self._addressed = frozenset(found)
+        return self._addressed
 
     def callers(self) -> dict[str, list[tuple[str, Event]]]:
         """Function id -> every (caller id, call event) that reaches it."""
@@ -450,6 +482,7 @@ class _Flow:
     def __init__(self) -> None:
         self.at_event: dict[int, frozenset[str]] = {}
         self.at_use: dict[int, frozenset[str]] = {}
+        self.in_loops: set[int] = set()  # uses in a loop's condition: evaluated on every round, not once
 
 
 def _reaching(function: Function, events: list[Event], name: str) -> _Flow | None:
@@ -480,8 +513,10 @@ def _reaching(function: Function, events: list[Event], name: str) -> _Flow | Non
         elif step.cond:
             outgoing = [(succ, _assume(state, cond, name)) for succ, cond in zip(step.succ, step.cond, strict=False)]
         else:
-            if step.label == "use":
+            if step.label in ("use", "loop"):
                 flow.at_use[step.line] = flow.at_use.get(step.line, frozenset()) | state
+                if step.label == "loop":
+                    flow.in_loops.add(step.line)
             outgoing = [(succ, state) for succ in step.succ]
         for succ, after in outgoing:
             known = states.get(succ)
@@ -533,3 +568,11 @@ def _address_taken(events: list[Event], name: str) -> bool:
                 return True
             at = text.find(needle, at + 1)
     return False
+
+
+def moved_variables(function: Function, events: list[Event]) -> set[str]:
+    """The variables ``function`` gives another value, or whose address it hands on or keeps: a
+    parameter among them may not hold what the caller passed."""
+    found = set(function.assigned_from) | {e.callee or "" for e in events if e.kind == "assign"}
+    found |= {use[2] for use in function.field_uses if use[1] == "address"}
+    return found | {name for name in function.params if _address_taken(events, name)}

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from tree_sitter import Node as TSNode
 
-from aptool.model.containers import BENIGN, ENTRY_OF, INSERTS, LOOKUPS, NO_BIT_SET, SET_BITS
+from aptool.model.containers import BENIGN, ENTRY_OF, INSERTS, LOOKUPS, NO_BIT_SET, SET_BITS, STORES
 from aptool.model.data import Annotation, Event, Function, Node, ParseError
 from aptool.model.declarations import Declarations, declared_names, initialised_type, type_of_specifier
 from aptool.model.parse import Parsed, RawAnnotation, parse
@@ -349,7 +349,11 @@ class FunctionBuilder:
         if initializer is not None:
             before += self._declare(initializer) if initializer.type == "declaration" else self._expression(initializer)
         condition = node.child_by_field_name("condition")
-        before += self._expression(condition, testing=True)
+        tested = self._expression(condition, testing=True)
+        for use in tested:
+            if use.kind == "use":
+                use.label = "loop"  # set on every round: what reaches it is not what reaches the loop
+        before += tested
         body = self._statement(node.child_by_field_name("body"))
         body += self._expression(node.child_by_field_name("update"))
         return before + [Node("loop", line, body=body, condition=_squash(text_of(condition)))]
@@ -535,7 +539,15 @@ class FunctionBuilder:
         field_name = text_of(target.child_by_field_name("field"))
         if owner is None or not field_name:
             return None
-        struct = self.resolver.type_of(owner) or "?"
+        inner = owner
+        while inner.type == "parenthesized_expression" and inner.named_children:
+            inner = inner.named_children[0]
+        if inner.type == "cast_expression":  # ((struct root *)data)->state: the cast's struct
+            cast = inner.child_by_field_name("type")
+            struct = type_of_specifier(cast.child_by_field_name("type")) if cast is not None else ""
+        else:
+            struct = self.resolver.type_of(owner) or ""
+        struct = struct if struct and struct != "void" else "?"
         plain = strip(owner)
         variable = text_of(plain) if plain.type == "identifier" and text_of(plain) in self.resolver.variables else ""
         return f"{struct}.{field_name}", variable
@@ -544,10 +556,13 @@ class FunctionBuilder:
         """``rb_find(key, &fs->tree, cmp)``, ``list_first_entry(&fs->list, ...)``, ``container_of`` of a
         node that came from one, or a pointer field (``fs_info->chunk_root``, a container of one object):
         ``in:STRUCT.field``, the container the object comes out of."""
-        target = strip(value)
-        if target.type == "field_expression" and not text_of(value).lstrip().startswith("&"):
-            key = self._field_key(target)  # root = fs_info->chunk_root: whatever was stored there
+        bare = value
+        while bare.type == "parenthesized_expression" and bare.named_children:
+            bare = bare.named_children[0]
+        if bare.type == "field_expression":
+            key = self._field_key(bare)  # root = fs_info->chunk_root: whatever was stored there
             return f"in:{key[0]}" if key is not None and not key[0].startswith("?.") else None
+        target = strip(value)
         if target.type != "call_expression":
             return None
         function = target.child_by_field_name("function")
@@ -556,65 +571,109 @@ class FunctionBuilder:
         args = [a for a in arguments.named_children if a.type != "comment"] if arguments is not None else []
         if name in LOOKUPS and len(args) > LOOKUPS[name]:
             key = self._field_key(args[LOOKUPS[name]])
-            return f"in:{key[0]}" if key is not None and text_of(args[LOOKUPS[name]]).lstrip().startswith("&") else None
+            known = key is not None and not key[0].startswith("?.")
+            return f"in:{key[0]}" if known and text_of(args[LOOKUPS[name]]).lstrip().startswith("&") else None  # type: ignore[index]
         if name in ENTRY_OF and args:
             node = strip(args[0])
             if node.type == "call_expression":
                 return self._contained(node)
-            if node.type == "identifier":
-                shapes = set(self.assigned_from.get(text_of(node), ())) - {"null"}
-                if len(shapes) == 1 and next(iter(shapes)).startswith("in:"):
-                    return next(iter(shapes))
+            if node.type == "identifier" and text_of(node) in self.resolver.variables:
+                return f"entry:{text_of(node)}"  # whatever the node variable holds anywhere (containers.py)
         return None
 
     def _note_alias(self, value: TSNode | None) -> None:
-        """``p = &x->f``: the field can be reached through ``p`` from now on, unseen."""
+        """``p = &x->f``: the field can be reached through ``p`` from now on, unseen; ``pp = &v``: so can
+        the variable ``v`` (an ``address`` use)."""
         if value is not None and value.type == "pointer_expression" and text_of(value).lstrip().startswith("&"):
             key = self._field_key(value)
             if key is not None:
                 self.field_uses.append((key[0], "write", key[1], "", 0))
+            inner = strip(value)
+            if inner.type == "identifier" and text_of(inner) in self.resolver.variables:
+                self.field_uses.append(("", "address", text_of(inner), "", 0))
 
     def _note_field_uses(self, name: str | None, args: list[TSNode], line: int) -> list[Node]:
         """What a call does to the fields whose addresses it is given (``Function.field_uses``); a bit set
         on a variable's object leaves a ``use`` node where it happens, for what reaches it."""
         if name in INSERTS:
-            element, container = INSERTS[name]
-            if len(args) <= max(element, container):
-                return []
-            key = self._field_key(args[container])
-            if key is None:
-                return []  # a container on the stack, or one reached through a pointer taken earlier
-            node = self._field_key(args[element])
-            if node is not None:  # the element's embedded node: &x->rb_node
-                self.field_uses.append((key[0], "insert", node[1], node[0], 0))
-            else:  # the entry itself (an xarray's), or a node pointer whose object is not named
-                entry = strip(args[element])
-                by_entry = name.startswith(("xa", "__xa", "radix", "idr"))
-                variable = text_of(entry) if by_entry and entry.type == "identifier" else ""
-                known = variable if variable in self.resolver.variables else ""
-                self.field_uses.append((key[0], "insert", known, "", 0))
+            self._note_insert(name, args)
             return []
         if name in SET_BITS:
             if len(args) > 1 and (key := self._field_key(args[1])) is not None:
-                self.field_uses.append((key[0], "set-bit", key[1], _squash(text_of(args[SET_BITS[name]])), line))
+                bit = _squash(text_of(args[SET_BITS[name]]))
+                bit = bit if _BIT_NAME.match(bit) else "*"  # a variable or a number: any bit, as far as names tell
+                self.field_uses.append((key[0], "set-bit", key[1], bit, line))
                 return [Node("use", line)] if key[1] else []
             return []
+        if name in STORES:
+            self._note_store(name, args)
         if name is not None and (name in BENIGN or name in NO_BIT_SET or name in READERS or name in LOCK_OPS):
             return []
         for arg in args:
-            if arg.type == "pointer_expression" and text_of(arg).lstrip().startswith("&"):
-                key = self._field_key(arg)
+            bare = arg
+            while bare.type in ("cast_expression", "parenthesized_expression"):
+                inner = bare.child_by_field_name("value") or (bare.named_children[-1] if bare.named_children else None)
+                if inner is None:
+                    break
+                bare = inner
+            if bare.type == "pointer_expression" and text_of(bare).lstrip().startswith("&"):
+                key = self._field_key(bare)
                 if key is not None:
                     self.field_uses.append((key[0], "write", key[1], "", 0))
         return []
+
+    def _note_insert(self, name: str, args: list[TSNode]) -> None:
+        """An insertion (``rb_find_add(&root->rb_node, &fs->tree, ...)``): the container and its element."""
+        element, container = INSERTS[name]
+        if len(args) <= max(element, container):
+            return
+        key = self._field_key(args[container])
+        node = self._field_key(args[element])
+        if key is None or key[0].split(".")[0] in _NODE_TYPES:
+            # next to an element (list_add(&x->list, pos), fs->list.next), or a container reached
+            # through a local pointer: whatever container that is, the element's node says which kind
+            if node is not None:
+                self.field_uses.append((node[0], "write", node[1], "", 0))
+            return
+        if node is not None:  # the element's embedded node: &x->rb_node
+            self.field_uses.append((key[0], "insert", node[1], node[0], 0))
+        else:  # the entry itself (an xarray's), or a node pointer whose object is not named
+            entry = strip(args[element])
+            by_entry = name.startswith(("xa", "__xa", "radix", "idr"))
+            variable = text_of(entry) if by_entry and entry.type == "identifier" else ""
+            known = variable if variable in self.resolver.variables else ""
+            self.field_uses.append((key[0], "insert", known, "", 0))
+
+    def _note_store(self, name: str, args: list[TSNode]) -> None:
+        """``WRITE_ONCE(x->f, v)``, ``rcu_assign_pointer(x->f, v)``: a pointer field given an object, or written."""
+        target, value = STORES[name]
+        if len(args) > max(target, value) and (key := self._field_key(args[target])) is not None:
+            if not text_of(args[target]).lstrip().startswith("&"):  # WRITE_ONCE(x->f, v): the field itself
+                stored = strip(args[value])
+                if stored.type == "identifier" and text_of(stored) in self.resolver.pointers:
+                    self.field_uses.append((key[0], "insert", text_of(stored), "", 0))
+                elif not is_zero(args[value]):
+                    self.field_uses.append((key[0], "write", key[1], "", 0))
 
     def _note_write(self, left: TSNode, right: TSNode | None, operator: str) -> None:
         """``v->f = x``: the field ``f`` of ``v``'s object, unless ``x`` is a literal zero."""
         if left.type == "pointer_expression" and passed_object(left, self.resolver.variables):  # *v = ...
             self._stored(passed_object(left, self.resolver.variables), ESCAPES)
-        if left.type not in ("field_expression", "subscript_expression", "parenthesized_expression"):
+        if left.type not in (
+            "field_expression",
+            "subscript_expression",
+            "parenthesized_expression",
+            "pointer_expression",
+        ):
             return
-        key = self._field_key(left) if operator != "&=" else None
+        through = strip(left) if left.type != "field_expression" else None  # *fs->slot = x, fs->slot[0] = x
+        while through is not None and through.type == "subscript_expression":
+            through = strip(through.child_by_field_name("argument") or through)
+        if through is not None and through.type == "field_expression" and not is_zero(right):
+            written = self._field_key(through)
+            if written is not None:
+                self.field_uses.append((written[0], "write", written[1], "", 0))
+        key = self._field_key(left) if operator != "&=" and left.type == "field_expression" else None
         if key is not None and not (operator == "=" and (is_zero(right) or _empty_container(right))):
             element = strip(right) if right is not None and operator == "=" else None
             if element is not None and element.type == "identifier" and text_of(element) in self.resolver.pointers:
@@ -1070,6 +1129,9 @@ def _store_result(nodes: list[Node], variable: str) -> None:
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _NAMING = frozenset({"identifier", "pointer_expression", "cast_expression", "parenthesized_expression"})
+_BIT_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # a bit by its constant's name (BTRFS_ROOT_SHAREABLE)
+# The structs of a container's nodes: a list, tree or hash insertion at one of these is next to an element.
+_NODE_TYPES = frozenset({"list_head", "hlist_node", "hlist_head", "rb_node", "llist_node", "?"})
 _LITERAL_TYPES = frozenset({"number_literal", "true", "false", "null"})
 _EMPTY = frozenset({"RB_ROOT", "RB_ROOT_CACHED", "LIST_HEAD_INIT", "HLIST_HEAD_INIT", "XARRAY_INIT", "IDR_INIT"})
 
@@ -1086,8 +1148,9 @@ def _empty_container(value: TSNode | None) -> bool:
 
 
 def _keep_tested_assignments(function: Function) -> None:
-    """Drop the ``assign`` events of variables no branch or loop condition tests: they say nothing."""
-    tested: set[str] = set()
+    """Drop the ``assign`` events of variables no branch or loop condition tests: they say nothing (a
+    parameter's are kept: a parameter given another value is no longer what the caller passed)."""
+    tested: set[str] = set(function.params)
     stack = [function.body]
     while stack:
         for node in stack.pop():

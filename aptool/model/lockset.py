@@ -50,7 +50,7 @@ from typing import Any, NamedTuple
 from aptool.gcpause import paused
 from aptool.model.classes import instance_classes
 from aptool.model.conditions import split_top as _split
-from aptool.model.containers import CONTAINED, Containers
+from aptool.model.containers import CONTAINED, Containers, moved_variables
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
 from aptool.model.pointers import NameIndex
 from aptool.model.predicates import Predicates, bit_tests
@@ -584,7 +584,7 @@ def _compile(cfg: _Cfg, nodes: list[Node], after: int, brk: int, cont: int) -> G
         elif kind == "goto":
             current = cfg.add(_Step("goto", line=node.line, label=node.label))
         elif kind == "use" and cfg.uses:  # a field use the container analysis asks about (containers.py)
-            current = cfg.add(_Step("nop", succ=[current], line=node.line, label="use"))
+            current = cfg.add(_Step("nop", succ=[current], line=node.line, label=node.label or "use"))
         elif kind == "label":
             current = cfg.add(_Step("nop", succ=[current], line=node.line))
             if node.label is not None:
@@ -887,6 +887,7 @@ class _Analysis:
         self.element_types: frozenset[str] | None = None  # containers.element_types(), when first asked
         self.tested_bits: dict[str, set[tuple[str, str]]] = {}  # struct -> (field, bit) some branch tests
         self.deciding: dict[tuple[str, str], tuple[int, bool]] = {}  # see decides()
+        self.taken: frozenset[str] = frozenset()  # the walked function's parameters whose address it hands on
         self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
 
@@ -1032,6 +1033,7 @@ class _Analysis:
         params = {name: index for index, name in enumerate(function.params)}
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
+        self.taken = frozenset(p for p in function.params if self.containers.taken(function.id, p))
         self.sites = {}
         self.names = names
         self.tested = _tested_text(function)
@@ -1260,7 +1262,7 @@ class _Analysis:
             first = (target, state.dropped, state.facts) not in result.links
             if not first and not held_now:
                 continue  # the same call again, holding nothing: its link would add nothing
-            passes = _passes(event, params, summary, state.facts)
+            passes = _passes(event, params, summary, state.facts, self.taken)
             if event.objects and summary.sensitive:
                 passes = self.fresh_passes(function, event, summary, passes)
             link = _Link(site, event, target, state.dropped, held_now, state.facts, passes)
@@ -1845,11 +1847,17 @@ def lock_order_edges(model: CodeModel, *, flags_as_locks: bool = False) -> list[
 
 
 def _passes(
-    event: Event, params: dict[str, int], callee: FunctionLocks, facts: frozenset[_Fact] = frozenset()
+    event: Event,
+    params: dict[str, int],
+    callee: FunctionLocks,
+    facts: frozenset[_Fact] = frozenset(),
+    taken: frozenset[str] = frozenset(),
 ) -> tuple[tuple[int, str, int | None], ...]:
     """What a call passes to the callee's parameters that matter (see ``FunctionLocks.sensitive``):
     a constant, a variable a branch or assignment pinned to one (``if (!trans) helper(trans)``), or
-    the caller's own parameter (whose constant, if its caller passes one, goes on)."""
+    the caller's own parameter (whose constant, if its caller passes one, goes on) while it still
+    holds what the caller passed: not after an assignment on some path to the call, and never for
+    a parameter whose address is handed on (``taken``)."""
     if not callee.sensitive:
         return ()
     found: list[tuple[int, str, int | None]] = []
@@ -1862,7 +1870,8 @@ def _passes(
         if known is not None:
             found.append((index, known, None))
         elif argument in params:
-            found.append((index, "", params[argument]))
+            if (argument, REASSIGNED, True) not in facts and argument not in taken:
+                found.append((index, "", params[argument]))
         elif argument and _constant(argument):
             found.append((index, _normal(argument), None))
     return tuple(found)
@@ -1903,7 +1912,7 @@ def _ordered(held: Iterable[Held]) -> list[Held]:
 
 def _moved(function: Function) -> set[str]:
     """The variables ``function`` gives another value: a parameter's fields are then not the caller's."""
-    return set(function.assigned_from) | {e.callee or "" for e in function.events() if e.kind == "assign"}
+    return moved_variables(function, function.events())
 
 
 def _given(summary: FunctionLocks, consts: _Consts, never_set: Callable[[str, str, str], bool]) -> dict[str, str]:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable
 
 from aptool.model.conditions import balanced, split_top, unparenthesised
+from aptool.model.containers import moved_variables
 from aptool.model.data import CodeModel, Function, Node
 
 Fact = tuple[str, str, bool]  # (name, value, equal): what a branch arm says, as the walk keeps it
@@ -112,7 +113,7 @@ def _unwrapped(term: str) -> str:
 
 
 def _summary(function: Function, facts: Facts) -> tuple[tuple[int, str], ...]:
-    moved = set(function.assigned_from) | {e.callee for e in function.events() if e.kind == "assign"}
+    moved = moved_variables(function, function.events())
     params = {name: index for index, name in enumerate(function.params) if name not in moved}
     if not params or "test_bit" not in _conditions(function.body):
         return ()  # a parameter given another object: its bits are not the caller's
