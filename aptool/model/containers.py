@@ -105,6 +105,7 @@ BENIGN = frozenset(
 STORES: dict[str, tuple[int, int]] = {
     **dict.fromkeys(("WRITE_ONCE", "smp_store_release", "smp_store_mb", "rcu_assign_pointer"), (0, 1)),
     **dict.fromkeys(("RCU_INIT_POINTER", "atomic_set", "atomic_long_set", "xchg", "cmpxchg"), (0, 1)),
+    "rcu_replace_pointer": (0, 1),
 }
 # Calls that write a bit of the word whose address they are given: name -> the bit argument.
 SET_BITS: dict[str, int] = dict.fromkeys(
@@ -163,7 +164,7 @@ FieldUse = tuple[str, str, str, str, int]
 
 Origin = tuple[tuple[str, str], ...]  # (function id, variable) from the first name inwards
 _PARAMETER = "param"  # what a parameter holds on entry: whatever the callers pass
-_WORDS = re.compile(r"\b[A-Za-z_]\w*\b(?!\s*\()")  # a name not called: a function passed, maybe
+_BIT_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 CONTAINED = "\x02"  # a value passed down the walk: an object out of the container named after it
 
 
@@ -423,12 +424,14 @@ class Containers:
         return self._never_set[key]
 
     def _never(self, container: str, field: str, bit: str) -> bool:
+        if not _BIT_NAME.match(bit):
+            return False  # a bit tested by a variable or a number: any set may be it
         inside = self.elements(container)
         if not inside:
             return False
         heads = {origin[0] for origin in inside}
         for fid, (_, what, variable, detail, line) in self._uses_of(field):
-            if what in ("insert", "address") or (what == "set-bit" and detail not in (bit, "*")):
+            if what in ("insert", "address", "function") or (what == "set-bit" and detail not in (bit, "*")):
                 continue
             if not variable:
                 return False
@@ -455,12 +458,8 @@ class Containers:
         or passed as an argument.  A call through that pointer may come from anywhere."""
         if self._addressed is None:
             found = {fid.rpartition(":")[2] for fids in self.model.pointer_targets.values() for fid in fids}
-            functions = {f.name for f in self.model.functions.values()}
-            for events in self.events.values():
-                for event in events:
-                    if event.kind == "call" and "(" in event.text:
-                        arguments = event.text[event.text.index("(") :]
-                        found.update(word for word in _WORDS.findall(arguments) if word in functions)
+            for function in self.model.functions.values():
+                found.update(use[2] for use in function.field_uses if use[1] == "function")
             self._addressed = frozenset(found)
         return self._addressed
 
@@ -538,8 +537,9 @@ def _assume(state: frozenset[str], cond: tuple[str, bool] | None, name: str) -> 
     for wrapper in ("unlikely(", "likely("):
         if text.startswith(wrapper) and text.endswith(")"):
             text = text[len(wrapper) : -1]
-    negated = text.startswith("!")
-    text = text.lstrip("!")
+    stripped = text.lstrip("!")
+    negated = (len(text) - len(stripped)) % 2 == 1  # !!x is x
+    text = stripped
     nothing = frozenset({"null"})
     if text in (name, f"{name}!=NULL"):
         present = truth != negated

@@ -116,6 +116,8 @@ def collect(root: TSNode, decls: Declarations, facts: FileFacts | None = None) -
         if kind == "preproc_function_def":
             _macro(node, decls)
             continue
+        if kind == "init_declarator" and facts is not None:
+            _pointer_initialised(node, facts)
         if kind not in _CONTAINERS:
             continue
         _declare(node, kind, decls)
@@ -219,6 +221,20 @@ def _declare(node: TSNode, kind: str, decls: Declarations) -> None:
                 if not _declares_function(declarator):
                     for name in declared_names(declarator)[:1]:
                         decls.globals[name] = type_name
+
+
+def _pointer_initialised(node: TSNode, facts: FileFacts) -> None:
+    """``static void (*hook)(struct root *) = init_root;`` (or ``= { init_a, init_b }``): the functions a
+    file-scope pointer holds, kept as stores into ``=hook`` (no struct's field: no ops table)."""
+    value = node.child_by_field_name("value")
+    names = declared_names(node.child_by_field_name("declarator")) if node.child_by_field_name("declarator") else []
+    if value is None or not names:
+        return
+    items = value.named_children if value.type == "initializer_list" else [value]
+    for item in items:
+        target = item.child_by_field_name("argument") if item.type == "pointer_expression" else item
+        if target is not None and target.type == "identifier":
+            facts.stores.append((f"={names[0]}", text_of(target)))
 
 
 def _initializer(node: TSNode, decls: Declarations, facts: FileFacts | None, stack: list[TSNode]) -> None:

@@ -36,8 +36,8 @@ def mark_entries(
     """Set ``Function.entry`` to the reason a thread of execution can start in it."""
     reasons: dict[str, str] = {}
     for field, targets in sorted(pointer_targets.items()):
-        if "." in field:
-            continue  # STRUCT.field: the same targets as the bare field name
+        if "." in field or field.startswith("="):
+            continue  # STRUCT.field: the same targets as the bare field name; =pointer: a file-scope variable
         for target in targets:
             reason = "notifier (notifier_call)" if field == "notifier_call" else f"ops table (.{field})"
             reasons.setdefault(target, reason)

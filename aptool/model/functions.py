@@ -123,6 +123,7 @@ class FunctionBuilder:
         self.assigned_from: dict[str, list[str]] = {}
         self.returns: list[str] = []
         self.field_uses: list[tuple[str, str, str, str, int]] = []  # see Function.field_uses
+        self.shadowed: set[str] = set()  # variables declared twice: their fields' struct is not known
         self.taken_when: dict[int, str] = {}  # id of a conditional acquire's node -> "zero" or "nonzero"
         self.asserted: list[Annotation] = []  # lockdep_assert_held(): the caller holds it, as __must_hold says
         self.active = False  # an acquisition or a call was built: a later assertion is about this function's own
@@ -205,6 +206,10 @@ class FunctionBuilder:
                 self._remember_load(names[0], value)
                 self.places.assigned(names[0], value, self.resolver)
                 assigned.event.shape = self._note_value(names[0], value, _is_pointer(declarator), type_name)  # type: ignore[union-attr]
+            if names[0] in self.resolver.variables or _is_static(declaration):
+                # declared again in an inner block, or kept from call to call: what it holds is not followed
+                self.field_uses.append(("", "address", names[0], "", 0))
+                self.shadowed.add(names[0])
             self.locals[names[0]] = local_type
             self.resolver.variables[names[0]] = local_type
             if _is_pointer(declarator):
@@ -349,6 +354,7 @@ class FunctionBuilder:
         if initializer is not None:
             before += self._declare(initializer) if initializer.type == "declaration" else self._expression(initializer)
         condition = node.child_by_field_name("condition")
+        self._note_cursors(condition)
         tested = self._expression(condition, testing=True)
         for use in tested:
             if use.kind == "use":
@@ -443,7 +449,10 @@ class FunctionBuilder:
         kind = node.type
         if kind == "call_expression":
             return self._call(node, conditional_locks, testing)
-        if kind == "identifier" or kind.endswith("literal") or kind == "comment":
+        if kind == "identifier":
+            self._note_value_name(node)
+            return []
+        if kind.endswith("literal") or kind == "comment":
             return []
         if kind == "assignment_expression":
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
@@ -455,6 +464,8 @@ class FunctionBuilder:
             return nodes
         if kind == "update_expression":  # v->f++
             self._note_write(node.child_by_field_name("argument") or node, None, "++")
+        if kind == "pointer_expression" and text_of(node).lstrip().startswith("&"):
+            self._note_address(node)
         if kind == "field_expression" and testing:
             nodes = self._expression(node.child_by_field_name("argument"))
             return nodes + self._candidate("flag-test", node, node, None, None, "")
@@ -473,6 +484,41 @@ class FunctionBuilder:
         for child in node.named_children:
             found += self._expression(child, conditional_locks, testing)
         return found
+
+    def _note_cursors(self, condition: TSNode | None) -> None:
+        """``list_for_each_entry(pos, head, member) { }`` (a loop whose condition lists the macro's
+        arguments): the macro assigns its cursor variables."""
+        inner = condition
+        while inner is not None and inner.type == "parenthesized_expression" and inner.named_children:
+            inner = inner.named_children[0]
+        if inner is None or inner.type != "comma_expression":
+            return
+        stack = [inner]
+        while stack:
+            part = stack.pop()
+            if part.type == "comma_expression":
+                stack.extend(part.named_children)
+            elif part.type == "identifier" and text_of(part) in self.resolver.variables:
+                self.field_uses.append(("", "address", text_of(part), "", 0))
+
+    def _note_value_name(self, node: TSNode) -> None:
+        """A name used as a value, not a variable: a function's address taken (``fn = init_root``), maybe."""
+        name = text_of(node)
+        if name not in self.resolver.variables and name[:1].islower():
+            self.field_uses.append(("", "function", name, "", 0))
+
+    def _note_address(self, node: TSNode) -> None:
+        """``&v`` anywhere: the variable may change unseen; ``&x->f`` kept or handed on inside an
+        expression (not a call's own argument, which the call's entry says): the field is written."""
+        operand = node.child_by_field_name("argument")
+        while operand is not None and operand.type == "parenthesized_expression" and operand.named_children:
+            operand = operand.named_children[0]
+        if operand is not None and operand.type == "identifier" and text_of(operand) in self.resolver.variables:
+            self.field_uses.append(("", "address", text_of(operand), "", 0))  # &v, anywhere: it may change unseen
+        elif operand is not None and node.parent is not None and node.parent.type not in _READ_IN_PLACE:
+            key = self._field_key(operand)  # &x->f kept or handed on inside an expression: written unseen
+            if key is not None:
+                self.field_uses.append((key[0], "write", key[1], "", 0))
 
     def _store_locally(self, written: str, name: str) -> None:
         known = self.local_stores.setdefault(written, [])
@@ -547,9 +593,11 @@ class FunctionBuilder:
             struct = type_of_specifier(cast.child_by_field_name("type")) if cast is not None else ""
         else:
             struct = self.resolver.type_of(owner) or ""
-        struct = struct if struct and struct != "void" else "?"
+        struct = struct if _TYPE_NAME.match(struct) and struct not in ("void", "__auto_type") else "?"
         plain = strip(owner)
         variable = text_of(plain) if plain.type == "identifier" and text_of(plain) in self.resolver.variables else ""
+        if variable in self.shadowed:
+            struct = "?"  # which declaration's type it is, after the inner block, is not kept
         return f"{struct}.{field_name}", variable
 
     def _contained(self, value: TSNode) -> str | None:
@@ -607,6 +655,13 @@ class FunctionBuilder:
             return []
         if name in STORES:
             self._note_store(name, args)
+        if name is not None and _ASSIGNING.search(name):  # list_for_each_entry(pos, ...), swap(a, b)
+            for arg in args:
+                bare = strip(arg)
+                if bare.type == "identifier" and text_of(bare) in self.resolver.variables:
+                    self.field_uses.append(("", "address", text_of(bare), "", 0))
+                elif (key := self._field_key(arg)) is not None:
+                    self.field_uses.append((key[0], "write", key[1], "", 0))
         if name is not None and (name in BENIGN or name in NO_BIT_SET or name in READERS or name in LOCK_OPS):
             return []
         for arg in args:
@@ -1129,11 +1184,22 @@ def _store_result(nodes: list[Node], variable: str) -> None:
 
 _WORD = re.compile(r"[A-Za-z_]\w*")
 _NAMING = frozenset({"identifier", "pointer_expression", "cast_expression", "parenthesized_expression"})
+# Macros that assign what they are given: a loop cursor, both sides of a swap, a value read from user space.
+# (places.py also counts every all-capitals macro; here IS_ERR(), WARN_ON() and the like would hide every object.)
+_ASSIGNING = re.compile(r"for_each|^swap$|get_user$")
+# Where ``&x->f`` is a call's own argument (the call's entry says what it does to it) or an iterator
+# macro's (``list_for_each_entry(pos, &fs->list, member)``, a loop over the comma list): no write.
+_READ_IN_PLACE = frozenset({"argument_list", "comma_expression"})
+_TYPE_NAME = re.compile(r"^[A-Za-z_]\w*$")  # a struct or typedef name (not typeof(x))
 _BIT_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # a bit by its constant's name (BTRFS_ROOT_SHAREABLE)
 # The structs of a container's nodes: a list, tree or hash insertion at one of these is next to an element.
 _NODE_TYPES = frozenset({"list_head", "hlist_node", "hlist_head", "rb_node", "llist_node", "?"})
 _LITERAL_TYPES = frozenset({"number_literal", "true", "false", "null"})
 _EMPTY = frozenset({"RB_ROOT", "RB_ROOT_CACHED", "LIST_HEAD_INIT", "HLIST_HEAD_INIT", "XARRAY_INIT", "IDR_INIT"})
+
+
+def _is_static(declaration: TSNode) -> bool:
+    return any(c.type == "storage_class_specifier" and text_of(c) == "static" for c in declaration.children)
 
 
 def _empty_container(value: TSNode | None) -> bool:

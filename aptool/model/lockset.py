@@ -888,6 +888,7 @@ class _Analysis:
         self.tested_bits: dict[str, set[tuple[str, str]]] = {}  # struct -> (field, bit) some branch tests
         self.deciding: dict[tuple[str, str], tuple[int, bool]] = {}  # see decides()
         self.taken: frozenset[str] = frozenset()  # the walked function's parameters whose address it hands on
+        self.file = ""  # the walked function's file
         self.fresh_values: dict[tuple[int, str, int], str | None] = {}  # (call event, callee, parameter) -> value
         self.bindings()
 
@@ -1033,6 +1034,7 @@ class _Analysis:
         params = {name: index for index, name in enumerate(function.params)}
         names = set(function.params) | _locking_locals(function)
         self.said = {}  # what each condition says, in this function
+        self.file = function.file
         self.taken = frozenset(p for p in function.params if self.containers.taken(function.id, p))
         self.sites = {}
         self.names = names
@@ -1108,7 +1110,7 @@ class _Analysis:
         if said is None:
             said = _facts(text, truth, names)
             if "(" in text[1:-1]:  # if (btrfs_block_can_be_shared(root, buf)): what its non-zero return says
-                said = said + self.predicates.implied(text, truth, names)
+                said = said + self.predicates.implied(text, truth, names, self.file)
             self.said[(text, truth)] = said
         for name, value, equal in said:
             if (name, REASSIGNED, True) in facts:

@@ -26,7 +26,7 @@ Fact = tuple[str, str, bool]  # (name, value, equal): what a branch arm says, as
 Facts = Callable[[str, bool, "set[str] | dict[str, int]"], list[Fact]]
 
 _BIT_TEST = re.compile(
-    r"^\s*(!?)\s*\(?\s*(?:test_bit|constant_test_bit|variable_test_bit|test_bit_acquire)\s*\(\s*(\w+)\s*,"
+    r"^\s*(!?)\s*\(?\s*(?:test_bit|constant_test_bit|variable_test_bit|test_bit_acquire)\s*\(\s*([A-Z_][A-Z0-9_]*)\s*,"
     r"\s*&\s*\(?\s*([A-Za-z_]\w*)\s*->\s*([A-Za-z_]\w*)\s*\)?\s*\)\s*\)?\s*$"
 )
 _CALL = re.compile(r"^(!?)\s*([A-Za-z_]\w*)\s*\((.*)\)$", re.S)
@@ -63,7 +63,7 @@ class Predicates:
             self._summaries[name] = _summary(functions[0], self.facts) if len(functions) == 1 else ()
         return self._summaries[name]
 
-    def implied(self, condition: str, truth: bool, names: set[str] | dict[str, int]) -> list[Fact]:
+    def implied(self, condition: str, truth: bool, names: set[str] | dict[str, int], file: str = "") -> list[Fact]:
         """The facts a branch arm gets from the predicates it calls: on the arm where ``P(a, b)`` is
         non-zero, each bit ``P`` says is set, of the variable passed (one of ``names``)."""
         if not any(self.summary(name) for name in _CALLED.findall(condition)):
@@ -89,8 +89,11 @@ class Predicates:
             if match is None or not balanced(match.group(3)):
                 continue
             negated, name, arguments = match.groups()
-            if holds == bool(negated):  # the call returned zero here: that says nothing
-                continue
+            if holds == bool(negated) or any(c in arguments for c in "\"'{"):
+                continue  # the call returned zero here (that says nothing), or its arguments do not split
+            functions = self._by_name.get(name, [])
+            if len(functions) == 1 and functions[0].static and functions[0].file != file:
+                continue  # a static function of another file: here the name is something else (a macro)
             args = [a.strip() for a in split_top(arguments, ",")]
             for index, bit in self.summary(name):
                 if index < len(args) and args[index] in names:

@@ -1,0 +1,32 @@
+
+struct mutex ga, gb;
+static int has_bit(struct root *root, int bit)
+{
+	if (test_bit(bit, &root->state))
+		return 1;
+	return 0;
+}
+
+static void cow7(struct fs *fs, struct root *root)
+{
+	if (has_bit(root, ROOT_SHARED)) {
+		mutex_lock(&gb);
+		mutex_unlock(&gb);
+	}
+}
+
+void use7(struct fs *fs)
+{
+	struct root *root = lookup_global(fs, 1);
+
+	mutex_lock(&ga);
+	cow7(fs, root);
+	mutex_unlock(&ga);
+}
+
+void mark(struct fs *fs)
+{
+	struct root *root = lookup_global(fs, 5);
+
+	set_bit(ROOT_SHARED, &root->state);
+}
