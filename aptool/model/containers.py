@@ -185,6 +185,7 @@ class Containers:
         self._uses: dict[str, list[tuple[str, FieldUse]]] | None = None
         self._targets: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
         self._addressed: frozenset[str] | None = None
+        self._taken: dict[str, frozenset[str]] = {}  # function -> its variables whose address is taken
 
     # --- which container a variable's object comes out of -----------------------------------
 
@@ -449,9 +450,12 @@ class Containers:
     # --- indexes -------------------------------------------------------------------------------------
 
     def taken(self, fid: str, name: str) -> bool:
-        """Whether ``&name`` is handed to a call or kept in another variable: then it may change unseen."""
-        function = self.model.functions[fid]
-        return ("", "address", name, "", 0) in function.field_uses or _address_taken(self.events[fid], name)
+        """Whether ``&name`` appears anywhere in ``fid`` (handed to a call, kept in another variable, or
+        assigned by a macro): then the variable may change unseen."""
+        found = self._taken.get(fid)
+        if found is None:
+            found = self._taken[fid] = _addressed_variables(self.model.functions[fid])
+        return name in found
 
     def addressed(self) -> frozenset[str]:
         """The names of the functions whose address some code takes: stored in a field (an ops table)
@@ -554,25 +558,13 @@ def _assume(state: frozenset[str], cond: tuple[str, bool] | None, name: str) -> 
     return state - nothing if present else nothing
 
 
-def _address_taken(events: list[Event], name: str) -> bool:
-    """Whether ``&name`` is handed to a call: the callee may set the variable."""
-    needle = "&" + name
-    for event in events:
-        if event.kind != "call" or name not in event.objects:
-            continue
-        text = event.text.replace(" ", "")
-        at = text.find(needle)
-        while at >= 0:
-            after = text[at + len(needle) : at + len(needle) + 2]
-            if not (after[:1].isalnum() or after[:1] in "_.[" or after.startswith("->")):
-                return True
-            at = text.find(needle, at + 1)
-    return False
+def _addressed_variables(function: Function) -> frozenset[str]:
+    """The variables of ``function`` whose address it takes (``&v``, anywhere) or a macro assigns."""
+    return frozenset(use[2] for use in function.field_uses if use[1] == "address")
 
 
 def moved_variables(function: Function, events: list[Event]) -> set[str]:
     """The variables ``function`` gives another value, or whose address it hands on or keeps: a
     parameter among them may not hold what the caller passed."""
     found = set(function.assigned_from) | {e.callee or "" for e in events if e.kind == "assign"}
-    found |= {use[2] for use in function.field_uses if use[1] == "address"}
-    return found | {name for name in function.params if _address_taken(events, name)}
+    return found | _addressed_variables(function)

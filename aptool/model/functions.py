@@ -323,6 +323,8 @@ class FunctionBuilder:
 
     def _return(self, node: TSNode, line: int) -> list[Node]:
         value = node.named_children[0] if node.named_children else None
+        if value is not None and strip(value).type == "identifier":
+            self._note_value_name(strip(value))  # return init_root: its address, handed out
         self.returns.append(returned_shape(value, self.resolver.variables))
         if value is not None and passed_object(value, self.params):  # a local returned is the caller's now
             self._escape(value)
@@ -450,7 +452,6 @@ class FunctionBuilder:
         if kind == "call_expression":
             return self._call(node, conditional_locks, testing)
         if kind == "identifier":
-            self._note_value_name(node)
             return []
         if kind.endswith("literal") or kind == "comment":
             return []
@@ -464,7 +465,7 @@ class FunctionBuilder:
             return nodes
         if kind == "update_expression":  # v->f++
             self._note_write(node.child_by_field_name("argument") or node, None, "++")
-        if kind == "pointer_expression" and text_of(node).lstrip().startswith("&"):
+        if kind == "pointer_expression" and _is_address(node):
             self._note_address(node)
         if kind == "field_expression" and testing:
             nodes = self._expression(node.child_by_field_name("argument"))
@@ -557,6 +558,9 @@ class FunctionBuilder:
             self.assigned_from.setdefault(name, []).append(shape)
             self._escape(value)
         self._note_alias(value)
+        for item in value.named_children if value.type == "initializer_list" else [value]:
+            if strip(item).type == "identifier":
+                self._note_value_name(strip(item))  # fn = init_root, { init_a, init_b }
         return shape
 
     def _note_initialised(self, name: str, struct: str, value: TSNode) -> None:
@@ -671,7 +675,7 @@ class FunctionBuilder:
                 if inner is None:
                     break
                 bare = inner
-            if bare.type == "pointer_expression" and text_of(bare).lstrip().startswith("&"):
+            if bare.type == "pointer_expression" and _is_address(bare):
                 key = self._field_key(bare)
                 if key is not None:
                     self.field_uses.append((key[0], "write", key[1], "", 0))
@@ -967,6 +971,7 @@ class FunctionBuilder:
             name = text_of(target)
             if name not in self.locals and name not in self.params:
                 self.passed.add((name, callee))
+                self.field_uses.append(("", "function", name, "", 0))  # its address, handed on
 
     def _lock(
         self,
@@ -1196,6 +1201,12 @@ _BIT_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")  # a bit by its constant's name (B
 _NODE_TYPES = frozenset({"list_head", "hlist_node", "hlist_head", "rb_node", "llist_node", "?"})
 _LITERAL_TYPES = frozenset({"number_literal", "true", "false", "null"})
 _EMPTY = frozenset({"RB_ROOT", "RB_ROOT_CACHED", "LIST_HEAD_INIT", "HLIST_HEAD_INIT", "XARRAY_INIT", "IDR_INIT"})
+
+
+def _is_address(node: TSNode) -> bool:
+    """``&x`` (a pointer_expression's operator), not ``*x``."""
+    operator = node.child_by_field_name("operator")
+    return operator is not None and operator.type == "&"
 
 
 def _is_static(declaration: TSNode) -> bool:
