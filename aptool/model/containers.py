@@ -32,6 +32,8 @@ from __future__ import annotations
 import re
 
 from aptool.model.data import CodeModel, Event, Function
+from aptool.model.pointers import CallTargets
+from aptool.model.stores import NO_OBJECT
 
 # Inserting calls: name -> (element argument, container argument).  An element is the object's
 # embedded node (``&root->rb_node``, ``&x->list``) or, for an xarray, radix tree or idr, the entry.
@@ -157,7 +159,6 @@ ALLOCATORS = frozenset(
         "calloc",
     }
 )
-_NO_OBJECT = frozenset({"null", "call:ERR_PTR", "call:ERR_CAST"})
 
 # One use of a struct field (see ``Function.field_uses``): (STRUCT.field, what, variable, detail, line).
 FieldUse = tuple[str, str, str, str, int]
@@ -171,9 +172,10 @@ CONTAINED = "\x02"  # a value passed down the walk: an object out of the contain
 class Containers:
     """The container and bit questions for one model, answered on demand and remembered."""
 
-    def __init__(self, model: CodeModel, events: dict[str, list[Event]]) -> None:
+    def __init__(self, model: CodeModel, events: dict[str, list[Event]], targets: CallTargets | None = None) -> None:
         self.model = model
         self.events = events
+        self.targets = targets or CallTargets(model, events)
         self._callers: dict[str, list[tuple[str, Event]]] | None = None
         self._flows: dict[tuple[str, str], _Flow | None] = {}
         self._origins: dict[tuple[str, str, frozenset[str]], frozenset[Origin] | None] = {}
@@ -183,7 +185,6 @@ class Containers:
         self._returned: dict[str, str | None] = {}
         self._never_set: dict[tuple[str, str, str], bool] = {}
         self._uses: dict[str, list[tuple[str, FieldUse]]] | None = None
-        self._targets: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
         self._addressed: frozenset[str] | None = None
         self._taken: dict[str, frozenset[str]] = {}  # function -> its variables whose address is taken
 
@@ -204,13 +205,13 @@ class Containers:
             return None
         found: set[str] = set()
         for shape in function.assigned_from.get(name, ()):
-            if shape in _NO_OBJECT:
+            if shape in NO_OBJECT:
                 continue
             kind, _, rest = shape.partition(":")
             if kind == "in":
                 found.add(rest)
             elif kind == "entry":  # container_of(node, ...): what the node variable holds, anywhere
-                nodes = set(function.assigned_from.get(rest, ())) - _NO_OBJECT
+                nodes = set(function.assigned_from.get(rest, ())) - NO_OBJECT
                 if len(nodes) != 1 or not next(iter(nodes)).startswith("in:") or self.taken(fid, rest):
                     return None
                 found.add(next(iter(nodes))[3:])
@@ -234,7 +235,7 @@ class Containers:
         return frozenset(found)
 
     def _from_call(self, fid: str, callee: str) -> str | None:
-        target = self._target(fid, callee)
+        target = self.targets.single(fid, callee)
         return self.returned_container(target) if target is not None else None
 
     def returned_container(self, fid: str) -> str | None:
@@ -245,7 +246,7 @@ class Containers:
         function = self.model.functions[fid]
         found: set[str] = set()
         for shape in function.returns:
-            if shape in _NO_OBJECT:
+            if shape in NO_OBJECT:
                 continue
             kind, _, rest = shape.partition(":")
             if kind == "var":
@@ -296,7 +297,7 @@ class Containers:
             return None
         found: set[Origin] = set()
         for shape in shapes:
-            if shape in _NO_OBJECT:
+            if shape in NO_OBJECT:
                 continue
             if shape == _PARAMETER:
                 given = self._passed(fid, list(function.params).index(name))
@@ -310,7 +311,7 @@ class Containers:
             if callee in ALLOCATORS:
                 found.add(((fid, name),))
                 continue
-            target = self._target(fid, callee)
+            target = self.targets.single(fid, callee)
             made = self.made(target) if target is not None else None
             if made is None:
                 return None
@@ -340,7 +341,7 @@ class Containers:
         function = self.model.functions[fid]
         found: set[Origin] = set()
         for shape in function.returns:
-            if shape in _NO_OBJECT:
+            if shape in NO_OBJECT:
                 continue
             kind, _, rest = shape.partition(":")
             given: frozenset[Origin] | None = None
@@ -348,7 +349,7 @@ class Containers:
                 given = self._from_shapes(fid, rest, self._all_shapes(fid, rest))
             elif kind == "call" and rest in ALLOCATORS:
                 given = frozenset({((fid, ""),)})
-            elif kind == "call" and (target := self._target(fid, rest)) is not None:
+            elif kind == "call" and (target := self.targets.single(fid, rest)) is not None:
                 inner = self.made(target)
                 given = None if inner is None else frozenset(((fid, ""), *chain) for chain in inner)
             if given is None:
@@ -357,20 +358,6 @@ class Containers:
             found |= given
         self._made[fid] = frozenset(found) if found else None
         return self._made[fid]
-
-    def _target(self, fid: str, callee: str) -> str | None:
-        """The one function of the model a call of ``callee`` in ``fid`` reaches, or None."""
-        by_callee = self._targets.get(fid)
-        if by_callee is None:
-            by_callee = self._targets[fid] = {}
-            for event in self.events[fid]:
-                if event.kind == "call" and event.callee:
-                    by_callee.setdefault(event.callee, set()).update(event.targets)
-        targets = by_callee.get(callee, set())
-        if len(targets) != 1:
-            return None
-        (target,) = targets
-        return target if target in self.model.functions else None
 
     # --- what reaches a point: assignments, and branches on NULL and error pointers -------------
 
@@ -563,8 +550,8 @@ def _addressed_variables(function: Function) -> frozenset[str]:
     return frozenset(use[2] for use in function.field_uses if use[1] == "address")
 
 
-def moved_variables(function: Function, events: list[Event]) -> set[str]:
+def moved_variables(function: Function) -> set[str]:
     """The variables ``function`` gives another value, or whose address it hands on or keeps: a
     parameter among them may not hold what the caller passed."""
-    found = set(function.assigned_from) | {e.callee or "" for e in events if e.kind == "assign"}
+    found = set(function.assigned_from) | {e.callee or "" for e in function.events() if e.kind == "assign"}
     return found | _addressed_variables(function)

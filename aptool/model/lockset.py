@@ -52,7 +52,7 @@ from aptool.model.classes import instance_classes
 from aptool.model.conditions import split_top as _split
 from aptool.model.containers import CONTAINED, Containers, moved_variables
 from aptool.model.data import CodeModel, Event, Flag, Function, Node, Site
-from aptool.model.pointers import NameIndex
+from aptool.model.pointers import CallTargets, NameIndex
 from aptool.model.predicates import Predicates, bit_tests
 from aptool.model.primitives import QUEUE_WORKS, SET_CLASS, WORK_INITS
 from aptool.model.values import FRESH, Objects, decode, encode, tested_field
@@ -880,8 +880,9 @@ class _Analysis:
         # fresh objects passed down (values.py); asking back through a weak reference keeps the walk free of
         # reference cycles (it is freed by reference counting when the checks are done)
         asked = weakref.WeakMethod(self.preserved_of)
-        self.objects = Objects(model, self.events, lambda fid: method(fid) if (method := asked()) else {})
-        self.containers = Containers(model, self.events)  # objects out of lists and trees (containers.py)
+        targets = CallTargets(model, self.events)  # what each called name reaches, for both questions
+        self.objects = Objects(model, self.events, lambda fid: method(fid) if (method := asked()) else {}, targets)
+        self.containers = Containers(model, self.events, targets)  # objects out of lists and trees (containers.py)
         self.predicates = Predicates(model, _facts)
         self.fresh_types = self.objects.fresh_types()
         self.element_types: frozenset[str] | None = None  # containers.element_types(), when first asked
@@ -1489,7 +1490,6 @@ class _Analysis:
                 container, function.locals[name]
             ):
                 extra.append((index, CONTAINED + container, None))  # out of a list or tree: its bits
-        extra = [e for e in extra if e]
         if not extra:
             return passes
         done = {index for index, _, _ in passes}
@@ -1755,7 +1755,8 @@ class _Analysis:
                 elif (
                     "->" in fact[0]
                     and fact[1] != REASSIGNED
-                    and fact[0].partition("->")[0] not in (moved := moved if moved is not None else _moved(function))
+                    and fact[0].partition("->")[0]
+                    not in (moved := moved if moved is not None else moved_variables(function))
                     and (tested := tested_field(fact[0], params))
                     and self.may_be_given(function.params[tested[0]], bit=":" in tested[1])
                 ):
@@ -1910,11 +1911,6 @@ def _join(known: dict[_State, None], after: _State, single: bool, merged: set[in
 def _ordered(held: Iterable[Held]) -> list[Held]:
     """Held locks in a fixed order (a frozenset's order changes from run to run)."""
     return sorted(held, key=lambda h: (h.lock, h.subclass or "", h.kind, h.site.file, h.site.line, h.declared))
-
-
-def _moved(function: Function) -> set[str]:
-    """The variables ``function`` gives another value: a parameter's fields are then not the caller's."""
-    return moved_variables(function, function.events())
 
 
 def _given(summary: FunctionLocks, consts: _Consts, never_set: Callable[[str, str, str], bool]) -> dict[str, str]:

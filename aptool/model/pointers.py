@@ -12,7 +12,7 @@ lock-order edges through it are uncertain.
 
 from __future__ import annotations
 
-from aptool.model.data import Function
+from aptool.model.data import CodeModel, Event, Function
 
 
 class NameIndex:
@@ -32,6 +32,30 @@ class NameIndex:
         named = self.by_name.get(name, [])
         public = [f.id for f in named if not f.static]
         return public or [f.id for f in named]
+
+
+class CallTargets:
+    """Per function, the targets of each name it calls, listed once from its call events: the walk's
+    value questions (fresh objects, containers) ask "what does this call of ``callee`` return"."""
+
+    def __init__(self, model: CodeModel, events: dict[str, list[Event]]) -> None:
+        self.model = model
+        self.events = events
+        self._by_callee: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
+
+    def single(self, fid: str, callee: str) -> str | None:
+        """The one function of the model every call of ``callee`` in ``fid`` reaches, or None."""
+        by_callee = self._by_callee.get(fid)
+        if by_callee is None:
+            by_callee = self._by_callee[fid] = {}
+            for event in self.events[fid]:
+                if event.kind == "call" and event.callee:
+                    by_callee.setdefault(event.callee, set()).update(event.targets)
+        targets = by_callee.get(callee, set())
+        if len(targets) != 1:
+            return None
+        (target,) = targets
+        return target if target in self.model.functions else None
 
 
 def pointer_targets(stores: dict[str, list[tuple[str, str]]], index: NameIndex) -> dict[str, list[str]]:

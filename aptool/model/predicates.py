@@ -116,7 +116,7 @@ def _unwrapped(term: str) -> str:
 
 
 def _summary(function: Function, facts: Facts) -> tuple[tuple[int, str], ...]:
-    moved = moved_variables(function, function.events())
+    moved = moved_variables(function)
     params = {name: index for index, name in enumerate(function.params) if name not in moved}
     if not params or "test_bit" not in _conditions(function.body):
         return ()  # a parameter given another object: its bits are not the caller's

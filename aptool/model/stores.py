@@ -19,6 +19,7 @@ from aptool.model.resolve import strip
 from aptool.model.syntax import text_of
 
 ESCAPES = "*"  # the object is reachable from elsewhere: any field may be written
+NO_OBJECT = frozenset({"null", "call:ERR_PTR", "call:ERR_CAST"})  # shapes that give no object at all
 ZERO_LITERALS = frozenset({"0", "NULL", "false", "0UL", "0U", "0L", "0ULL"})
 # Calls that only read the field whose address they are given.
 READERS = frozenset(

@@ -24,7 +24,8 @@ import functools
 from collections.abc import Callable
 
 from aptool.model.data import CodeModel, Event
-from aptool.model.stores import ESCAPES
+from aptool.model.pointers import CallTargets
+from aptool.model.stores import ESCAPES, NO_OBJECT
 
 FRESH = "\x01"  # a fresh object's value: FRESH + the fields that may be non-zero, comma-separated
 
@@ -92,6 +93,7 @@ class Objects:
         model: CodeModel,
         events: dict[str, list[Event]],
         preserved: Callable[[str], dict[str, frozenset[str]]],
+        targets: CallTargets | None = None,
     ) -> None:
         self.model = model
         self.events = events
@@ -100,7 +102,7 @@ class Objects:
         self._returned: dict[str, frozenset[str] | None] = {}
         self._calls: dict[str, list[tuple[Event, tuple[str, ...]]]] = {}
         self._fresh: dict[tuple[str, str], frozenset[str] | None] = {}
-        self._callees: dict[str, dict[str, set[str]]] = {}  # function -> callee name -> its targets
+        self.targets = targets or CallTargets(model, events)
 
     def calls_with_objects(self, fid: str) -> list[tuple[Event, tuple[str, ...]]]:
         found = self._calls.get(fid)
@@ -241,7 +243,7 @@ class Objects:
         for shape in function.returns:
             if found is None:
                 break
-            if shape in ("null", "call:ERR_PTR", "call:ERR_CAST"):  # no object at all
+            if shape in NO_OBJECT:
                 continue
             kind, _, name = shape.partition(":")
             if kind == "call":
@@ -258,17 +260,8 @@ class Objects:
         """The fresh object a call of ``callee`` in ``fid`` returns, or None."""
         if callee in ZEROING:
             return frozenset()
-        by_callee = self._callees.get(fid)
-        if by_callee is None:
-            by_callee = self._callees[fid] = {}
-            for event in self.events[fid]:
-                if event.kind == "call" and event.callee:
-                    by_callee.setdefault(event.callee, set()).update(event.targets)
-        targets = by_callee.get(callee, set())
-        if len(targets) != 1:
-            return None
-        (target,) = targets
-        return self.returned(target) if target in self.model.functions else None
+        target = self.targets.single(fid, callee)
+        return self.returned(target) if target is not None else None
 
     def fresh(self, fid: str, name: str) -> frozenset[str] | None:
         """When local ``name`` of ``fid`` is assigned once, a fresh object: the fields that may be
