@@ -49,7 +49,7 @@ from aptool.model.stores import (
     passed_object,
     returned_shape,
 )
-from aptool.model.syntax import text_of
+from aptool.model.syntax import text_of, uncast, unparenthesized
 
 _LOOPS = ("for_statement", "while_statement")
 _PREPROC_IF = ("preproc_if", "preproc_ifdef", "preproc_elif", "preproc_elifdef")
@@ -489,17 +489,11 @@ class FunctionBuilder:
     def _note_cursors(self, condition: TSNode | None) -> None:
         """``list_for_each_entry(pos, head, member) { }`` (a loop whose condition lists the macro's
         arguments): the macro assigns its cursor variables."""
-        inner = condition
-        while inner is not None and inner.type == "parenthesized_expression" and inner.named_children:
-            inner = inner.named_children[0]
-        if inner is None or inner.type != "comma_expression":
-            return
-        stack = [inner]
-        while stack:
-            part = stack.pop()
-            if part.type == "comma_expression":
-                stack.extend(part.named_children)
-            elif part.type == "identifier" and text_of(part) in self.resolver.variables:
+        parts = _comma_parts(condition)
+        if len(parts) < 2:
+            return  # while (x): no macro's argument list
+        for part in parts:
+            if part.type == "identifier" and text_of(part) in self.resolver.variables:
                 self.field_uses.append(("", "address", text_of(part), "", 0))
 
     def _note_value_name(self, node: TSNode) -> None:
@@ -511,9 +505,8 @@ class FunctionBuilder:
     def _note_address(self, node: TSNode) -> None:
         """``&v`` anywhere: the variable may change unseen; ``&x->f`` kept or handed on inside an
         expression (not a call's own argument, which the call's entry says): the field is written."""
-        operand = node.child_by_field_name("argument")
-        while operand is not None and operand.type == "parenthesized_expression" and operand.named_children:
-            operand = operand.named_children[0]
+        argument = node.child_by_field_name("argument")
+        operand = unparenthesized(argument) if argument is not None else None
         if operand is not None and operand.type == "identifier" and text_of(operand) in self.resolver.variables:
             self.field_uses.append(("", "address", text_of(operand), "", 0))  # &v, anywhere: it may change unseen
         elif operand is not None and node.parent is not None and node.parent.type not in _READ_IN_PLACE:
@@ -589,9 +582,7 @@ class FunctionBuilder:
         field_name = text_of(target.child_by_field_name("field"))
         if owner is None or not field_name:
             return None
-        inner = owner
-        while inner.type == "parenthesized_expression" and inner.named_children:
-            inner = inner.named_children[0]
+        inner = unparenthesized(owner)
         if inner.type == "cast_expression":  # ((struct root *)data)->state: the cast's struct
             cast = inner.child_by_field_name("type")
             struct = type_of_specifier(cast.child_by_field_name("type")) if cast is not None else ""
@@ -608,9 +599,7 @@ class FunctionBuilder:
         """``rb_find(key, &fs->tree, cmp)``, ``list_first_entry(&fs->list, ...)``, ``container_of`` of a
         node that came from one, or a pointer field (``fs_info->chunk_root``, a container of one object):
         ``in:STRUCT.field``, the container the object comes out of."""
-        bare = value
-        while bare.type == "parenthesized_expression" and bare.named_children:
-            bare = bare.named_children[0]
+        bare = unparenthesized(value)
         if bare.type == "field_expression":
             key = self._field_key(bare)  # root = fs_info->chunk_root: whatever was stored there
             return f"in:{key[0]}" if key is not None and not key[0].startswith("?.") else None
@@ -669,14 +658,9 @@ class FunctionBuilder:
         if name is not None and (name in BENIGN or name in NO_BIT_SET or name in READERS or name in LOCK_OPS):
             return []
         for arg in args:
-            bare = arg
-            while bare.type in ("cast_expression", "parenthesized_expression"):
-                inner = bare.child_by_field_name("value") or (bare.named_children[-1] if bare.named_children else None)
-                if inner is None:
-                    break
-                bare = inner
-            if bare.type == "pointer_expression" and _is_address(bare):
-                key = self._field_key(bare)
+            address = uncast(arg)
+            if address is not None and address.type == "pointer_expression" and _is_address(address):
+                key = self._field_key(address)
                 if key is not None:
                     self.field_uses.append((key[0], "write", key[1], "", 0))
         return []
@@ -1155,8 +1139,7 @@ def _comma_parts(node: TSNode | None) -> list[TSNode]:
     """The operands of ``(a, b, c)``, as tree-sitter nests a comma expression."""
     if node is None:
         return []
-    while node.type == "parenthesized_expression" and node.named_children:
-        node = node.named_children[0]
+    node = unparenthesized(node)
     parts: list[TSNode] = []
     while node.type == "comma_expression":
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")

@@ -34,21 +34,15 @@ from tree_sitter import Node as TSNode
 
 from aptool.model.data import Node
 from aptool.model.resolve import Resolver
-from aptool.model.syntax import text_of
+from aptool.model.syntax import text_of, unparenthesized
 
 _NULL = "NULL"
 _ITERATOR = re.compile(r"for_each|^swap$|get_user$|^[A-Z_0-9]+$")  # macros that may assign what they are passed
 
 
-def _bare(node: TSNode) -> TSNode:
-    while node.type == "parenthesized_expression" and node.named_children:
-        node = node.named_children[-1]
-    return node
-
-
 def _member(node: TSNode, resolver: Resolver) -> str:
     """``x->g`` or ``x.g`` as an object: ``T.g`` with ``T`` the declared type of ``x`` (or ``x``'s struct)."""
-    node = _bare(node)
+    node = unparenthesized(node)
     if node.type != "field_expression":
         return ""
     argument = node.child_by_field_name("argument")
@@ -58,15 +52,15 @@ def _member(node: TSNode, resolver: Resolver) -> str:
 
 def place_of(node: TSNode, resolver: Resolver) -> str:
     """The place of what a pointer expression points to (see the module's docstring)."""
-    node = _bare(node)
+    node = unparenthesized(node)
     if node.type == "identifier":
         return f"={text_of(node)}"
     if node.type in ("null", "number_literal") or text_of(node) == _NULL:
         return _NULL
     if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
         argument = node.child_by_field_name("argument")
-        if argument is not None and _bare(argument).type == "identifier":
-            name = text_of(_bare(argument))  # &tree: the variable itself, when it is a struct
+        if argument is not None and unparenthesized(argument).type == "identifier":
+            name = text_of(unparenthesized(argument))  # &tree: the variable itself, when it is a struct
             known = name in resolver.variables or name in resolver.decls.globals
             return f"&{name}" if known and name not in resolver.pointers else ""
         return _member(argument, resolver) if argument is not None else ""
@@ -78,17 +72,17 @@ def lock_place(node: TSNode | None, resolver: Resolver) -> str:
     ``&inode->io_tree.lock`` -> ``btrfs_inode.io_tree``; ``&a->b->lock`` (a pointer loaded from memory): ``""``."""
     if node is None:
         return ""
-    node = _bare(node)
+    node = unparenthesized(node)
     if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
         inner = node.child_by_field_name("argument")
-        node = _bare(inner) if inner is not None else node
+        node = unparenthesized(inner) if inner is not None else node
     if node.type != "field_expression":
         return ""
     argument = node.child_by_field_name("argument")
     operator = text_of(node.child_by_field_name("operator"))
     if argument is None:
         return ""
-    argument = _bare(argument)
+    argument = unparenthesized(argument)
     if operator == "->":
         return f"={text_of(argument)}" if argument.type == "identifier" else ""
     return _member(argument, resolver)  # x->g.lock: the struct is the member g itself
@@ -108,7 +102,7 @@ class Places:
         if argument is None or owner is None:
             return
         operator = text_of(target.child_by_field_name("operator"))
-        base = _bare(argument)
+        base = unparenthesized(argument)
         if operator == "->":
             where = f"={text_of(base)}" if base.type == "identifier" else ""
         else:
@@ -123,16 +117,16 @@ class Places:
 
     def escaped(self, value: TSNode) -> None:
         """``pp = &p``: ``p`` may be given anything through ``pp``."""
-        node = _bare(value)
+        node = unparenthesized(value)
         if node.type == "pointer_expression" and text_of(node).lstrip().startswith("&"):
             inner = node.child_by_field_name("argument")
-            if inner is not None and _bare(inner).type == "identifier":
-                self.given.setdefault(text_of(_bare(inner)), set()).add("")
+            if inner is not None and unparenthesized(inner).type == "identifier":
+                self.given.setdefault(text_of(unparenthesized(inner)), set()).add("")
 
     def passed(self, callee: str | None, args: list[TSNode]) -> None:
         """``foo(&p)`` may change ``p``; an iterator macro (``list_for_each_entry(p, ...)``) does."""
         for arg in args:
-            node = _bare(arg)
+            node = unparenthesized(arg)
             if node.type == "identifier" and (callee is None or _ITERATOR.search(callee)):
                 self.given.setdefault(text_of(node), set()).add("")
             else:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from tree_sitter import Node as TSNode
 
 from aptool.model.resolve import strip
-from aptool.model.syntax import text_of
+from aptool.model.syntax import text_of, uncast
 
 ESCAPES = "*"  # the object is reachable from elsewhere: any field may be written
 NO_OBJECT = frozenset({"null", "call:ERR_PTR", "call:ERR_CAST"})  # shapes that give no object at all
@@ -162,12 +162,7 @@ def passed_object(arg: TSNode, variables: set[str] | dict[str, str]) -> str:
 
 def address_of_field(arg: TSNode) -> tuple[str, str] | None:
     """``&v->f`` (the address of a field, which the callee may write through): (``v``, ``f``)."""
-    node = arg
-    while node.type in ("parenthesized_expression", "cast_expression"):
-        inner = node.child_by_field_name("value") or (node.named_children[-1] if node.named_children else None)
-        if inner is None:
-            return None
-        node = inner
-    if node.type != "pointer_expression" or not text_of(node).lstrip().startswith("&"):
+    node = uncast(arg)
+    if node is None or node.type != "pointer_expression" or not text_of(node).lstrip().startswith("&"):
         return None
     return field_base(node.child_by_field_name("argument"))
